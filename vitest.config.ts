@@ -14,7 +14,8 @@ export default defineConfig({
           testTimeout: 600_000,
           hookTimeout: 600_000,
           // Guests are shared inside a file; files run one at a time so 2 cores are not oversubscribed.
-          fileParallelism: false,
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],

@@ -1,0 +1,39 @@
+import type { Clock } from '../core/clock.js';
+import type { KeyedMutex } from '../core/keyed-mutex.js';
+import type { Logger } from '../core/logger.js';
+import type {
+  Accelerator,
+  HostCapacity,
+  Hypervisor,
+  ImageRepository,
+  InstanceNetwork,
+  InstanceRepository,
+  KeyPairRepository,
+  RootDisks,
+} from './ports.js';
+
+/** Tunables of the instance lifecycle. */
+export interface ComputeSettings {
+  /** How long a stop waits for the guest's ACPI power-down before forcing it off. */
+  readonly stopTimeoutMs: number;
+  /** How long a reboot waits for the guest's soft reboot before a hard reset. */
+  readonly rebootTimeoutMs: number;
+  /** How long terminated instances stay visible (EC2: about an hour). */
+  readonly terminatedRetentionMs: number;
+  readonly accel: Accelerator;
+}
+
+/** Everything the compute use-cases are wired with (by the daemon, or by tests with fakes). */
+export interface ComputeDeps {
+  readonly instances: InstanceRepository;
+  readonly images: ImageRepository;
+  readonly keyPairs: KeyPairRepository;
+  readonly hypervisor: Hypervisor;
+  readonly rootDisks: RootDisks;
+  readonly network: InstanceNetwork;
+  readonly capacity: HostCapacity;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly locks: KeyedMutex;
+  readonly settings: ComputeSettings;
+}

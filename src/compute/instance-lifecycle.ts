@@ -1,0 +1,170 @@
+import { incorrectState, invalidParameter } from '../core/errors.js';
+import { assertId } from '../core/ids.js';
+import { assertFits, usage } from './capacity.js';
+import type { ComputeDeps } from './deps.js';
+import { getInstances } from './describe-instances.js';
+import { bringUp } from './instance-launcher.js';
+import { REASONS, type Instance, type InstanceStateName } from './instance.js';
+import { findInstanceType } from './instance-types.js';
+
+export interface StateChange {
+  readonly instanceId: string;
+  readonly previous: InstanceStateName;
+  readonly current: InstanceStateName;
+}
+
+/** StartInstances: stopped -> pending (QEMU started now) -> running; running is a no-op. */
+export async function startInstances(deps: ComputeDeps, ids: readonly string[]): Promise<StateChange[]> {
+  const instances = getInstances(deps.instances, ids);
+  for (const i of instances) {
+    if (i.state !== 'stopped' && i.state !== 'running' && i.state !== 'pending') {
+      throw incorrectState(
+        `The instance '${i.id}' is ${i.state} and cannot be started; only stopped instances can be started`,
+      );
+    }
+  }
+  return deps.locks.run('capacity', async () => {
+    const toStart = instances.filter((i) => i.state === 'stopped');
+    const extra = toStart.reduce(
+      (u, i) => {
+        const t = findInstanceType(i.instanceType);
+        return { vcpus: u.vcpus + (t?.vcpus ?? 0), memoryMib: u.memoryMib + (t?.memoryMib ?? 0) };
+      },
+      { vcpus: 0, memoryMib: 0 },
+    );
+    assertFits(deps.capacity, usage(deps.instances.list()), extra, `starting ${toStart.length} instance(s)`);
+    const changes: StateChange[] = [];
+    for (const original of instances) {
+      const change = await deps.locks.run(original.id, async () => {
+        const i = deps.instances.get(original.id) ?? original;
+        if (i.state !== 'stopped') return { instanceId: i.id, previous: i.state, current: i.state };
+        const pending: Instance = { ...i, state: 'pending', stateReason: REASONS.pending, stateTransitionReason: '' };
+        deps.instances.put(pending);
+        try {
+          deps.instances.put(await bringUp(deps, pending));
+        } catch (error) {
+          deps.instances.put({ ...pending, state: 'stopped', stateReason: REASONS.launchFailed, runtime: undefined });
+          throw error;
+        }
+        return { instanceId: i.id, previous: 'stopped' as const, current: 'pending' as const };
+      });
+      changes.push(change);
+    }
+    return changes;
+  });
+}
+
+/** StopInstances: running -> stopping; the reconciler finishes the stop (ACPI, then force). */
+export async function stopInstances(
+  deps: ComputeDeps,
+  ids: readonly string[],
+  force: boolean,
+): Promise<StateChange[]> {
+  const instances = getInstances(deps.instances, ids);
+  for (const i of instances) {
+    if (i.state === 'terminated' || i.state === 'shutting-down') {
+      throw incorrectState(`The instance '${i.id}' is ${i.state} and cannot be stopped`);
+    }
+  }
+  const changes: StateChange[] = [];
+  for (const original of instances) {
+    changes.push(
+      await deps.locks.run(original.id, async () => {
+        const i = deps.instances.get(original.id) ?? original;
+        const previous = i.state;
+        if (i.state === 'stopped') return { instanceId: i.id, previous, current: i.state };
+        if (i.state === 'stopping' && !force) return { instanceId: i.id, previous, current: i.state };
+        let next: Instance = {
+          ...i,
+          state: 'stopping',
+          stateReason: REASONS.userStop,
+          stateTransitionReason: `User initiated (${deps.clock.now().toISOString()})`,
+        };
+        if (i.runtime) {
+          if (force) {
+            await deps.hypervisor.kill(i.runtime);
+          } else {
+            await deps.hypervisor.powerDown(i.runtime).catch((e: unknown) => {
+              deps.logger.warn('ACPI power-down failed; the stop will be forced', { instanceId: i.id, error: String(e) });
+            });
+            next = { ...next, runtime: { ...i.runtime, powerDownSentAt: deps.clock.now().toISOString() } };
+          }
+        }
+        deps.instances.put(next);
+        return { instanceId: i.id, previous, current: 'stopping' as const };
+      }),
+    );
+  }
+  return changes;
+}
+
+/** RebootInstances: soft reboot with a hard-reset fallback; only running instances. */
+export async function rebootInstances(deps: ComputeDeps, ids: readonly string[]): Promise<void> {
+  const instances = getInstances(deps.instances, ids);
+  for (const i of instances) {
+    if (i.state !== 'running' || !i.runtime) {
+      throw incorrectState(`The instance '${i.id}' is ${i.state}; only running instances can be rebooted`);
+    }
+  }
+  for (const i of instances) {
+    const runtime = i.runtime;
+    if (!runtime) continue;
+    // The reboot runs in the background (EC2 returns at once); failures are logged.
+    void deps.hypervisor.reboot(runtime, deps.settings.rebootTimeoutMs).catch((e: unknown) => {
+      deps.logger.warn('reboot failed', { instanceId: i.id, error: String(e) });
+    });
+  }
+}
+
+/** TerminateInstances: -> shutting-down now; the reconciler kills, cleans up and marks terminated. */
+export async function terminateInstances(deps: ComputeDeps, ids: readonly string[]): Promise<StateChange[]> {
+  const instances = getInstances(deps.instances, ids);
+  const changes: StateChange[] = [];
+  for (const original of instances) {
+    changes.push(
+      await deps.locks.run(original.id, async () => {
+        const i = deps.instances.get(original.id) ?? original;
+        const previous = i.state;
+        if (i.state === 'terminated' || i.state === 'shutting-down') {
+          return { instanceId: i.id, previous, current: i.state };
+        }
+        deps.instances.put({
+          ...i,
+          state: 'shutting-down',
+          stateReason: REASONS.userTerminate,
+          stateTransitionReason: `User initiated (${deps.clock.now().toISOString()})`,
+        });
+        return { instanceId: i.id, previous, current: 'shutting-down' as const };
+      }),
+    );
+  }
+  return changes;
+}
+
+/** ModifyInstanceAttribute --instance-type: only while stopped, as in EC2. */
+export async function modifyInstanceType(deps: ComputeDeps, id: string, instanceType: string): Promise<void> {
+  assertId('i', id, 'InvalidInstanceID.Malformed');
+  if (!findInstanceType(instanceType)) {
+    throw invalidParameter(
+      `Invalid value '${instanceType}' for InstanceType; list the types with kumo describe-instance-types`,
+    );
+  }
+  await deps.locks.run(id, () => {
+    const [i] = getInstances(deps.instances, [id]);
+    if (!i) return Promise.resolve();
+    if (i.state !== 'stopped') {
+      throw incorrectState(
+        `The instance '${id}' is ${i.state}; stop it first (kumo stop-instances) to change its instance type`,
+      );
+    }
+    deps.instances.put({ ...i, instanceType });
+    return Promise.resolve();
+  });
+}
+
+/** GetConsoleOutput: the last 64 KiB of the serial console. */
+export async function consoleOutput(deps: ComputeDeps, id: string): Promise<string> {
+  const [i] = getInstances(deps.instances, [id]);
+  if (!i) return '';
+  return deps.hypervisor.consoleOutput(i.id, 64 * 1024);
+}

@@ -1,0 +1,94 @@
+import type { Tag } from '../core/tags.js';
+
+/** EC2 instance states and their codes. */
+export const INSTANCE_STATE_CODES = {
+  pending: 0,
+  running: 16,
+  'shutting-down': 32,
+  terminated: 48,
+  stopping: 64,
+  stopped: 80,
+} as const;
+
+export type InstanceStateName = keyof typeof INSTANCE_STATE_CODES;
+
+export const INSTANCE_STATE_NAMES = Object.keys(INSTANCE_STATE_CODES) as InstanceStateName[];
+
+/** Why an instance is in its state (EC2's StateReason). */
+export interface StateReason {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** The QEMU process backing a running instance: enough to find and adopt it again. */
+export interface VmRuntime {
+  readonly pid: number;
+  /** Process start time (clock ticks since boot, /proc/PID/stat field 22): guards against pid reuse. */
+  readonly startTime: number;
+  readonly qmpSocket: string;
+  /** When a soft stop began (ISO), so the force-stop timeout survives a daemon restart. */
+  readonly powerDownSentAt?: string | undefined;
+  /** When a soft reboot was asked for (ISO); cleared when the guest resets. */
+  readonly rebootSentAt?: string | undefined;
+}
+
+/** Network identity of an instance: stable across stop/start, released on terminate. */
+export interface InstanceNetworkInfo {
+  readonly vpcId: string;
+  readonly subnetId: string;
+  readonly privateIp: string;
+  readonly publicIp?: string | undefined;
+  readonly mac: string;
+  readonly tap: string;
+}
+
+export interface Instance {
+  readonly id: string;
+  readonly reservationId: string;
+  readonly imageId: string;
+  readonly instanceType: string;
+  readonly keyName?: string | undefined;
+  /** The public key text handed to the guest (captured at launch, as EC2 does). */
+  readonly publicKey?: string | undefined;
+  readonly userData?: Uint8Array | undefined;
+  readonly state: InstanceStateName;
+  readonly stateReason?: StateReason | undefined;
+  readonly stateTransitionReason: string;
+  readonly launchTime: Date;
+  /** When the instance reached terminated; the row is purged an hour later. */
+  readonly terminatedAt?: Date | undefined;
+  readonly tags: readonly Tag[];
+  readonly clientToken?: string | undefined;
+  /** Hash of the launch parameters, so a reused client token with other parameters is refused. */
+  readonly launchFingerprint?: string | undefined;
+  readonly launchIndex: number;
+  readonly network?: InstanceNetworkInfo | undefined;
+  readonly rootDisk?: string | undefined;
+  readonly runtime?: VmRuntime | undefined;
+}
+
+/** True while the instance holds host capacity (vCPUs and memory). */
+export const holdsCapacity = (s: InstanceStateName): boolean =>
+  s === 'pending' || s === 'running' || s === 'stopping' || s === 'shutting-down';
+
+/** Reasons, worded as EC2 words them where EC2 has one. */
+export const REASONS = {
+  pending: { code: 'pending', message: 'pending' },
+  userStop: { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' },
+  guestStop: {
+    code: 'Client.InstanceInitiatedShutdown',
+    message: 'Client.InstanceInitiatedShutdown: Instance initiated shutdown',
+  },
+  userTerminate: {
+    code: 'Client.UserInitiatedShutdown',
+    message: 'Client.UserInitiatedShutdown: User initiated shutdown',
+  },
+  crashed: {
+    code: 'Server.InternalError',
+    message: 'Server.InternalError: The QEMU process exited unexpectedly',
+  },
+  launchFailed: {
+    code: 'Server.InternalError',
+    message: 'Server.InternalError: The instance failed to start',
+  },
+} as const satisfies Record<string, StateReason>;

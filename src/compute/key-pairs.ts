@@ -1,0 +1,100 @@
+import { alreadyExists, invalidParameter, notFound } from '../core/errors.js';
+import { assertId, newId } from '../core/ids.js';
+import type { Filter, Tag } from '../core/tags.js';
+import { matchesFilters, tagFieldValues } from '../core/tags.js';
+import type { ComputeDeps } from './deps.js';
+import { KEY_NAME_PATTERN, type KeyPair, type KeyType } from './key-pair.js';
+import type { KeyPairRepository, SshKeyTool } from './ports.js';
+import { validateTagSpecifications, type TagSpecification } from './tag-specifications.js';
+
+type KeyDeps = Pick<ComputeDeps, 'keyPairs' | 'clock' | 'locks'> & { readonly sshKeys: SshKeyTool };
+
+function validateName(repo: KeyPairRepository, name: string): void {
+  if (!KEY_NAME_PATTERN.test(name)) {
+    throw invalidParameter('KeyName must be 1 to 255 printable ASCII characters');
+  }
+  if (repo.findByName(name)) {
+    throw alreadyExists('InvalidKeyPair.Duplicate', `The key pair '${name}' already exists; pick another name or delete it first`);
+  }
+}
+
+function parseKeyType(type: string): KeyType {
+  const t = type || 'ed25519';
+  if (t !== 'ed25519' && t !== 'rsa') {
+    throw invalidParameter(`Invalid KeyType '${type}'; use ed25519 or rsa`);
+  }
+  return t;
+}
+
+/** CreateKeyPair: the private key is returned once and never stored. */
+export async function createKeyPair(
+  deps: KeyDeps,
+  name: string,
+  type: string,
+  tagSpecs: readonly TagSpecification[],
+): Promise<{ key: KeyPair; privateKey: string }> {
+  const keyType = parseKeyType(type);
+  const tags = validateTagSpecifications(tagSpecs, ['key-pair']);
+  return deps.locks.run('key-pairs', async () => {
+    validateName(deps.keyPairs, name);
+    const generated = await deps.sshKeys.generate(keyType, name);
+    const key = save(deps, name, keyType, generated.fingerprint, generated.publicKey, tags);
+    return { key, privateKey: generated.privateKey };
+  });
+}
+
+/** ImportKeyPair: an OpenSSH public key line. */
+export async function importKeyPair(
+  deps: KeyDeps,
+  name: string,
+  publicKeyMaterial: string,
+  tagSpecs: readonly TagSpecification[],
+): Promise<KeyPair> {
+  const tags = validateTagSpecifications(tagSpecs, ['key-pair']);
+  return deps.locks.run('key-pairs', async () => {
+    validateName(deps.keyPairs, name);
+    const info = await deps.sshKeys.inspect(publicKeyMaterial.trim());
+    return save(deps, name, info.type, info.fingerprint, info.publicKey, tags);
+  });
+}
+
+function save(deps: KeyDeps, name: string, type: KeyType, fingerprint: string, publicKey: string, tags: Tag[]): KeyPair {
+  const key: KeyPair = { id: newId('key'), name, type, fingerprint, publicKey, createdAt: deps.clock.now(), tags };
+  deps.keyPairs.put(key);
+  return key;
+}
+
+export function describeKeyPairs(
+  repo: KeyPairRepository,
+  names: readonly string[],
+  ids: readonly string[],
+  filters: readonly Filter[],
+): KeyPair[] {
+  let keys = repo.list();
+  if (names.length > 0 || ids.length > 0) {
+    for (const id of ids) assertId('key', id, 'InvalidKeyPair.Malformed');
+    const missing = [
+      ...names.filter((n) => !repo.findByName(n)),
+      ...ids.filter((id) => !repo.get(id)),
+    ];
+    if (missing.length > 0) {
+      throw notFound('InvalidKeyPair.NotFound', `The key pair '${missing.join(', ')}' does not exist`);
+    }
+    keys = keys.filter((k) => names.includes(k.name) || ids.includes(k.id));
+  }
+  const fields = (k: KeyPair, n: string): readonly string[] | undefined =>
+    n === 'key-name' ? [k.name] : n === 'key-pair-id' ? [k.id] : n === 'fingerprint' ? [k.fingerprint] : n === 'key-type' ? [k.type] : tagFieldValues(k.tags, n);
+  const onUnknown = (n: string): never => {
+    throw invalidParameter(`The filter '${n}' is invalid; use key-name, key-pair-id, fingerprint, key-type or tag:<key>`);
+  };
+  return keys.filter((k) => matchesFilters(filters, (n) => fields(k, n), onUnknown));
+}
+
+/** DeleteKeyPair: by name or id; deleting a missing key succeeds, as in EC2. */
+export function deleteKeyPair(repo: KeyPairRepository, name: string, id: string): string | undefined {
+  if (!name && !id) throw invalidParameter('Pass --key-name or --key-pair-id', 'MissingParameter');
+  if (id) assertId('key', id, 'InvalidKeyPair.Malformed');
+  const key = id ? repo.get(id) : repo.findByName(name);
+  if (key) repo.delete(key.id);
+  return key?.id;
+}

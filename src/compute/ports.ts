@@ -1,0 +1,134 @@
+/**
+ * What the compute domain needs from the outside world. Adapters: src/state (repositories),
+ * src/host (QEMU, qemu-img, ssh-keygen); the network domain provides InstanceNetwork.
+ */
+import type { Image } from './image.js';
+import type { Instance, InstanceNetworkInfo, VmRuntime } from './instance.js';
+import type { KeyPair, KeyType } from './key-pair.js';
+
+/** Repositories are synchronous: the embedded store answers in microseconds. */
+export interface InstanceRepository {
+  get(id: string): Instance | undefined;
+  list(): Instance[];
+  put(instance: Instance): void;
+  delete(id: string): void;
+  findByClientToken(token: string): Instance[];
+  /** Runs fn atomically (all puts/deletes or none). */
+  transaction<T>(fn: () => T): T;
+}
+
+export interface ImageRepository {
+  get(id: string): Image | undefined;
+  list(): Image[];
+  findByName(name: string): Image | undefined;
+  put(image: Image): void;
+}
+
+export interface KeyPairRepository {
+  get(id: string): KeyPair | undefined;
+  findByName(name: string): KeyPair | undefined;
+  list(): KeyPair[];
+  put(key: KeyPair): void;
+  delete(id: string): void;
+}
+
+export type Accelerator = 'kvm' | 'tcg';
+
+/** Everything needed to start one VM. */
+export interface VmSpec {
+  readonly instanceId: string;
+  readonly vcpus: number;
+  readonly memoryMib: number;
+  readonly accel: Accelerator;
+  readonly kernel: string;
+  readonly initrd: string;
+  readonly kernelCmdline: string;
+  readonly rootDisk: string;
+  readonly tap: string;
+  readonly mac: string;
+  /** Network namespace QEMU runs in (its tap lives there). */
+  readonly netns: string;
+}
+
+/**
+ * What the hypervisor sees: running (vCPUs executing), guest-shutdown (the guest powered itself
+ * off; QEMU waits, so the reason is not lost), paused, or gone (no such process: it exited or crashed).
+ */
+export type VmStatus = 'running' | 'guest-shutdown' | 'paused' | 'gone';
+
+export interface Hypervisor {
+  /** Starts a detached VM that outlives kumod; resolves once QEMU answers on QMP. */
+  start(spec: VmSpec): Promise<VmRuntime>;
+  inspect(runtime: VmRuntime): Promise<VmStatus>;
+  /** ACPI power button. */
+  powerDown(runtime: VmRuntime): Promise<void>;
+  /** Soft reboot (Ctrl-Alt-Del), then a hard reset if the guest has not reset within the timeout. */
+  reboot(runtime: VmRuntime, softTimeoutMs: number): Promise<void>;
+  /** Ends the VM now (QMP quit, then SIGKILL) and waits until the process is gone. */
+  kill(runtime: VmRuntime): Promise<void>;
+  /** The tail of the serial console (kept across stop/start). */
+  consoleOutput(instanceId: string, maxBytes: number): Promise<string>;
+  /** Forgets everything about a terminated instance (sockets, console log). */
+  removeArtifacts(instanceId: string): Promise<void>;
+}
+
+/** Copy-on-write root disks: an overlay on the image's read-only base (O(1) launch). */
+export interface RootDisks {
+  create(instanceId: string, baseImage: string): Promise<string>;
+  remove(path: string): Promise<void>;
+}
+
+/** Implemented by the network domain (NetworkService). */
+export interface InstanceNetwork {
+  /** Picks addresses for new instances (desired state only; nothing on the host yet). */
+  allocate(instanceIds: readonly string[], subnetId?: string): InstanceNetworkInfo[];
+  /** Makes the host match: VPC namespace, subnet bridge, DHCP reservation, tap, NAT. Returns the netns. */
+  plug(instance: Instance): Promise<{ netns: string }>;
+  /** Removes the instance's tap; its addresses stay reserved (stop). */
+  unplug(instance: Instance): Promise<void>;
+  /** Re-applies VPC-wide state (reservations, NAT) after instances come or go. */
+  sync(vpcId: string): Promise<void>;
+}
+
+export interface GeneratedKey {
+  readonly privateKey: string;
+  readonly publicKey: string;
+  readonly fingerprint: string;
+}
+
+export interface SshKeyTool {
+  generate(type: KeyType, comment: string): Promise<GeneratedKey>;
+  /** Validates an OpenSSH public key line; throws InvalidKey.Format on anything else. */
+  inspect(publicKey: string): Promise<{ type: KeyType; fingerprint: string; publicKey: string }>;
+}
+
+/** What the host can give guests, after reserving room for itself. */
+export interface HostCapacity {
+  readonly vcpus: number;
+  readonly memoryMib: number;
+}
+
+/** A built image as its recipe describes it (images/<name>/build.sh writes manifest.json). */
+export interface ImageManifest {
+  readonly name: string;
+  readonly description: string;
+  readonly architecture: string;
+  readonly kernel: string;
+  readonly initrd: string;
+  readonly disk: string;
+  readonly kernelCmdline: string;
+  readonly defaultUser: string;
+  readonly recipeHash: string;
+}
+
+/** The read-only image store under the state directory. */
+export interface ImageStore {
+  /** The manifest of a built image directory, or undefined if none is there. */
+  readManifest(dir: string): Promise<ImageManifest | undefined>;
+  /** Copies a built image into the store (read-only files) and returns where they are. */
+  import(
+    imageId: string,
+    dir: string,
+    manifest: ImageManifest,
+  ): Promise<{ kernelPath: string; initrdPath: string; diskPath: string; sizeBytes: number }>;
+}
