@@ -1,0 +1,26 @@
+import { readFile } from 'node:fs/promises';
+
+/**
+ * The start time of a process (clock ticks after boot, field 22 of /proc/PID/stat), or undefined
+ * if there is no such process. Together with the pid it identifies a process across pid reuse.
+ */
+export async function processStartTime(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const state = fields[0];
+    if (state === 'Z' || state === 'X') return undefined;
+    const start = Number(fields[19]);
+    return Number.isFinite(start) ? start : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True while the very process (pid + start time) is alive. */
+export async function isSameProcessAlive(pid: number, startTime: number): Promise<boolean> {
+  return (await processStartTime(pid)) === startTime;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

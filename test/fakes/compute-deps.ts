@@ -1,0 +1,62 @@
+import type { ComputeDeps } from '../../src/compute/deps.js';
+import type { Image } from '../../src/compute/image.js';
+import type { Clock } from '../../src/core/clock.js';
+import { KeyedMutex } from '../../src/core/keyed-mutex.js';
+import { silentLogger } from '../../src/core/logger.js';
+import { FakeHypervisor, FakeNetwork, FakeRootDisks } from './fake-host.js';
+import { FakeImageRepository, FakeInstanceRepository, FakeKeyPairRepository } from './in-memory-repositories.js';
+
+/** A clock tests move by hand. */
+export class ManualClock implements Clock {
+  constructor(private t = Date.parse('2026-01-01T00:00:00Z')) {}
+  now(): Date {
+    return new Date(this.t);
+  }
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+export const TINY_IMAGE: Image = {
+  id: 'ami-0123456789abcdef0',
+  name: 'kumo-tiny',
+  description: 'test image',
+  architecture: 'x86_64',
+  kernelPath: '/img/vmlinuz',
+  initrdPath: '/img/initrd.img',
+  diskPath: '/img/disk.qcow2',
+  kernelCmdline: 'console=ttyS0',
+  defaultUser: 'root',
+  sizeBytes: 1,
+  createdAt: new Date('2026-01-01T00:00:00Z'),
+  sourceHash: 'h',
+};
+
+export type FakeComputeDeps = ComputeDeps & {
+  instances: FakeInstanceRepository;
+  images: FakeImageRepository;
+  keyPairs: FakeKeyPairRepository;
+  hypervisor: FakeHypervisor;
+  rootDisks: FakeRootDisks;
+  network: FakeNetwork;
+  clock: ManualClock;
+};
+
+/** ComputeDeps wired entirely with fakes: 8 vCPUs and 8 GiB of capacity, the tiny image registered. */
+export function fakeComputeDeps(): FakeComputeDeps {
+  const images = new FakeImageRepository();
+  images.put(TINY_IMAGE);
+  return {
+    instances: new FakeInstanceRepository(),
+    images,
+    keyPairs: new FakeKeyPairRepository(),
+    hypervisor: new FakeHypervisor(),
+    rootDisks: new FakeRootDisks(),
+    network: new FakeNetwork(),
+    capacity: { vcpus: 8, memoryMib: 8192 },
+    clock: new ManualClock(),
+    logger: silentLogger,
+    locks: new KeyedMutex(),
+    settings: { stopTimeoutMs: 60_000, rebootTimeoutMs: 60_000, terminatedRetentionMs: 3_600_000, accel: 'tcg' },
+  };
+}

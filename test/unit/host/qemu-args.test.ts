@@ -1,0 +1,50 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { qemuArgs } from '../../../src/host/qemu/qemu-args.js';
+import type { VmSpec } from '../../../src/compute/ports.js';
+
+const spec: VmSpec = {
+  instanceId: 'i-0123456789abcdef0',
+  vcpus: 2,
+  memoryMib: 1024,
+  accel: 'tcg',
+  kernel: '/var/lib/kumo/images/ami-1/vmlinuz',
+  initrd: '/var/lib/kumo/images/ami-1/initrd.img',
+  kernelCmdline: 'console=ttyS0 quiet',
+  rootDisk: '/var/lib/kumo/volumes/i-0123456789abcdef0-root.qcow2',
+  tap: 'tap0123456789ab',
+  mac: '52:54:00:ab:cd:ef',
+  netns: 'kumo-vpc-1',
+};
+const dir = '/var/lib/kumo/instances/i-0123456789abcdef0';
+const paths = {
+  qmpSocket: `${dir}/qmp.sock`,
+  qmpEventSocket: `${dir}/qmp-events.sock`,
+  consoleSocket: `${dir}/console.sock`,
+  consoleLog: `${dir}/console.log`,
+  pidFile: `${dir}/qemu.pid`,
+};
+
+/** Compares with a golden file; UPDATE_GOLDEN=1 rewrites it (review the diff!). */
+function golden(name: string, actual: string): void {
+  const file = join(import.meta.dirname, 'golden', name);
+  if (process.env.UPDATE_GOLDEN) writeFileSync(file, actual);
+  expect(actual).toBe(readFileSync(file, 'utf8'));
+}
+
+describe('qemuArgs', () => {
+  it('builds the TCG command line (golden)', () => {
+    golden('qemu-tcg.args', qemuArgs(spec, paths, { runAs: 'kumo-qemu', tcgCacheMib: 128 }).join('\n') + '\n');
+  });
+
+  it('builds the KVM command line (golden)', () => {
+    golden('qemu-kvm.args', qemuArgs({ ...spec, accel: 'kvm', vcpus: 4, memoryMib: 8192 }, paths, { tcgCacheMib: 128 }).join('\n') + '\n');
+  });
+
+  it('never combines -runas with elevateprivileges=deny (QEMU exits silently)', () => {
+    const args = qemuArgs(spec, paths, { runAs: 'kumo-qemu', tcgCacheMib: 128 }).join(' ');
+    expect(args).toContain('-runas kumo-qemu');
+    expect(args).not.toContain('elevateprivileges');
+  });
+});
