@@ -1,25 +1,45 @@
 import type { Image as DomainImage } from '../compute/image.js';
-import { INSTANCE_STATE_CODES, type Instance as DomainInstance, type InstanceStateName } from '../compute/instance.js';
+import {
+  INSTANCE_STATE_CODES,
+  type Instance as DomainInstance,
+  type InstanceStateName,
+} from '../compute/instance.js';
 import { findInstanceType, type InstanceType } from '../compute/instance-types.js';
 import type { KeyPair } from '../compute/key-pair.js';
 import type { StateChange } from '../compute/instance-lifecycle.js';
 import type { TagSpecification } from '../compute/tag-specifications.js';
 import type { Filter, Tag } from '../core/tags.js';
-import type { Filter as PFilter, Tag as PTag, TagSpecification as PTagSpec } from '../gen/kumo/v1/common.js';
+import type {
+  Filter as PFilter,
+  Tag as PTag,
+  TagSpecification as PTagSpec,
+} from '../gen/kumo/v1/common.js';
 import type { Image } from '../gen/kumo/v1/images.js';
 import type { InstanceTypeInfo } from '../gen/kumo/v1/instance_types.js';
-import type { Instance, InstanceState, InstanceStateChange, Reservation } from '../gen/kumo/v1/instances.js';
+import type {
+  Instance,
+  InstanceState,
+  InstanceStateChange,
+  Reservation,
+} from '../gen/kumo/v1/instances.js';
 import type { KeyPairInfo } from '../gen/kumo/v1/key_pairs.js';
 
 /** Proto <-> domain conversion. Kept apart from handlers so both stay small. */
 export const OWNER_ID = 'kumo';
 
-export const toFilters = (fs: readonly PFilter[]): Filter[] => fs.map((f) => ({ name: f.name, values: f.values }));
+export const toFilters = (fs: readonly PFilter[]): Filter[] =>
+  fs.map((f) => ({ name: f.name, values: f.values }));
 export const toTagSpecs = (ts: readonly PTagSpec[]): TagSpecification[] =>
-  ts.map((t) => ({ resourceType: t.resourceType, tags: t.tags.map((x) => ({ key: x.key, value: x.value })) }));
+  ts.map((t) => ({
+    resourceType: t.resourceType,
+    tags: t.tags.map((x) => ({ key: x.key, value: x.value })),
+  }));
 const tags = (ts: readonly Tag[]): PTag[] => ts.map((t) => ({ key: t.key, value: t.value }));
 
-export const stateOf = (name: InstanceStateName): InstanceState => ({ code: INSTANCE_STATE_CODES[name], name });
+export const stateOf = (name: InstanceStateName): InstanceState => ({
+  code: INSTANCE_STATE_CODES[name],
+  name,
+});
 
 export function instanceToProto(
   i: DomainInstance,
@@ -33,10 +53,13 @@ export function instanceToProto(
     instanceType: i.instanceType,
     keyName: i.keyName ?? '',
     state: stateOf(i.state),
-    stateReason: i.stateReason ? { code: i.stateReason.code, message: i.stateReason.message } : undefined,
+    stateReason: i.stateReason
+      ? { code: i.stateReason.code, message: i.stateReason.message }
+      : undefined,
     stateTransitionReason: i.stateTransitionReason,
     privateIpAddress: i.state === 'terminated' ? '' : (i.network?.privateIp ?? ''),
-    publicIpAddress: i.state === 'terminated' || i.state === 'stopped' ? '' : (i.network?.publicIp ?? ''),
+    publicIpAddress:
+      i.state === 'terminated' || i.state === 'stopped' ? '' : (i.network?.publicIp ?? ''),
     macAddress: i.network?.mac ?? '',
     vpcId: i.network?.vpcId ?? '',
     subnetId: i.network?.subnetId ?? '',
@@ -55,7 +78,10 @@ export function instanceToProto(
 }
 
 /** Instances grouped into reservations in launch order, as DescribeInstances returns them. */
-export function toReservations(instances: Instance[], reservationOf: (id: string) => string): Reservation[] {
+export function toReservations(
+  instances: Instance[],
+  reservationOf: (id: string) => string,
+): Reservation[] {
   const byId = new Map<string, Reservation>();
   for (const i of instances) {
     const rid = reservationOf(i.instanceId);
@@ -99,7 +125,10 @@ export const instanceTypeToProto = (t: InstanceType, hypervisor: string): Instan
   instanceStorageSupported: t.instanceStoreGb > 0,
   instanceStorageInfo:
     t.instanceStoreGb > 0
-      ? { totalSizeInGb: t.instanceStoreGb, disks: [{ sizeInGb: t.instanceStoreGb, count: 1, type: 'ssd' }] }
+      ? {
+          totalSizeInGb: t.instanceStoreGb,
+          disks: [{ sizeInGb: t.instanceStoreGb, count: 1, type: 'ssd' }],
+        }
       : undefined,
   currentGeneration: true,
   hypervisor,

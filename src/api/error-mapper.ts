@@ -19,7 +19,11 @@ const STATUS: Record<ErrorKind, status> = {
  * (in trailing metadata); anything else is logged with a reference id and reaches the client as
  * INTERNAL with only that id: no stack trace, no host detail.
  */
-export function toServiceError(error: unknown, method: string, logger: Logger): Partial<ServiceError> {
+export function toServiceError(
+  error: unknown,
+  method: string,
+  logger: Logger,
+): Partial<ServiceError> {
   const metadata = new Metadata();
   if (isKumoError(error) && error.kind !== 'Internal') {
     metadata.set(EC2_ERROR_CODE_METADATA_KEY, error.code);
@@ -30,7 +34,7 @@ export function toServiceError(error: unknown, method: string, logger: Logger): 
     method,
     ref,
     error: error instanceof Error ? (error.stack ?? error.message) : String(error),
-    cause: error instanceof Error && error.cause ? String(error.cause) : undefined,
+    cause: error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined,
   });
   metadata.set(EC2_ERROR_CODE_METADATA_KEY, 'InternalError');
   const what = isKumoError(error) ? `${error.message} ` : '';

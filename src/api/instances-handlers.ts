@@ -13,14 +13,23 @@ import { runInstances } from '../compute/run-instances.js';
 import { invalidParameter } from '../core/errors.js';
 import type { InstancesServer } from '../gen/kumo/v1/instances.js';
 import type { ApiContext } from './context.js';
-import { instanceToProto, OWNER_ID, stateChangeToProto, toFilters, toReservations, toTagSpecs } from './convert.js';
+import {
+  instanceToProto,
+  OWNER_ID,
+  stateChangeToProto,
+  toFilters,
+  toReservations,
+  toTagSpecs,
+} from './convert.js';
 import { unary } from './unary.js';
 
 export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesServer {
   const d = ctx.compute;
-  const toProto = (i: DomainInstance) => instanceToProto(i, d.images.get(i.imageId), d.settings.accel);
+  const toProto = (i: DomainInstance) =>
+    instanceToProto(i, d.images.get(i.imageId), d.settings.accel);
   const requireIds = (ids: readonly string[]): readonly string[] => {
-    if (ids.length === 0) throw invalidParameter('Pass at least one instance id (--instance-ids)', 'MissingParameter');
+    if (ids.length === 0)
+      throw invalidParameter('Pass at least one instance id (--instance-ids)', 'MissingParameter');
     return ids;
   };
   return {
@@ -38,12 +47,16 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
       });
       ctx.kick(launched.map((i) => i.id));
       const reservationId = launched[0]?.reservationId ?? '';
-      return { reservation: { reservationId, ownerId: OWNER_ID, instances: launched.map(toProto) } };
+      return {
+        reservation: { reservationId, ownerId: OWNER_ID, instances: launched.map(toProto) },
+      };
     }),
     describeInstances: unary('DescribeInstances', logger, (req) => {
       const found = describeInstances(d.instances, req.instanceIds, toFilters(req.filters));
       const reservationOf = new Map(found.map((i) => [i.id, i.reservationId]));
-      return { reservations: toReservations(found.map(toProto), (id) => reservationOf.get(id) ?? '') };
+      return {
+        reservations: toReservations(found.map(toProto), (id) => reservationOf.get(id) ?? ''),
+      };
     }),
     startInstances: unary('StartInstances', logger, async (req) => {
       const changes = await startInstances(d, requireIds(req.instanceIds));
@@ -65,13 +78,21 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
       return { terminatingInstances: changes.map(stateChangeToProto) };
     }),
     modifyInstanceAttribute: unary('ModifyInstanceAttribute', logger, async (req) => {
-      if (!req.instanceType) throw invalidParameter('Pass the attribute to change (--instance-type)', 'MissingParameter');
+      if (!req.instanceType)
+        throw invalidParameter(
+          'Pass the attribute to change (--instance-type)',
+          'MissingParameter',
+        );
       await modifyInstanceType(d, req.instanceId, req.instanceType);
       return {};
     }),
     getConsoleOutput: unary('GetConsoleOutput', logger, async (req) => {
       getInstances(d.instances, [req.instanceId]);
-      return { instanceId: req.instanceId, output: await consoleOutput(d, req.instanceId), timestamp: d.clock.now() };
+      return {
+        instanceId: req.instanceId,
+        output: await consoleOutput(d, req.instanceId),
+        timestamp: d.clock.now(),
+      };
     }),
   };
 }

@@ -6,7 +6,9 @@ import type { MetadataService } from '../network/metadata-service.js';
 
 /** Parses a PROXY protocol v1 line ("PROXY TCP4 src dst sport dport"); undefined if malformed. */
 export function parseProxyLine(line: string): { sourceIp: string } | undefined {
-  const m = /^PROXY TCP4 (\d{1,3}(?:\.\d{1,3}){3}) (\d{1,3}(?:\.\d{1,3}){3}) \d{1,5} \d{1,5}$/.exec(line);
+  const m = /^PROXY TCP4 (\d{1,3}(?:\.\d{1,3}){3}) (\d{1,3}(?:\.\d{1,3}){3}) \d{1,5} \d{1,5}$/.exec(
+    line,
+  );
   return m ? { sourceIp: m[1] as string } : undefined;
 }
 
@@ -50,7 +52,9 @@ export class MetadataEndpoint {
       socket.off('data', onData);
       const parsed = parseProxyLine(head.subarray(0, end).toString('latin1'));
       if (!parsed) {
-        this.logger.warn('metadata: connection without a valid PROXY header', { vpcId: this.vpcId });
+        this.logger.warn('metadata: connection without a valid PROXY header', {
+          vpcId: this.vpcId,
+        });
         socket.destroy();
         return;
       }

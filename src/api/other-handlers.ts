@@ -1,6 +1,11 @@
 import { describeImages } from '../compute/images.js';
 import { allInstanceTypes, findInstanceType } from '../compute/instance-types.js';
-import { createKeyPair, deleteKeyPair, describeKeyPairs, importKeyPair } from '../compute/key-pairs.js';
+import {
+  createKeyPair,
+  deleteKeyPair,
+  describeKeyPairs,
+  importKeyPair,
+} from '../compute/key-pairs.js';
 import { invalidParameter } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { matchesFilters } from '../core/tags.js';
@@ -9,13 +14,21 @@ import type { ImagesServer } from '../gen/kumo/v1/images.js';
 import type { InstanceTypesServer } from '../gen/kumo/v1/instance_types.js';
 import type { KeyPairsServer } from '../gen/kumo/v1/key_pairs.js';
 import type { ApiContext } from './context.js';
-import { imageToProto, instanceTypeToProto, keyPairToProto, toFilters, toTagSpecs } from './convert.js';
+import {
+  imageToProto,
+  instanceTypeToProto,
+  keyPairToProto,
+  toFilters,
+  toTagSpecs,
+} from './convert.js';
 import { unary } from './unary.js';
 
 export function imagesHandlers(ctx: ApiContext, logger: Logger): ImagesServer {
   return {
     describeImages: unary('DescribeImages', logger, (req) => ({
-      images: describeImages(ctx.compute.images, req.imageIds, toFilters(req.filters)).map(imageToProto),
+      images: describeImages(ctx.compute.images, req.imageIds, toFilters(req.filters)).map(
+        imageToProto,
+      ),
     })),
   };
 }
@@ -25,9 +38,15 @@ export function instanceTypesHandlers(ctx: ApiContext, logger: Logger): Instance
     describeInstanceTypes: unary('DescribeInstanceTypes', logger, (req) => {
       const unknown = req.instanceTypes.filter((n) => !findInstanceType(n));
       if (unknown.length > 0) {
-        throw invalidParameter(`The instance type '${unknown.join(', ')}' does not exist`, 'InvalidInstanceType');
+        throw invalidParameter(
+          `The instance type '${unknown.join(', ')}' does not exist`,
+          'InvalidInstanceType',
+        );
       }
-      const base = req.instanceTypes.length > 0 ? allInstanceTypes().filter((t) => req.instanceTypes.includes(t.name)) : allInstanceTypes();
+      const base =
+        req.instanceTypes.length > 0
+          ? allInstanceTypes().filter((t) => req.instanceTypes.includes(t.name))
+          : allInstanceTypes();
       const fields = (t: (typeof base)[number], n: string): readonly string[] | undefined =>
         ({
           'instance-type': [t.name],
@@ -44,7 +63,9 @@ export function instanceTypesHandlers(ctx: ApiContext, logger: Logger): Instance
       return {
         instanceTypes: base
           .filter((t) => matchesFilters(filters, (n) => fields(t, n), onUnknown))
-          .map((t) => instanceTypeToProto(t, ctx.compute.settings.accel === 'kvm' ? 'kvm' : 'qemu-tcg')),
+          .map((t) =>
+            instanceTypeToProto(t, ctx.compute.settings.accel === 'kvm' ? 'kvm' : 'qemu-tcg'),
+          ),
       };
     }),
   };
@@ -54,18 +75,36 @@ export function keyPairsHandlers(ctx: ApiContext, logger: Logger): KeyPairsServe
   const deps = { ...ctx.compute, sshKeys: ctx.sshKeys };
   return {
     createKeyPair: unary('CreateKeyPair', logger, async (req) => {
-      const { key, privateKey } = await createKeyPair(deps, req.keyName, req.keyType, toTagSpecs(req.tagSpecifications));
-      return { keyPairId: key.id, keyName: key.name, keyFingerprint: key.fingerprint, keyMaterial: privateKey };
+      const { key, privateKey } = await createKeyPair(
+        deps,
+        req.keyName,
+        req.keyType,
+        toTagSpecs(req.tagSpecifications),
+      );
+      return {
+        keyPairId: key.id,
+        keyName: key.name,
+        keyFingerprint: key.fingerprint,
+        keyMaterial: privateKey,
+      };
     }),
     importKeyPair: unary('ImportKeyPair', logger, async (req) => {
       const material = Buffer.from(req.publicKeyMaterial).toString('utf8');
-      const key = await importKeyPair(deps, req.keyName, material, toTagSpecs(req.tagSpecifications));
+      const key = await importKeyPair(
+        deps,
+        req.keyName,
+        material,
+        toTagSpecs(req.tagSpecifications),
+      );
       return { keyPairId: key.id, keyName: key.name, keyFingerprint: key.fingerprint };
     }),
     describeKeyPairs: unary('DescribeKeyPairs', logger, (req) => ({
-      keyPairs: describeKeyPairs(ctx.compute.keyPairs, req.keyNames, req.keyPairIds, toFilters(req.filters)).map((k) =>
-        keyPairToProto(k, req.includePublicKey),
-      ),
+      keyPairs: describeKeyPairs(
+        ctx.compute.keyPairs,
+        req.keyNames,
+        req.keyPairIds,
+        toFilters(req.filters),
+      ).map((k) => keyPairToProto(k, req.includePublicKey)),
     })),
     deleteKeyPair: unary('DeleteKeyPair', logger, (req) => {
       const id = deleteKeyPair(ctx.compute.keyPairs, req.keyName, req.keyPairId);

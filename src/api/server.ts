@@ -9,7 +9,12 @@ import { InstancesService } from '../gen/kumo/v1/instances.js';
 import { KeyPairsService } from '../gen/kumo/v1/key_pairs.js';
 import type { ApiContext } from './context.js';
 import { instancesHandlers } from './instances-handlers.js';
-import { hostHandlers, imagesHandlers, instanceTypesHandlers, keyPairsHandlers } from './other-handlers.js';
+import {
+  hostHandlers,
+  imagesHandlers,
+  instanceTypesHandlers,
+  keyPairsHandlers,
+} from './other-handlers.js';
 
 const PROTO_FILES = ['host', 'images', 'instance_types', 'instances', 'key_pairs', 'common'].map(
   (n) => `kumo/v1/${n}.proto`,
@@ -31,6 +36,8 @@ export function createGrpcServer(ctx: ApiContext, logger: Logger, protoDir: stri
 /** Binds to `unix:///path` or `host:port` and resolves once listening. */
 export function listen(server: Server, address: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve()));
+    server.bindAsync(address, ServerCredentials.createInsecure(), (err) =>
+      err ? reject(err) : resolve(),
+    );
   });
 }

@@ -22,7 +22,12 @@ export function usage(instances: readonly Instance[]): Usage {
 }
 
 /** Throws InsufficientInstanceCapacity when `extra` does not fit next to what already runs. */
-export function assertFits(capacity: HostCapacity, current: Usage, extra: Usage, what: string): void {
+export function assertFits(
+  capacity: HostCapacity,
+  current: Usage,
+  extra: Usage,
+  what: string,
+): void {
   const vcpus = current.vcpus + extra.vcpus;
   const mem = current.memoryMib + extra.memoryMib;
   if (vcpus > capacity.vcpus || mem > capacity.memoryMib) {

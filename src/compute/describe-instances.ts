@@ -55,7 +55,9 @@ function field(i: Instance, name: string): readonly string[] | undefined {
 }
 
 const codeOf = (i: Instance): number =>
-  ({ pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 })[i.state];
+  ({ pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 })[
+    i.state
+  ];
 
 export const INSTANCE_FILTER_NAMES = [
   'instance-state-name',
@@ -89,5 +91,7 @@ export function describeInstances(
   };
   return base
     .filter((i) => matchesFilters(filters, (n) => field(i, n), onUnknown))
-    .sort((a, b) => a.launchTime.getTime() - b.launchTime.getTime() || a.launchIndex - b.launchIndex);
+    .sort(
+      (a, b) => a.launchTime.getTime() - b.launchTime.getTime() || a.launchIndex - b.launchIndex,
+    );
 }

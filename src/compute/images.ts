@@ -8,17 +8,28 @@ import type { Image } from './image.js';
 import type { ImageRepository, ImageStore } from './ports.js';
 
 /** DescribeImages by ids and filters (name, image-id, architecture, state). */
-export function describeImages(repo: ImageRepository, ids: readonly string[], filters: readonly Filter[]): Image[] {
+export function describeImages(
+  repo: ImageRepository,
+  ids: readonly string[],
+  filters: readonly Filter[],
+): Image[] {
   for (const id of ids) assertId('ami', id, 'InvalidAMIID.Malformed');
   const missing = ids.filter((id) => !repo.get(id));
   if (missing.length > 0) {
-    throw notFound('InvalidAMIID.NotFound', `The image id '[${missing.join(', ')}]' does not exist`);
+    throw notFound(
+      'InvalidAMIID.NotFound',
+      `The image id '[${missing.join(', ')}]' does not exist`,
+    );
   }
   const base = ids.length > 0 ? repo.list().filter((i) => ids.includes(i.id)) : repo.list();
   const field = (i: Image, n: string): readonly string[] | undefined =>
-    ({ name: [i.name], 'image-id': [i.id], architecture: [i.architecture], state: ['available'] })[n];
+    ({ name: [i.name], 'image-id': [i.id], architecture: [i.architecture], state: ['available'] })[
+      n
+    ];
   const onUnknown = (n: string): never => {
-    throw invalidParameter(`The filter '${n}' is invalid; use name, image-id, architecture or state`);
+    throw invalidParameter(
+      `The filter '${n}' is invalid; use name, image-id, architecture or state`,
+    );
   };
   return base.filter((i) => matchesFilters(filters, (n) => field(i, n), onUnknown));
 }
@@ -36,7 +47,9 @@ export async function registerBuiltImage(
     deps.logger.warn('no built image found; run scripts/build-image', { dir });
     return undefined;
   }
-  const existing = deps.images.list().find((i) => i.name === manifest.name && i.sourceHash === manifest.recipeHash);
+  const existing = deps.images
+    .list()
+    .find((i) => i.name === manifest.name && i.sourceHash === manifest.recipeHash);
   if (existing) return existing;
   const id = newId('ami');
   const files = await deps.store.import(id, dir, manifest);

@@ -10,7 +10,10 @@ import { internal, notFound } from '../core/errors.js';
 export async function bringUp(deps: ComputeDeps, instance: Instance): Promise<Instance> {
   const image = deps.images.get(instance.imageId);
   if (!image) {
-    throw notFound('InvalidAMIID.NotFound', `The image ${instance.imageId} of ${instance.id} is gone`);
+    throw notFound(
+      'InvalidAMIID.NotFound',
+      `The image ${instance.imageId} of ${instance.id} is gone`,
+    );
   }
   const type = findInstanceType(instance.instanceType);
   if (!type) throw internal(`Unknown instance type ${instance.instanceType} on ${instance.id}`);

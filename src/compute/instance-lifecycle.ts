@@ -14,7 +14,10 @@ export interface StateChange {
 }
 
 /** StartInstances: stopped -> pending (QEMU started now) -> running; running is a no-op. */
-export async function startInstances(deps: ComputeDeps, ids: readonly string[]): Promise<StateChange[]> {
+export async function startInstances(
+  deps: ComputeDeps,
+  ids: readonly string[],
+): Promise<StateChange[]> {
   const instances = getInstances(deps.instances, ids);
   for (const i of instances) {
     if (i.state !== 'stopped' && i.state !== 'running' && i.state !== 'pending') {
@@ -32,18 +35,33 @@ export async function startInstances(deps: ComputeDeps, ids: readonly string[]):
       },
       { vcpus: 0, memoryMib: 0 },
     );
-    assertFits(deps.capacity, usage(deps.instances.list()), extra, `starting ${toStart.length} instance(s)`);
+    assertFits(
+      deps.capacity,
+      usage(deps.instances.list()),
+      extra,
+      `starting ${toStart.length} instance(s)`,
+    );
     const changes: StateChange[] = [];
     for (const original of instances) {
       const change = await deps.locks.run(original.id, async () => {
         const i = deps.instances.get(original.id) ?? original;
         if (i.state !== 'stopped') return { instanceId: i.id, previous: i.state, current: i.state };
-        const pending: Instance = { ...i, state: 'pending', stateReason: REASONS.pending, stateTransitionReason: '' };
+        const pending: Instance = {
+          ...i,
+          state: 'pending',
+          stateReason: REASONS.pending,
+          stateTransitionReason: '',
+        };
         deps.instances.put(pending);
         try {
           deps.instances.put(await bringUp(deps, pending));
         } catch (error) {
-          deps.instances.put({ ...pending, state: 'stopped', stateReason: REASONS.launchFailed, runtime: undefined });
+          deps.instances.put({
+            ...pending,
+            state: 'stopped',
+            stateReason: REASONS.launchFailed,
+            runtime: undefined,
+          });
           throw error;
         }
         return { instanceId: i.id, previous: 'stopped' as const, current: 'pending' as const };
@@ -73,7 +91,8 @@ export async function stopInstances(
         const i = deps.instances.get(original.id) ?? original;
         const previous = i.state;
         if (i.state === 'stopped') return { instanceId: i.id, previous, current: i.state };
-        if (i.state === 'stopping' && !force) return { instanceId: i.id, previous, current: i.state };
+        if (i.state === 'stopping' && !force)
+          return { instanceId: i.id, previous, current: i.state };
         let next: Instance = {
           ...i,
           state: 'stopping',
@@ -85,9 +104,15 @@ export async function stopInstances(
             await deps.hypervisor.kill(i.runtime);
           } else {
             await deps.hypervisor.powerDown(i.runtime).catch((e: unknown) => {
-              deps.logger.warn('ACPI power-down failed; the stop will be forced', { instanceId: i.id, error: String(e) });
+              deps.logger.warn('ACPI power-down failed; the stop will be forced', {
+                instanceId: i.id,
+                error: String(e),
+              });
             });
-            next = { ...next, runtime: { ...i.runtime, powerDownSentAt: deps.clock.now().toISOString() } };
+            next = {
+              ...next,
+              runtime: { ...i.runtime, powerDownSentAt: deps.clock.now().toISOString() },
+            };
           }
         }
         deps.instances.put(next);
@@ -103,26 +128,33 @@ export async function rebootInstances(deps: ComputeDeps, ids: readonly string[])
   const instances = getInstances(deps.instances, ids);
   for (const i of instances) {
     if (i.state !== 'running' || !i.runtime) {
-      throw incorrectState(`The instance '${i.id}' is ${i.state}; only running instances can be rebooted`);
+      throw incorrectState(
+        `The instance '${i.id}' is ${i.state}; only running instances can be rebooted`,
+      );
     }
   }
   for (const i of instances) {
-    const runtime = i.runtime;
-    if (!runtime) continue;
-    // The reboot runs in the background (EC2 returns at once); failures are logged.
-    void deps.hypervisor.reboot(runtime, deps.settings.rebootTimeoutMs).catch((e: unknown) => {
-      deps.logger.warn('reboot failed', { instanceId: i.id, error: String(e) });
+    await deps.locks.run(i.id, () => {
+      const runtime = deps.instances.get(i.id)?.runtime;
+      if (!runtime) return;
+      // EC2 returns at once; the soft reboot and its hard-reset fallback run in the background.
+      void deps.hypervisor.reboot(runtime, deps.settings.rebootTimeoutMs).catch((e: unknown) => {
+        deps.logger.warn('reboot failed', { instanceId: i.id, error: String(e) });
+      });
     });
   }
 }
 
 /** TerminateInstances: -> shutting-down now; the reconciler kills, cleans up and marks terminated. */
-export async function terminateInstances(deps: ComputeDeps, ids: readonly string[]): Promise<StateChange[]> {
+export async function terminateInstances(
+  deps: ComputeDeps,
+  ids: readonly string[],
+): Promise<StateChange[]> {
   const instances = getInstances(deps.instances, ids);
   const changes: StateChange[] = [];
   for (const original of instances) {
     changes.push(
-      await deps.locks.run(original.id, async () => {
+      await deps.locks.run(original.id, () => {
         const i = deps.instances.get(original.id) ?? original;
         const previous = i.state;
         if (i.state === 'terminated' || i.state === 'shutting-down') {
@@ -142,7 +174,11 @@ export async function terminateInstances(deps: ComputeDeps, ids: readonly string
 }
 
 /** ModifyInstanceAttribute --instance-type: only while stopped, as in EC2. */
-export async function modifyInstanceType(deps: ComputeDeps, id: string, instanceType: string): Promise<void> {
+export async function modifyInstanceType(
+  deps: ComputeDeps,
+  id: string,
+  instanceType: string,
+): Promise<void> {
   assertId('i', id, 'InvalidInstanceID.Malformed');
   if (!findInstanceType(instanceType)) {
     throw invalidParameter(

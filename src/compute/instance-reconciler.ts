@@ -39,8 +39,15 @@ export function reconcileInstance(deps: ComputeDeps, id: string, heal = false): 
   });
 }
 
-async function toStopped(deps: ComputeDeps, i: Instance, reason: StateReason, kill: boolean): Promise<void> {
-  const down = kill ? await bringDown(deps, i) : await bringDown(deps, { ...i, runtime: undefined });
+async function toStopped(
+  deps: ComputeDeps,
+  i: Instance,
+  reason: StateReason,
+  kill: boolean,
+): Promise<void> {
+  const down = kill
+    ? await bringDown(deps, i)
+    : await bringDown(deps, { ...i, runtime: undefined });
   deps.instances.put({ ...down, state: 'stopped', stateReason: reason });
   deps.logger.info('instance stopped', { instanceId: i.id, reason: reason.code });
 }
@@ -84,7 +91,10 @@ async function reconcileStopping(deps: ComputeDeps, i: Instance): Promise<void> 
   const sentAt = i.runtime.powerDownSentAt;
   if (!sentAt) {
     await deps.hypervisor.powerDown(i.runtime);
-    deps.instances.put({ ...i, runtime: { ...i.runtime, powerDownSentAt: deps.clock.now().toISOString() } });
+    deps.instances.put({
+      ...i,
+      runtime: { ...i.runtime, powerDownSentAt: deps.clock.now().toISOString() },
+    });
     return;
   }
   if (deps.clock.now().getTime() - Date.parse(sentAt) >= deps.settings.stopTimeoutMs) {

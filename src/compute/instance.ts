@@ -74,7 +74,10 @@ export const holdsCapacity = (s: InstanceStateName): boolean =>
 /** Reasons, worded as EC2 words them where EC2 has one. */
 export const REASONS = {
   pending: { code: 'pending', message: 'pending' },
-  userStop: { code: 'Client.UserInitiatedShutdown', message: 'Client.UserInitiatedShutdown: User initiated shutdown' },
+  userStop: {
+    code: 'Client.UserInitiatedShutdown',
+    message: 'Client.UserInitiatedShutdown: User initiated shutdown',
+  },
   guestStop: {
     code: 'Client.InstanceInitiatedShutdown',
     message: 'Client.InstanceInitiatedShutdown: Instance initiated shutdown',

@@ -14,7 +14,10 @@ function validateName(repo: KeyPairRepository, name: string): void {
     throw invalidParameter('KeyName must be 1 to 255 printable ASCII characters');
   }
   if (repo.findByName(name)) {
-    throw alreadyExists('InvalidKeyPair.Duplicate', `The key pair '${name}' already exists; pick another name or delete it first`);
+    throw alreadyExists(
+      'InvalidKeyPair.Duplicate',
+      `The key pair '${name}' already exists; pick another name or delete it first`,
+    );
   }
 }
 
@@ -58,8 +61,23 @@ export async function importKeyPair(
   });
 }
 
-function save(deps: KeyDeps, name: string, type: KeyType, fingerprint: string, publicKey: string, tags: Tag[]): KeyPair {
-  const key: KeyPair = { id: newId('key'), name, type, fingerprint, publicKey, createdAt: deps.clock.now(), tags };
+function save(
+  deps: KeyDeps,
+  name: string,
+  type: KeyType,
+  fingerprint: string,
+  publicKey: string,
+  tags: Tag[],
+): KeyPair {
+  const key: KeyPair = {
+    id: newId('key'),
+    name,
+    type,
+    fingerprint,
+    publicKey,
+    createdAt: deps.clock.now(),
+    tags,
+  };
   deps.keyPairs.put(key);
   return key;
 }
@@ -78,20 +96,37 @@ export function describeKeyPairs(
       ...ids.filter((id) => !repo.get(id)),
     ];
     if (missing.length > 0) {
-      throw notFound('InvalidKeyPair.NotFound', `The key pair '${missing.join(', ')}' does not exist`);
+      throw notFound(
+        'InvalidKeyPair.NotFound',
+        `The key pair '${missing.join(', ')}' does not exist`,
+      );
     }
     keys = keys.filter((k) => names.includes(k.name) || ids.includes(k.id));
   }
   const fields = (k: KeyPair, n: string): readonly string[] | undefined =>
-    n === 'key-name' ? [k.name] : n === 'key-pair-id' ? [k.id] : n === 'fingerprint' ? [k.fingerprint] : n === 'key-type' ? [k.type] : tagFieldValues(k.tags, n);
+    n === 'key-name'
+      ? [k.name]
+      : n === 'key-pair-id'
+        ? [k.id]
+        : n === 'fingerprint'
+          ? [k.fingerprint]
+          : n === 'key-type'
+            ? [k.type]
+            : tagFieldValues(k.tags, n);
   const onUnknown = (n: string): never => {
-    throw invalidParameter(`The filter '${n}' is invalid; use key-name, key-pair-id, fingerprint, key-type or tag:<key>`);
+    throw invalidParameter(
+      `The filter '${n}' is invalid; use key-name, key-pair-id, fingerprint, key-type or tag:<key>`,
+    );
   };
   return keys.filter((k) => matchesFilters(filters, (n) => fields(k, n), onUnknown));
 }
 
 /** DeleteKeyPair: by name or id; deleting a missing key succeeds, as in EC2. */
-export function deleteKeyPair(repo: KeyPairRepository, name: string, id: string): string | undefined {
+export function deleteKeyPair(
+  repo: KeyPairRepository,
+  name: string,
+  id: string,
+): string | undefined {
   if (!name && !id) throw invalidParameter('Pass --key-name or --key-pair-id', 'MissingParameter');
   if (id) assertId('key', id, 'InvalidKeyPair.Malformed');
   const key = id ? repo.get(id) : repo.findByName(name);

@@ -1,6 +1,11 @@
 import { createHash } from 'node:crypto';
 import { assertId, newId } from '../core/ids.js';
-import { idempotentMismatch, insufficientCapacity, invalidParameter, notFound } from '../core/errors.js';
+import {
+  idempotentMismatch,
+  insufficientCapacity,
+  invalidParameter,
+  notFound,
+} from '../core/errors.js';
 import type { Tag } from '../core/tags.js';
 import { assertFits, usage } from './capacity.js';
 import type { ComputeDeps } from './deps.js';
@@ -26,7 +31,10 @@ export interface RunInstancesInput {
 }
 
 /** Launches instances with EC2 semantics; a failed launch leaves nothing behind. */
-export async function runInstances(deps: ComputeDeps, input: RunInstancesInput): Promise<Instance[]> {
+export async function runInstances(
+  deps: ComputeDeps,
+  input: RunInstancesInput,
+): Promise<Instance[]> {
   const image = resolveImage(deps, input.imageId);
   const type = resolveType(input.instanceType);
   const key = resolveKey(deps, input.keyName);
@@ -217,7 +225,15 @@ function launchFingerprint(
 ): string {
   const h = createHash('sha256');
   h.update(
-    JSON.stringify([image.id, type.name, input.keyName ?? '', input.minCount, input.maxCount, input.subnetId ?? '', tags]),
+    JSON.stringify([
+      image.id,
+      type.name,
+      input.keyName ?? '',
+      input.minCount,
+      input.maxCount,
+      input.subnetId ?? '',
+      tags,
+    ]),
   );
   if (userData) h.update(userData);
   return h.digest('hex');

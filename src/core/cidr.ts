@@ -35,7 +35,9 @@ export function parseCidr(text: string): Ipv4Cidr {
   const addr = ipToInt(ip);
   const network = addr - (addr % 2 ** (32 - prefix));
   if (network !== addr) {
-    throw invalidParameter(`"${text}" has host bits set; the network is ${intToIp(network)}/${prefix}`);
+    throw invalidParameter(
+      `"${text}" has host bits set; the network is ${intToIp(network)}/${prefix}`,
+    );
   }
   return { network, prefix };
 }

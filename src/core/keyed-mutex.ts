@@ -5,7 +5,7 @@
 export class KeyedMutex {
   private readonly tails = new Map<string, Promise<unknown>>();
 
-  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+  async run<T>(key: string, fn: () => Promise<T> | T): Promise<T> {
     const previous = this.tails.get(key) ?? Promise.resolve();
     const result = previous.then(fn, fn);
     const tail = result.catch(() => undefined);
@@ -18,10 +18,12 @@ export class KeyedMutex {
   }
 
   /** Runs fn holding all keys, acquired in sorted order so two callers cannot deadlock. */
-  async runAll<T>(keys: readonly string[], fn: () => Promise<T>): Promise<T> {
+  async runAll<T>(keys: readonly string[], fn: () => Promise<T> | T): Promise<T> {
     const sorted = [...new Set(keys)].sort();
     const acquire = (i: number): Promise<T> =>
-      i === sorted.length ? fn() : this.run(sorted[i] as string, () => acquire(i + 1));
+      i === sorted.length
+        ? Promise.resolve(fn())
+        : this.run(sorted[i] as string, () => acquire(i + 1));
     return acquire(0);
   }
 }

@@ -26,33 +26,70 @@ export interface DaemonConfig {
 
 const num = (v: string): number => {
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('expected a non-negative number');
+  if (!Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError('expected a non-negative number');
   return n;
 };
 
 export function parseConfig(argv: readonly string[], env = process.env): DaemonConfig {
   const p = new Command('kumod')
     .description('kumo daemon: runs EC2-style instances as QEMU VMs on this host')
-    .option('--socket <path>', 'unix socket of the gRPC API', env.KUMO_SOCKET ?? '/run/kumo/kumo.sock')
+    .option(
+      '--socket <path>',
+      'unix socket of the gRPC API',
+      env.KUMO_SOCKET ?? '/run/kumo/kumo.sock',
+    )
     .option('--socket-group <group>', 'group that may use the socket (mode 0660)', 'kumo')
-    .option('--state-dir <dir>', 'state: database, images, disks', env.KUMO_STATE_DIR ?? '/var/lib/kumo')
-    .option('--run-dir <dir>', 'runtime files: dnsmasq, metadata sockets', env.KUMO_RUN_DIR ?? '/run/kumo')
-    .addOption(new Option('--accel <mode>', 'acceleration').choices(['auto', 'kvm', 'tcg']).default(env.KUMO_ACCEL ?? 'auto'))
-    .option('--public-cidr <cidr>', "pool of instances' public addresses (.1 is the host)", env.KUMO_PUBLIC_CIDR ?? '100.80.0.0/24')
+    .option(
+      '--state-dir <dir>',
+      'state: database, images, disks',
+      env.KUMO_STATE_DIR ?? '/var/lib/kumo',
+    )
+    .option(
+      '--run-dir <dir>',
+      'runtime files: dnsmasq, metadata sockets',
+      env.KUMO_RUN_DIR ?? '/run/kumo',
+    )
+    .addOption(
+      new Option('--accel <mode>', 'acceleration')
+        .choices(['auto', 'kvm', 'tcg'])
+        .default(env.KUMO_ACCEL ?? 'auto'),
+    )
+    .option(
+      '--public-cidr <cidr>',
+      "pool of instances' public addresses (.1 is the host)",
+      env.KUMO_PUBLIC_CIDR ?? '100.80.0.0/24',
+    )
     .option('--public-bridge <name>', 'bridge that holds the public pool', 'kumo-pub')
-    .option('--name-prefix <prefix>', "prefix of kumod's host objects (netns, cgroups)", env.KUMO_NAME_PREFIX ?? 'kumo')
-    .option('--image-dir <dir>', 'built default image to register', env.KUMO_IMAGE_DIR ?? '/var/cache/kumo/images/kumo-tiny')
+    .option(
+      '--name-prefix <prefix>',
+      "prefix of kumod's host objects (netns, cgroups)",
+      env.KUMO_NAME_PREFIX ?? 'kumo',
+    )
+    .option(
+      '--image-dir <dir>',
+      'built default image to register',
+      env.KUMO_IMAGE_DIR ?? '/var/cache/kumo/images/kumo-tiny',
+    )
     .option('--qemu-binary <path>', 'QEMU system emulator', 'qemu-system-x86_64')
-    .option('--qemu-user <user>', 'unprivileged user QEMU runs as ("" to keep root)', env.KUMO_QEMU_USER ?? 'kumo-qemu')
+    .option(
+      '--qemu-user <user>',
+      'unprivileged user QEMU runs as ("" to keep root)',
+      env.KUMO_QEMU_USER ?? 'kumo-qemu',
+    )
     .option('--cpu-overcommit <ratio>', 'vCPUs per host CPU', num, 4)
     .option('--memory-reserve-mib <mib>', 'memory kept for the host', num, 1024)
     .option('--stop-timeout <s>', 'ACPI power-down grace before a forced stop', num, 60)
     .option('--reboot-timeout <s>', 'soft reboot grace before a hard reset', num, 60)
     .option('--terminated-retention <s>', 'how long terminated instances stay visible', num, 3600)
     .option('--reconcile-interval-ms <ms>', 'reconciler tick', num, 1000)
-    .addOption(new Option('--log-level <level>').choices(['debug', 'info', 'warn', 'error']).default(env.KUMO_LOG_LEVEL ?? 'info'))
+    .addOption(
+      new Option('--log-level <level>')
+        .choices(['debug', 'info', 'warn', 'error'])
+        .default(env.KUMO_LOG_LEVEL ?? 'info'),
+    )
     .exitOverride();
-  p.parse(argv as string[], { from: 'user' });
+  p.parse(argv, { from: 'user' });
   const o = p.opts<Record<string, unknown>>();
   return {
     socket: o.socket as string,

@@ -42,17 +42,31 @@ export async function main(argv: readonly string[]): Promise<void> {
   const config = parseConfig(argv);
   const logger = jsonLogger(config.logLevel);
   const runner = new ExecaCommandRunner();
-  for (const d of [config.stateDir, config.runDir, dirname(config.socket)]) await mkdir(d, { recursive: true });
+  for (const d of [config.stateDir, config.runDir, dirname(config.socket)])
+    await mkdir(d, { recursive: true });
   await mkdir(join(config.runDir, 'metadata'), { recursive: true, mode: 0o700 });
 
   const accelChoice = chooseAccelerator(config.accel, await probeAccelFacts());
   const facts = await probeHost();
-  const capacity = guestCapacity(facts, { cpuOvercommit: config.cpuOvercommit, memoryReserveMib: config.memoryReserveMib });
+  const capacity = guestCapacity(facts, {
+    cpuOvercommit: config.cpuOvercommit,
+    memoryReserveMib: config.memoryReserveMib,
+  });
   const cgroupVersion = await detectCgroupVersion();
-  const qemuVersion = (await runner.run(config.qemuBinary, ['--version'])).stdout.split('\n')[0] ?? '';
-  const runAs = config.qemuUser && (await userId(config.qemuUser)) !== undefined ? config.qemuUser : undefined;
-  logger.info('host probed', { accel: accelChoice.accel, reason: accelChoice.reason, capacity, cgroupVersion, qemuVersion, runAs });
-  if (config.qemuUser && !runAs) logger.warn('QEMU user missing; guests run as root', { user: config.qemuUser });
+  const qemuVersion =
+    (await runner.run(config.qemuBinary, ['--version'])).stdout.split('\n')[0] ?? '';
+  const runAs =
+    config.qemuUser && (await userId(config.qemuUser)) !== undefined ? config.qemuUser : undefined;
+  logger.info('host probed', {
+    accel: accelChoice.accel,
+    reason: accelChoice.reason,
+    capacity,
+    cgroupVersion,
+    qemuVersion,
+    runAs,
+  });
+  if (config.qemuUser && !runAs)
+    logger.warn('QEMU user missing; guests run as root', { user: config.qemuUser });
 
   const db = openDatabase(join(config.stateDir, 'kumo.db'));
   const instances = new SqliteInstanceRepository(db);
@@ -63,9 +77,13 @@ export async function main(argv: readonly string[]): Promise<void> {
     subnets: new SqliteSubnetRepository(db),
     instances: {
       list: () =>
-        instances.list().flatMap((i) =>
-          i.network ? [{ instanceId: i.id, terminated: i.state === 'terminated', ...i.network }] : [],
-        ),
+        instances
+          .list()
+          .flatMap((i) =>
+            i.network
+              ? [{ instanceId: i.id, terminated: i.state === 'terminated', ...i.network }]
+              : [],
+          ),
     },
     host: new LinuxNetworkHost(runner, {
       metadataProxyCommand: [process.execPath, join(DIST, 'host/network/metadata-proxy.js')],
@@ -111,13 +129,25 @@ export async function main(argv: readonly string[]): Promise<void> {
 
   network.ensureDefaultVpc();
   await registerBuiltImage(
-    { images, store: new FileImageStore(join(config.stateDir, 'images')), clock: systemClock, logger },
+    {
+      images,
+      store: new FileImageStore(join(config.stateDir, 'images')),
+      clock: systemClock,
+      logger,
+    },
     config.imageDir,
   );
 
-  const metadata = new MetadataService(instances, { domain: 'kumo.internal', region: 'kumo-local-1' });
-  const endpoints = vpcs.list().map((v) => new MetadataEndpoint(v.id, metadata, logger));
-  await Promise.all(vpcs.list().map((v, i) => endpoints[i]?.listen(network.vpcSpec(v).metadataSocket)));
+  const metadata = new MetadataService(instances, {
+    domain: 'kumo.internal',
+    region: 'kumo-local-1',
+  });
+  const endpoints: MetadataEndpoint[] = [];
+  for (const vpc of vpcs.list()) {
+    const endpoint = new MetadataEndpoint(vpc.id, metadata, logger);
+    await endpoint.listen(network.vpcSpec(vpc).metadataSocket);
+    endpoints.push(endpoint);
+  }
 
   // Adopt what survived a restart (QEMU outlives kumod) and heal host state after a reboot.
   await reconcileAll(deps, true);

@@ -27,17 +27,22 @@ export function chooseAccelerator(request: AccelRequest, f: AccelFacts): AccelCh
     if (!f.kvmDeviceUsable) throw new Error('--accel kvm: /dev/kvm is missing or not accessible');
     return { accel: 'kvm', reason: 'KVM requested with --accel kvm' };
   }
-  if (!f.kvmDeviceUsable) return { accel: 'tcg', reason: 'auto: /dev/kvm is missing or not accessible, using TCG' };
+  if (!f.kvmDeviceUsable)
+    return { accel: 'tcg', reason: 'auto: /dev/kvm is missing or not accessible, using TCG' };
   if (f.pvmModule && !f.cpuHasVirtFlags) {
     return {
       accel: 'tcg',
-      reason: 'auto: /dev/kvm is PVM (kvm_pvm loaded, no vmx/svm CPU flag); standard guest kernels cannot boot on it, using TCG',
+      reason:
+        'auto: /dev/kvm is PVM (kvm_pvm loaded, no vmx/svm CPU flag); standard guest kernels cannot boot on it, using TCG',
     };
   }
   if (!f.cpuHasVirtFlags) {
     return { accel: 'tcg', reason: 'auto: the CPU shows no vmx/svm flag, using TCG' };
   }
-  return { accel: 'kvm', reason: 'auto: /dev/kvm is usable and the CPU has hardware virtualisation, using KVM' };
+  return {
+    accel: 'kvm',
+    reason: 'auto: /dev/kvm is usable and the CPU has hardware virtualisation, using KVM',
+  };
 }
 
 /** Reads the facts from this host. */

@@ -36,7 +36,10 @@ export class Cgroups {
   private dirs(name: string): { cpu: string; memory: string } {
     return this.version === 'v2'
       ? { cpu: `${ROOT}/${this.parent}/${name}`, memory: `${ROOT}/${this.parent}/${name}` }
-      : { cpu: `${ROOT}/cpu/${this.parent}/${name}`, memory: `${ROOT}/memory/${this.parent}/${name}` };
+      : {
+          cpu: `${ROOT}/cpu/${this.parent}/${name}`,
+          memory: `${ROOT}/memory/${this.parent}/${name}`,
+        };
   }
 
   /** Creates the group with its limits and moves the process (all its threads) into it. */
@@ -67,7 +70,10 @@ export class Cgroups {
     try {
       if (this.version === 'v2') {
         const [quota] = (await readFile(`${d.cpu}/cpu.max`, 'utf8')).trim().split(' ');
-        return { cpuQuotaUs: Number(quota), memoryBytes: Number((await readFile(`${d.memory}/memory.max`, 'utf8')).trim()) };
+        return {
+          cpuQuotaUs: Number(quota),
+          memoryBytes: Number((await readFile(`${d.memory}/memory.max`, 'utf8')).trim()),
+        };
       }
       return {
         cpuQuotaUs: Number((await readFile(`${d.cpu}/cpu.cfs_quota_us`, 'utf8')).trim()),
@@ -83,7 +89,8 @@ export class Cgroups {
     const d = this.dirs(name);
     for (const dir of new Set([d.cpu, d.memory])) {
       await rmdir(dir).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== 'ENOENT') this.logger.warn('could not remove cgroup', { dir, error: String(e) });
+        if (e.code !== 'ENOENT')
+          this.logger.warn('could not remove cgroup', { dir, error: String(e) });
       });
     }
   }

@@ -54,7 +54,11 @@ export function inNetns(
 }
 
 export class ExecaCommandRunner implements CommandRunner {
-  async run(command: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  async run(
+    command: string,
+    args: readonly string[],
+    options: RunOptions = {},
+  ): Promise<RunResult> {
     const [cmd, argv] = inNetns(options.netns, command, args);
     try {
       const r = await execa(cmd, argv, {
@@ -67,15 +71,29 @@ export class ExecaCommandRunner implements CommandRunner {
         reject: false,
       });
       const exitCode = r.exitCode ?? -1;
-      if (r.timedOut || r.isTerminated || (exitCode !== 0 && !options.okExitCodes?.includes(exitCode))) {
-        const reason = r.timedOut ? 'timed out' : r.isTerminated ? `killed by ${r.signal}` : 'non-zero exit';
+      if (
+        r.timedOut ||
+        r.isTerminated ||
+        (exitCode !== 0 && !options.okExitCodes?.includes(exitCode))
+      ) {
+        const reason = r.timedOut
+          ? 'timed out'
+          : r.isTerminated
+            ? `killed by ${r.signal}`
+            : 'non-zero exit';
         throw new HostCommandError(cmd, argv, r.exitCode, String(r.stderr), reason);
       }
       return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode };
     } catch (e) {
       if (e instanceof HostCommandError) throw e;
       const err = e as ExecaError;
-      throw new HostCommandError(cmd, argv, undefined, String(err.stderr ?? ''), err.shortMessage ?? String(e));
+      throw new HostCommandError(
+        cmd,
+        argv,
+        undefined,
+        String(err.stderr ?? ''),
+        err.shortMessage ?? String(e),
+      );
     }
   }
 }

@@ -8,7 +8,9 @@ export class FileImageStore implements ImageStore {
 
   async readManifest(dir: string): Promise<ImageManifest | undefined> {
     try {
-      const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Partial<ImageManifest>;
+      const m = JSON.parse(
+        await readFile(join(dir, 'manifest.json'), 'utf8'),
+      ) as Partial<ImageManifest>;
       if (!m.name || !m.kernel || !m.initrd || !m.disk || !m.recipeHash) return undefined;
       return {
         name: m.name,

@@ -13,7 +13,17 @@ export class QemuImgDisks implements RootDisks {
   async create(instanceId: string, baseImage: string): Promise<string> {
     await mkdir(this.volumesDir, { recursive: true, mode: 0o700 });
     const path = join(this.volumesDir, `${instanceId}-root.qcow2`);
-    await this.runner.run('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', baseImage, path]);
+    await this.runner.run('qemu-img', [
+      'create',
+      '-q',
+      '-f',
+      'qcow2',
+      '-F',
+      'qcow2',
+      '-b',
+      baseImage,
+      path,
+    ]);
     return path;
   }
 

@@ -15,7 +15,8 @@ export class SshKeygen implements SshKeyTool {
     try {
       const file = join(dir, 'key');
       // RSA in PEM ("BEGIN RSA PRIVATE KEY") as EC2 returns it; ed25519 in OpenSSH format.
-      const typeArgs = type === 'rsa' ? ['-t', 'rsa', '-b', '3072', '-m', 'PEM'] : ['-t', 'ed25519'];
+      const typeArgs =
+        type === 'rsa' ? ['-t', 'rsa', '-b', '3072', '-m', 'PEM'] : ['-t', 'ed25519'];
       await this.runner.run('ssh-keygen', [...typeArgs, '-N', '', '-q', '-C', comment, '-f', file]);
       const privateKey = await readFile(file, 'utf8');
       const publicKey = (await readFile(`${file}.pub`, 'utf8')).trim();
@@ -25,9 +26,15 @@ export class SshKeygen implements SshKeyTool {
     }
   }
 
-  async inspect(publicKey: string): Promise<{ type: KeyType; fingerprint: string; publicKey: string }> {
+  async inspect(
+    publicKey: string,
+  ): Promise<{ type: KeyType; fingerprint: string; publicKey: string }> {
     const line = publicKey.split('\n')[0]?.trim() ?? '';
-    const type = line.startsWith('ssh-ed25519 ') ? 'ed25519' : line.startsWith('ssh-rsa ') ? 'rsa' : undefined;
+    const type = line.startsWith('ssh-ed25519 ')
+      ? 'ed25519'
+      : line.startsWith('ssh-rsa ')
+        ? 'rsa'
+        : undefined;
     if (!type || publicKey.trim().includes('\n')) {
       throw invalidParameter(
         'Key is not in valid OpenSSH public key format: pass one line starting with ssh-ed25519 or ssh-rsa',
@@ -38,7 +45,10 @@ export class SshKeygen implements SshKeyTool {
     try {
       await writeFile(join(dir, 'key.pub'), line + '\n');
       const fingerprint = await this.fingerprint(join(dir, 'key.pub')).catch(() => {
-        throw invalidParameter('Key is not in valid OpenSSH public key format', 'InvalidKey.Format');
+        throw invalidParameter(
+          'Key is not in valid OpenSSH public key format',
+          'InvalidKey.Format',
+        );
       });
       return { type, fingerprint, publicKey: line };
     } finally {

@@ -64,10 +64,12 @@ function listing(leaves: Iterable<string>, dir: string): string | undefined {
 
 export function renderMetadata(ctx: MetadataContext, rawPath: string): MetadataResponse {
   const path = rawPath.split('?')[0]?.replace(/\/{2,}/g, '/') ?? '';
-  if (path === '/' ) return text('latest\n');
+  if (path === '/') return text('latest\n');
   if (path === '/latest' || path === '/latest/') return text('dynamic\nmeta-data\nuser-data\n');
   if (path === '/latest/user-data') {
-    return ctx.userData ? { status: 200, contentType: 'application/octet-stream', body: ctx.userData } : NOT_FOUND;
+    return ctx.userData
+      ? { status: 200, contentType: 'application/octet-stream', body: ctx.userData }
+      : NOT_FOUND;
   }
   if (path === '/latest/dynamic/instance-identity/document') {
     return {

@@ -15,7 +15,8 @@ export const vpcUplinkHostIf = (vpcId: string): string => `kv${idSuffix(vpcId).s
 export const VPC_UPLINK_IF = 'uplink';
 export const subnetBridge = (subnetId: string): string => `br${idSuffix(subnetId).slice(0, 12)}`;
 /** "tap" + 12 hex digits: unique inside a VPC namespace, where it lives. */
-export const instanceTap = (instanceId: string): string => `tap${idSuffix(instanceId).slice(0, 12)}`;
+export const instanceTap = (instanceId: string): string =>
+  `tap${idSuffix(instanceId).slice(0, 12)}`;
 
 /** A locally administered unicast MAC derived from the instance id (52:54:00 is QEMU's OUI). */
 export function instanceMac(instanceId: string): string {

@@ -1,4 +1,10 @@
-import { cidrContains, firstFreeAddress, nthAddress, parseCidr, type Ipv4Cidr } from '../core/cidr.js';
+import {
+  cidrContains,
+  firstFreeAddress,
+  nthAddress,
+  parseCidr,
+  type Ipv4Cidr,
+} from '../core/cidr.js';
 import { invalidParameter, insufficientCapacity, notFound } from '../core/errors.js';
 import { assertId, newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
@@ -70,7 +76,12 @@ export class NetworkService implements InstanceNetwork {
       routerPublicIp: this.freePublicIp(new Set()),
     };
     this.deps.vpcs.put(vpc);
-    this.deps.subnets.put({ id: newId('subnet'), vpcId: vpc.id, cidr: DEFAULT_SUBNET_CIDR, isDefault: true });
+    this.deps.subnets.put({
+      id: newId('subnet'),
+      vpcId: vpc.id,
+      cidr: DEFAULT_SUBNET_CIDR,
+      isDefault: true,
+    });
     this.deps.logger.info('created the default VPC', { vpcId: vpc.id, cidr: vpc.cidr });
     return vpc;
   }
@@ -79,13 +90,17 @@ export class NetworkService implements InstanceNetwork {
     const subnet = this.resolveSubnet(subnetId);
     const cidr = parseCidr(subnet.cidr);
     const active = this.deps.instances.list().filter((i) => !i.terminated);
-    const usedPrivate = new Set(active.filter((i) => i.subnetId === subnet.id).map((i) => i.privateIp));
+    const usedPrivate = new Set(
+      active.filter((i) => i.subnetId === subnet.id).map((i) => i.privateIp),
+    );
     const usedPublic = new Set(active.map((i) => i.publicIp).filter((ip): ip is string => !!ip));
     const usedMacs = new Set(active.map((i) => i.mac));
     return instanceIds.map((id) => {
       const privateIp = firstFreeAddress(cidr, usedPrivate);
       if (!privateIp) {
-        throw insufficientCapacity(`Subnet ${subnet.id} (${subnet.cidr}) has no free addresses left`);
+        throw insufficientCapacity(
+          `Subnet ${subnet.id} (${subnet.cidr}) has no free addresses left`,
+        );
       }
       usedPrivate.add(privateIp);
       const publicIp = this.freePublicIp(usedPublic);
@@ -93,7 +108,14 @@ export class NetworkService implements InstanceNetwork {
       let mac = instanceMac(id);
       while (usedMacs.has(mac)) mac = instanceMac(newId('i'));
       usedMacs.add(mac);
-      return { vpcId: subnet.vpcId, subnetId: subnet.id, privateIp, publicIp, mac, tap: instanceTap(id) };
+      return {
+        vpcId: subnet.vpcId,
+        subnetId: subnet.id,
+        privateIp,
+        publicIp,
+        mac,
+        tap: instanceTap(id),
+      };
     });
   }
 
@@ -160,7 +182,11 @@ export class NetworkService implements InstanceNetwork {
     const reservations = this.deps.instances
       .list()
       .filter((i) => !i.terminated && i.subnetId === subnet.id)
-      .map((i) => ({ mac: i.mac, ip: i.privateIp, hostname: privateHostname(i.privateIp, s.domain).split('.')[0] as string }));
+      .map((i) => ({
+        mac: i.mac,
+        ip: i.privateIp,
+        hostname: privateHostname(i.privateIp, s.domain).split('.')[0] as string,
+      }));
     return {
       subnetId: subnet.id,
       netns: vpcNetns(s, vpc.id),
@@ -191,19 +217,25 @@ export class NetworkService implements InstanceNetwork {
     if (subnetId) {
       assertId('subnet', subnetId, 'InvalidSubnetID.Malformed');
       const subnet = this.deps.subnets.get(subnetId);
-      if (!subnet) throw notFound('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
+      if (!subnet)
+        throw notFound('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
       return subnet;
     }
     const vpc = this.ensureDefaultVpc();
     const subnet = this.deps.subnets.list().find((s) => s.vpcId === vpc.id && s.isDefault);
-    if (!subnet) throw invalidParameter('The default VPC has no default subnet; pass --subnet-id', 'MissingInput');
+    if (!subnet)
+      throw invalidParameter(
+        'The default VPC has no default subnet; pass --subnet-id',
+        'MissingInput',
+      );
     return subnet;
   }
 
   private locate(vpcId: string, subnetId: string): { vpc: Vpc; subnet: Subnet } {
     const vpc = this.deps.vpcs.get(vpcId);
     const subnet = this.deps.subnets.get(subnetId);
-    if (!vpc || !subnet) throw notFound('InvalidSubnetID.NotFound', `Subnet ${subnetId} of VPC ${vpcId} is gone`);
+    if (!vpc || !subnet)
+      throw notFound('InvalidSubnetID.NotFound', `Subnet ${subnetId} of VPC ${vpcId} is gone`);
     return { vpc, subnet };
   }
 
@@ -221,6 +253,7 @@ export class NetworkService implements InstanceNetwork {
 }
 
 function requireNetwork(instance: Instance): InstanceNetworkInfo {
-  if (!instance.network) throw notFound('InvalidNetworkInterfaceID.NotFound', `${instance.id} has no network`);
+  if (!instance.network)
+    throw notFound('InvalidNetworkInterfaceID.NotFound', `${instance.id} has no network`);
   return instance.network;
 }

@@ -26,7 +26,14 @@ export class SqliteInstanceRepository implements InstanceRepository {
          ON CONFLICT(id) DO UPDATE SET state = excluded.state, client_token = excluded.client_token,
            vpc_id = excluded.vpc_id, private_ip = excluded.private_ip, doc = excluded.doc`,
       )
-      .run(i.id, i.state, i.clientToken ?? null, i.network?.vpcId ?? null, i.network?.privateIp ?? null, encodeDoc(i));
+      .run(
+        i.id,
+        i.state,
+        i.clientToken ?? null,
+        i.network?.vpcId ?? null,
+        i.network?.privateIp ?? null,
+        encodeDoc(i),
+      );
   }
   delete(id: string): void {
     this.db.prepare('DELETE FROM instances WHERE id = ?').run(id);
@@ -38,7 +45,9 @@ export class SqliteInstanceRepository implements InstanceRepository {
   byPrivateIp(vpcId: string, ip: string): Instance | undefined {
     return one(
       this.db
-        .prepare("SELECT doc FROM instances WHERE vpc_id = ? AND private_ip = ? AND state != 'terminated'")
+        .prepare(
+          "SELECT doc FROM instances WHERE vpc_id = ? AND private_ip = ? AND state != 'terminated'",
+        )
         .get(vpcId, ip),
     );
   }
@@ -58,7 +67,11 @@ export class SqliteImageRepository implements ImageRepository {
   /** The newest image with that name. */
   findByName(name: string): Image | undefined {
     return one(
-      this.db.prepare('SELECT doc FROM images WHERE name = ? ORDER BY created_at DESC, rowid DESC LIMIT 1').get(name),
+      this.db
+        .prepare(
+          'SELECT doc FROM images WHERE name = ? ORDER BY created_at DESC, rowid DESC LIMIT 1',
+        )
+        .get(name),
     );
   }
   put(image: Image): void {
@@ -80,7 +93,9 @@ export class SqliteKeyPairRepository implements KeyPairRepository {
     return docs(this.db.prepare('SELECT doc FROM key_pairs ORDER BY name').all());
   }
   put(key: KeyPair): void {
-    this.db.prepare('INSERT OR REPLACE INTO key_pairs (id, name, doc) VALUES (?, ?, ?)').run(key.id, key.name, encodeDoc(key));
+    this.db
+      .prepare('INSERT OR REPLACE INTO key_pairs (id, name, doc) VALUES (?, ?, ?)')
+      .run(key.id, key.name, encodeDoc(key));
   }
   delete(id: string): void {
     this.db.prepare('DELETE FROM key_pairs WHERE id = ?').run(id);
@@ -96,7 +111,9 @@ export class SqliteVpcRepository implements VpcRepository {
     return one(this.db.prepare('SELECT doc FROM vpcs WHERE id = ?').get(id));
   }
   put(vpc: Vpc): void {
-    this.db.prepare('INSERT OR REPLACE INTO vpcs (id, doc) VALUES (?, ?)').run(vpc.id, encodeDoc(vpc));
+    this.db
+      .prepare('INSERT OR REPLACE INTO vpcs (id, doc) VALUES (?, ?)')
+      .run(vpc.id, encodeDoc(vpc));
   }
 }
 

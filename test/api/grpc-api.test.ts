@@ -7,9 +7,16 @@ import { createGrpcServer, listen } from '../../src/api/server.js';
 import type { ApiContext } from '../../src/api/context.js';
 import { EC2_ERROR_CODE_METADATA_KEY } from '../../src/core/errors.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { InstancesClient } from '../../src/gen/kumo/v1/instances.js';
-import { InstanceTypesClient } from '../../src/gen/kumo/v1/instance_types.js';
-import { KeyPairsClient } from '../../src/gen/kumo/v1/key_pairs.js';
+import {
+  InstancesClient,
+  type DescribeInstancesResponse,
+  type RunInstancesResponse,
+} from '../../src/gen/kumo/v1/instances.js';
+import {
+  InstanceTypesClient,
+  type DescribeInstanceTypesResponse,
+} from '../../src/gen/kumo/v1/instance_types.js';
+import { KeyPairsClient, type CreateKeyPairResponse } from '../../src/gen/kumo/v1/key_pairs.js';
 import { HostClient } from '../../src/gen/kumo/v1/host.js';
 import { fakeComputeDeps, type FakeComputeDeps } from '../fakes/compute-deps.js';
 import { FakeSshKeys } from '../fakes/fake-host.js';
@@ -24,16 +31,25 @@ let keys: KeyPairsClient;
 let host: HostClient;
 const kicked: string[] = [];
 
-type Call<Req, Res> = (req: Req, cb: (err: ServiceError | null, res: Res) => void) => unknown;
-function call<Req, Res>(fn: Call<Req, Res>, req: Req): Promise<Res> {
+/** Promisifies one unary call; the client method is bound by the caller. */
+function call<Res>(
+  fn: (req: any, cb: (err: ServiceError | null, res: Res) => void) => unknown,
+  req: object,
+): Promise<Res> {
   return new Promise((ok, fail) => fn(req, (err, res) => (err ? fail(err) : ok(res))));
 }
-async function failure(p: Promise<unknown>): Promise<{ code: status; ec2: string; details: string }> {
+async function failure(
+  p: Promise<unknown>,
+): Promise<{ code: status; ec2: string; details: string }> {
   try {
     await p;
   } catch (e) {
     const err = e as ServiceError;
-    return { code: err.code, ec2: String((err.metadata ?? new Metadata()).get(EC2_ERROR_CODE_METADATA_KEY)[0]), details: err.details };
+    return {
+      code: err.code,
+      ec2: String((err.metadata ?? new Metadata()).get(EC2_ERROR_CODE_METADATA_KEY)[0]),
+      details: err.details,
+    };
   }
   throw new Error('expected the call to fail');
 }
@@ -64,15 +80,25 @@ afterAll(() => {
 
 describe('gRPC API', () => {
   it('runs and describes instances in EC2 shape', async () => {
-    const res = await call(instances.runInstances.bind(instances), {
-      imageId: '', instanceType: 't3.small', keyName: '', minCount: 2, maxCount: 2,
-      userData: Buffer.from('#!/bin/sh\n'), clientToken: '', tagSpecifications: [], subnetId: '',
+    const res = await call<RunInstancesResponse>(instances.runInstances.bind(instances), {
+      imageId: '',
+      instanceType: 't3.small',
+      keyName: '',
+      minCount: 2,
+      maxCount: 2,
+      userData: Buffer.from('#!/bin/sh\n'),
+      clientToken: '',
+      tagSpecifications: [],
+      subnetId: '',
     });
     expect(res.reservation?.instances).toHaveLength(2);
     expect(res.reservation?.instances[0]?.state).toEqual({ code: 0, name: 'pending' });
     expect(res.reservation?.instances[0]?.instanceId).toMatch(/^i-[0-9a-f]{17}$/);
     expect(kicked).toHaveLength(2);
-    const d = await call(instances.describeInstances.bind(instances), { instanceIds: [], filters: [] });
+    const d = await call<DescribeInstancesResponse>(instances.describeInstances.bind(instances), {
+      instanceIds: [],
+      filters: [],
+    });
     expect(d.reservations).toHaveLength(1);
     expect(d.reservations[0]?.instances[0]?.memoryMib).toBe(2048);
   });
@@ -84,22 +110,39 @@ describe('gRPC API', () => {
     [{ minCount: 40, maxCount: 40 }, status.RESOURCE_EXHAUSTED, 'InsufficientInstanceCapacity'],
   ])('maps %j to status %i and EC2 code %s', async (over, code, ec2) => {
     const f = await failure(
-      call(instances.runInstances.bind(instances), {
-        imageId: '', instanceType: '', keyName: '', minCount: 1, maxCount: 1, userData: Buffer.alloc(0),
-        clientToken: '', tagSpecifications: [], subnetId: '', ...over,
+      call<RunInstancesResponse>(instances.runInstances.bind(instances), {
+        imageId: '',
+        instanceType: '',
+        keyName: '',
+        minCount: 1,
+        maxCount: 1,
+        userData: Buffer.alloc(0),
+        clientToken: '',
+        tagSpecifications: [],
+        subnetId: '',
+        ...over,
       }),
     );
     expect(f).toMatchObject({ code, ec2 });
   });
 
   it('answers NOT_FOUND / FAILED_PRECONDITION for lifecycle calls', async () => {
-    expect(await failure(call(instances.startInstances.bind(instances), { instanceIds: ['i-00000000000000000'] }))).toMatchObject({
+    expect(
+      await failure(
+        call(instances.startInstances.bind(instances), { instanceIds: ['i-00000000000000000'] }),
+      ),
+    ).toMatchObject({
       code: status.NOT_FOUND,
       ec2: 'InvalidInstanceID.NotFound',
     });
     const [first] = deps.instances.list();
     expect(
-      await failure(call(instances.modifyInstanceAttribute.bind(instances), { instanceId: first!.id, instanceType: 't3.nano' })),
+      await failure(
+        call(instances.modifyInstanceAttribute.bind(instances), {
+          instanceId: first!.id,
+          instanceType: 't3.nano',
+        }),
+      ),
     ).toMatchObject({ code: status.FAILED_PRECONDITION, ec2: 'IncorrectInstanceState' });
   });
 
@@ -111,22 +154,56 @@ describe('gRPC API', () => {
   });
 
   it('creates key pairs once per name', async () => {
-    const k = await call(keys.createKeyPair.bind(keys), { keyName: 'me', keyType: '', tagSpecifications: [] });
+    const k = await call<CreateKeyPairResponse>(keys.createKeyPair.bind(keys), {
+      keyName: 'me',
+      keyType: '',
+      tagSpecifications: [],
+    });
     expect(k.keyMaterial).toContain('BEGIN');
     expect(k.keyPairId).toMatch(/^key-/);
-    const dup = await failure(call(keys.createKeyPair.bind(keys), { keyName: 'me', keyType: '', tagSpecifications: [] }));
+    const dup = await failure(
+      call<CreateKeyPairResponse>(keys.createKeyPair.bind(keys), {
+        keyName: 'me',
+        keyType: '',
+        tagSpecifications: [],
+      }),
+    );
     expect(dup).toMatchObject({ code: status.ALREADY_EXISTS, ec2: 'InvalidKeyPair.Duplicate' });
     const bad = await failure(
-      call(keys.importKeyPair.bind(keys), { keyName: 'x', publicKeyMaterial: Buffer.from('nonsense'), tagSpecifications: [] }),
+      call(keys.importKeyPair.bind(keys), {
+        keyName: 'x',
+        publicKeyMaterial: Buffer.from('nonsense'),
+        tagSpecifications: [],
+      }),
     );
     expect(bad).toMatchObject({ code: status.INVALID_ARGUMENT, ec2: 'InvalidKey.Format' });
   });
 
   it('describes the instance-type catalogue', async () => {
-    const all = await call(types.describeInstanceTypes.bind(types), { instanceTypes: [], filters: [] });
+    const all = await call<DescribeInstanceTypesResponse>(types.describeInstanceTypes.bind(types), {
+      instanceTypes: [],
+      filters: [],
+    });
     const names = all.instanceTypes.map((t) => t.instanceType);
-    expect(names).toEqual(expect.arrayContaining(['t3.nano', 't3.2xlarge', 'm5.large', 'c5.large', 'r5.large', 'm5d.large', 'c5d.large']));
-    const m5d = await call(types.describeInstanceTypes.bind(types), { instanceTypes: ['m5d.large'], filters: [] });
-    expect(m5d.instanceTypes[0]).toMatchObject({ vCpuInfo: { defaultVcpus: 2 }, memoryInfo: { sizeInMib: 8192 }, instanceStorageSupported: true });
+    expect(names).toEqual(
+      expect.arrayContaining([
+        't3.nano',
+        't3.2xlarge',
+        'm5.large',
+        'c5.large',
+        'r5.large',
+        'm5d.large',
+        'c5d.large',
+      ]),
+    );
+    const m5d = await call<DescribeInstanceTypesResponse>(types.describeInstanceTypes.bind(types), {
+      instanceTypes: ['m5d.large'],
+      filters: [],
+    });
+    expect(m5d.instanceTypes[0]).toMatchObject({
+      vCpuInfo: { defaultVcpus: 2 },
+      memoryInfo: { sizeInMib: 8192 },
+      instanceStorageSupported: true,
+    });
   });
 });

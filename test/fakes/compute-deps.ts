@@ -4,7 +4,11 @@ import type { Clock } from '../../src/core/clock.js';
 import { KeyedMutex } from '../../src/core/keyed-mutex.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { FakeHypervisor, FakeNetwork, FakeRootDisks } from './fake-host.js';
-import { FakeImageRepository, FakeInstanceRepository, FakeKeyPairRepository } from './in-memory-repositories.js';
+import {
+  FakeImageRepository,
+  FakeInstanceRepository,
+  FakeKeyPairRepository,
+} from './in-memory-repositories.js';
 
 /** A clock tests move by hand. */
 export class ManualClock implements Clock {
@@ -57,6 +61,11 @@ export function fakeComputeDeps(): FakeComputeDeps {
     clock: new ManualClock(),
     logger: silentLogger,
     locks: new KeyedMutex(),
-    settings: { stopTimeoutMs: 60_000, rebootTimeoutMs: 60_000, terminatedRetentionMs: 3_600_000, accel: 'tcg' },
+    settings: {
+      stopTimeoutMs: 60_000,
+      rebootTimeoutMs: 60_000,
+      terminatedRetentionMs: 3_600_000,
+      accel: 'tcg',
+    },
   };
 }

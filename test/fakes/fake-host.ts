@@ -26,10 +26,16 @@ export class FakeHypervisor implements Hypervisor {
     }
     const pid = this.nextPid++;
     this.vms.set(pid, { spec, status: 'running', powerDowns: 0, reboots: 0 });
-    return Promise.resolve({ pid, startTime: pid * 10, qmpSocket: `/fake/${spec.instanceId}/qmp.sock` });
+    return Promise.resolve({
+      pid,
+      startTime: pid * 10,
+      qmpSocket: `/fake/${spec.instanceId}/qmp.sock`,
+    });
   }
   vmOf(instanceId: string) {
-    return [...this.vms.values()].find((v) => v.spec.instanceId === instanceId && v.status !== 'gone');
+    return [...this.vms.values()].find(
+      (v) => v.spec.instanceId === instanceId && v.status !== 'gone',
+    );
   }
   inspect(rt: VmRuntime): Promise<VmStatus> {
     return Promise.resolve(this.vms.get(rt.pid)?.status ?? 'gone');
@@ -116,7 +122,9 @@ export class FakeSshKeys implements SshKeyTool {
   }
   inspect(publicKey: string) {
     if (!publicKey.startsWith('ssh-ed25519 ')) {
-      return Promise.reject(invalidParameter('Key is not in valid OpenSSH public key format', 'InvalidKey.Format'));
+      return Promise.reject(
+        invalidParameter('Key is not in valid OpenSSH public key format', 'InvalidKey.Format'),
+      );
     }
     return Promise.resolve({ type: 'ed25519' as const, fingerprint: 'SHA256:imported', publicKey });
   }

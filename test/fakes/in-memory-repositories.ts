@@ -1,7 +1,11 @@
 import type { Image } from '../../src/compute/image.js';
 import type { Instance } from '../../src/compute/instance.js';
 import type { KeyPair } from '../../src/compute/key-pair.js';
-import type { ImageRepository, InstanceRepository, KeyPairRepository } from '../../src/compute/ports.js';
+import type {
+  ImageRepository,
+  InstanceRepository,
+  KeyPairRepository,
+} from '../../src/compute/ports.js';
 
 /** In-memory repositories with the same contracts as the SQLite ones (transactions roll back). */
 export class FakeInstanceRepository implements InstanceRepository {

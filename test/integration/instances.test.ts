@@ -41,11 +41,29 @@ run('kumod with real guests', () => {
   beforeAll(async () => {
     h = await KumodHarness.start();
     key = join(h.dir, 'me.pem');
-    const created = await h.kumo('create-key-pair', '--key-name', 'me', '--query', 'KeyMaterial', '--output', 'text');
+    const created = await h.kumo(
+      'create-key-pair',
+      '--key-name',
+      'me',
+      '--query',
+      'KeyMaterial',
+      '--output',
+      'text',
+    );
     expect(created.exitCode, created.stderr).toBe(0);
     writeFileSync(key, created.stdout, { mode: 0o600 });
     rsaKey = join(h.dir, 'rsa.pem');
-    const rsa = await h.kumo('create-key-pair', '--key-name', 'rsa', '--key-type', 'rsa', '--query', 'KeyMaterial', '--output', 'text');
+    const rsa = await h.kumo(
+      'create-key-pair',
+      '--key-name',
+      'rsa',
+      '--key-type',
+      'rsa',
+      '--query',
+      'KeyMaterial',
+      '--output',
+      'text',
+    );
     expect(rsa.exitCode, rsa.stderr).toBe(0);
     writeFileSync(rsaKey, rsa.stdout, { mode: 0o600 });
 
@@ -55,12 +73,20 @@ run('kumod with real guests', () => {
       '#!/bin/sh\necho "hello from $(wget -qO- http://169.254.169.254/latest/meta-data/instance-id)" > /root/hello.txt\n',
     );
     const res = await h.json(
-      'run-instances', '--instance-type', 't3.micro', '--key-name', 'me', '--count', '2',
-      '--user-data', `file://${userData}`,
-      '--tag-specifications', 'ResourceType=instance,Tags=[{Key=suite,Value=it}]',
+      'run-instances',
+      '--instance-type',
+      't3.micro',
+      '--key-name',
+      'me',
+      '--count',
+      '2',
+      '--user-data',
+      `file://${userData}`,
+      '--tag-specifications',
+      'ResourceType=instance,Tags=[{Key=suite,Value=it}]',
     );
     expect(res.Instances).toHaveLength(2);
-    [a, b] = (res.Instances as Inst[]).map((i) => i);
+    [a, b] = res.Instances as [Inst, Inst];
     expect(a.State.Name).toBe('pending');
     a = await waitState(a.InstanceId, 'running');
     b = await waitState(b.InstanceId, 'running');
@@ -75,7 +101,11 @@ run('kumod with real guests', () => {
     for (const i of [a, b]) {
       expect(i.PublicIpAddress).toMatch(/^100\.80\.0\.\d+$/);
       expect(i.PrivateIpAddress).toMatch(/^172\.31\.\d+\.\d+$/);
-      const r = await ssh(key, i, 'while [ ! -s /root/hello.txt ]; do sleep 1; done; cat /root/hello.txt; uname -r');
+      const r = await ssh(
+        key,
+        i,
+        'while [ ! -s /root/hello.txt ]; do sleep 1; done; cat /root/hello.txt; uname -r',
+      );
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.stdout).toContain(`hello from ${i.InstanceId}`);
     }
@@ -100,7 +130,9 @@ run('kumod with real guests', () => {
     expect(uid).not.toBe('0');
     const v1 = `/sys/fs/cgroup/cpu/${h.prefix}/${a.InstanceId}/cpu.cfs_quota_us`;
     const v2 = `/sys/fs/cgroup/${h.prefix}/${a.InstanceId}/cpu.max`;
-    const quota = existsSync(v1) ? readFileSync(v1, 'utf8').trim() : readFileSync(v2, 'utf8').split(' ')[0];
+    const quota = existsSync(v1)
+      ? readFileSync(v1, 'utf8').trim()
+      : readFileSync(v2, 'utf8').split(' ')[0];
     expect(quota).toBe('200000');
   });
 
@@ -120,9 +152,15 @@ run('kumod with real guests', () => {
       [['run-instances', '--key-name', 'nobody'], 'InvalidKeyPair.NotFound'],
       [['run-instances', '--count', '0'], 'InvalidParameterValue'],
       [['run-instances', '--count', '90'], 'InsufficientInstanceCapacity'],
-      [['describe-instances', '--instance-ids', 'i-00000000000000000'], 'InvalidInstanceID.NotFound'],
+      [
+        ['describe-instances', '--instance-ids', 'i-00000000000000000'],
+        'InvalidInstanceID.NotFound',
+      ],
       [['stop-instances', '--instance-ids', 'i-123'], 'InvalidInstanceID.Malformed'],
-      [['modify-instance-attribute', '--instance-id', a.InstanceId, '--instance-type', 't3.small'], 'IncorrectInstanceState'],
+      [
+        ['modify-instance-attribute', '--instance-id', a.InstanceId, '--instance-type', 't3.small'],
+        'IncorrectInstanceState',
+      ],
     ];
     for (const [args, code] of cases) {
       const r = await h.kumo(...args);
@@ -185,7 +223,9 @@ run('kumod with real guests', () => {
     await h.kumo('start-instances', '--instance-ids', b.InstanceId);
     b = await waitState(b.InstanceId, 'running');
     const pids = h.qemuPids();
-    const victim = pids.find((p) => readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(b.InstanceId));
+    const victim = pids.find((p) =>
+      readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(b.InstanceId),
+    );
     expect(victim).toBeDefined();
     process.kill(victim as number, 'SIGKILL');
     const s = await waitState(b.InstanceId, 'stopped');
@@ -193,10 +233,22 @@ run('kumod with real guests', () => {
   });
 
   it('changes the instance type while stopped', async () => {
-    const r = await h.kumo('modify-instance-attribute', '--instance-id', b.InstanceId, '--instance-type', 't3.small');
+    const r = await h.kumo(
+      'modify-instance-attribute',
+      '--instance-id',
+      b.InstanceId,
+      '--instance-type',
+      't3.small',
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     expect((await describeOne(b.InstanceId)).InstanceId).toBe(b.InstanceId);
-    const t = await h.json('describe-instances', '--instance-ids', b.InstanceId, '--query', 'Reservations[0].Instances[0].InstanceType');
+    const t = await h.json(
+      'describe-instances',
+      '--instance-ids',
+      b.InstanceId,
+      '--query',
+      'Reservations[0].Instances[0].InstanceType',
+    );
     expect(t).toBe('t3.small');
   });
 

@@ -43,15 +43,20 @@ export class QemuHypervisor implements Hypervisor {
   async start(spec: VmSpec): Promise<VmRuntime> {
     const p = this.paths(spec.instanceId);
     await mkdir(p.dir, { recursive: true, mode: 0o750 });
-    for (const s of [p.qmpSocket, p.qmpEventSocket, p.consoleSocket, p.pidFile]) await rm(s, { force: true });
+    for (const s of [p.qmpSocket, p.qmpEventSocket, p.consoleSocket, p.pidFile])
+      await rm(s, { force: true });
     const args = qemuArgs(spec, p, { runAs: this.o.runAs, tcgCacheMib: this.o.tcgCacheMib });
     const log = openSync(p.qemuLog, 'a');
     // nsenter execs QEMU in the VPC namespace (where its tap is), so the pid is QEMU's own.
-    const child = spawn('nsenter', [`--net=${netnsPath(spec.netns)}`, '--', this.o.qemuBinary, ...args], {
-      detached: true,
-      stdio: ['ignore', log, log],
-      env: { LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
-    });
+    const child = spawn(
+      'nsenter',
+      [`--net=${netnsPath(spec.netns)}`, '--', this.o.qemuBinary, ...args],
+      {
+        detached: true,
+        stdio: ['ignore', log, log],
+        env: { LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+      },
+    );
     closeSync(log);
     let exited: string | undefined;
     child.on('exit', (code, signal) => {
@@ -67,7 +72,8 @@ export class QemuHypervisor implements Hypervisor {
 
     const deadline = Date.now() + 20_000;
     for (;;) {
-      if (exited) throw new Error(`QEMU exited during start-up (${exited}): ${await tail(p.qemuLog, 2000)}`);
+      if (exited)
+        throw new Error(`QEMU exited during start-up (${exited}): ${await tail(p.qemuLog, 2000)}`);
       try {
         await qmpExecute(p.qmpSocket, 'query-status');
         break;
@@ -80,10 +86,12 @@ export class QemuHypervisor implements Hypervisor {
       }
     }
     const startTime = await processStartTime(pid);
-    if (startTime === undefined) throw new Error(`QEMU (pid ${pid}) vanished during start-up: ${await tail(p.qemuLog, 2000)}`);
+    if (startTime === undefined)
+      throw new Error(`QEMU (pid ${pid}) vanished during start-up: ${await tail(p.qemuLog, 2000)}`);
     await this.o.cgroups.place(spec.instanceId, pid, {
       vcpus: spec.vcpus,
-      memoryMib: spec.memoryMib + this.o.overheadMib + (spec.accel === 'tcg' ? this.o.tcgCacheMib : 0),
+      memoryMib:
+        spec.memoryMib + this.o.overheadMib + (spec.accel === 'tcg' ? this.o.tcgCacheMib : 0),
     });
     return { pid, startTime, qmpSocket: p.qmpSocket };
   }
@@ -111,7 +119,13 @@ export class QemuHypervisor implements Hypervisor {
     const eventSocket = rt.qmpSocket.replace(/qmp\.sock$/, 'qmp-events.sock');
     const events = await QmpSession.open(eventSocket);
     try {
-      await qmpExecute(rt.qmpSocket, 'send-key', { keys: [{ type: 'qcode', data: 'ctrl' }, { type: 'qcode', data: 'alt' }, { type: 'qcode', data: 'delete' }] });
+      await qmpExecute(rt.qmpSocket, 'send-key', {
+        keys: [
+          { type: 'qcode', data: 'ctrl' },
+          { type: 'qcode', data: 'alt' },
+          { type: 'qcode', data: 'delete' },
+        ],
+      });
       const reset = await events.waitEvent('RESET', softTimeoutMs);
       if (!reset) {
         this.o.logger.warn('guest ignored the soft reboot; resetting it', { pid: rt.pid });
@@ -126,10 +140,12 @@ export class QemuHypervisor implements Hypervisor {
     const instanceId = rt.qmpSocket.split('/').at(-2) ?? '';
     if (await isSameProcessAlive(rt.pid, rt.startTime)) {
       await qmpExecute(rt.qmpSocket, 'quit').catch(() => undefined);
-      for (let i = 0; i < 50 && (await isSameProcessAlive(rt.pid, rt.startTime)); i++) await sleep(100);
+      for (let i = 0; i < 50 && (await isSameProcessAlive(rt.pid, rt.startTime)); i++)
+        await sleep(100);
       if (await isSameProcessAlive(rt.pid, rt.startTime)) {
         process.kill(rt.pid, 'SIGKILL');
-        for (let i = 0; i < 50 && (await isSameProcessAlive(rt.pid, rt.startTime)); i++) await sleep(100);
+        for (let i = 0; i < 50 && (await isSameProcessAlive(rt.pid, rt.startTime)); i++)
+          await sleep(100);
       }
     }
     await this.o.cgroups.remove(instanceId);

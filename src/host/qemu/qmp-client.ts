@@ -48,9 +48,15 @@ export class QmpSession {
     return session;
   }
 
-  async execute(command: string, args?: Record<string, unknown>, timeoutMs = 5000): Promise<unknown> {
+  async execute(
+    command: string,
+    args?: Record<string, unknown>,
+    timeoutMs = 5000,
+  ): Promise<unknown> {
     const reply = this.next();
-    this.socket.write(JSON.stringify(args ? { execute: command, arguments: args } : { execute: command }) + '\n');
+    this.socket.write(
+      JSON.stringify(args ? { execute: command, arguments: args } : { execute: command }) + '\n',
+    );
     const m = await withTimeout(reply, timeoutMs, `QMP ${command}`);
     if ('error' in m) {
       const err = m.error as { desc?: string };
@@ -116,7 +122,11 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
 }
 
 /** Runs one command in a fresh session. */
-export async function qmpExecute(path: string, command: string, args?: Record<string, unknown>): Promise<unknown> {
+export async function qmpExecute(
+  path: string,
+  command: string,
+  args?: Record<string, unknown>,
+): Promise<unknown> {
   const s = await QmpSession.open(path);
   try {
     return await s.execute(command, args);

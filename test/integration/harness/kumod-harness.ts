@@ -1,5 +1,5 @@
-import { execa, type ResultPromise } from 'execa';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, openSync } from 'node:fs';
+import { execa } from 'execa';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -30,7 +30,7 @@ export class KumodHarness {
   readonly stateDir = join(this.dir, 'state');
   readonly runDir = join(this.dir, 'run');
   readonly logFile = join(this.dir, 'kumod.log');
-  private daemon: ResultPromise | undefined;
+  private daemon: ReturnType<typeof spawnLogged> | undefined;
 
   static async start(extraArgs: readonly string[] = []): Promise<KumodHarness> {
     const h = new KumodHarness();
@@ -45,30 +45,38 @@ export class KumodHarness {
   }
 
   async startDaemon(extraArgs: readonly string[] = []): Promise<void> {
-    const log = openSync(this.logFile, 'a');
-    this.daemon = execa(
+    this.daemon = spawnLogged(
+      this.logFile,
       'nsenter',
       [
         `--net=/run/netns/${this.ns}`,
         '--',
         process.execPath,
         join(ROOT, 'bin/kumod.js'),
-        '--socket', this.socket,
-        '--state-dir', this.stateDir,
-        '--run-dir', this.runDir,
-        '--name-prefix', this.prefix,
-        '--public-cidr', '100.80.0.0/24',
-        '--image-dir', IMAGE_DIR,
-        '--stop-timeout', '30',
-        '--reboot-timeout', '30',
-        '--log-level', 'debug',
+        '--socket',
+        this.socket,
+        '--state-dir',
+        this.stateDir,
+        '--run-dir',
+        this.runDir,
+        '--name-prefix',
+        this.prefix,
+        '--public-cidr',
+        '100.80.0.0/24',
+        '--image-dir',
+        IMAGE_DIR,
+        '--stop-timeout',
+        '30',
+        '--reboot-timeout',
+        '30',
+        '--log-level',
+        'debug',
         ...extraArgs,
       ],
-      { stdout: log, stderr: log, reject: false, cleanup: true },
     );
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
-      if (this.daemon.exitCode !== null && this.daemon.exitCode !== undefined) break;
+      if (this.daemon.exitCode !== null) break;
       const r = await this.kumo('describe-host');
       if (r.exitCode === 0) return;
       await new Promise((r) => setTimeout(r, 200));
@@ -110,7 +118,8 @@ export class KumodHarness {
   /** The CLI's JSON output; throws with stderr on failure. */
   async json<T = any>(...args: string[]): Promise<T> {
     const r = await this.kumo(...args);
-    if (r.exitCode !== 0) throw new Error(`kumo ${args.join(' ')} failed (${r.exitCode}): ${r.stderr}`);
+    if (r.exitCode !== 0)
+      throw new Error(`kumo ${args.join(' ')} failed (${r.exitCode}): ${r.stderr}`);
     return JSON.parse(r.stdout) as T;
   }
 
@@ -120,20 +129,36 @@ export class KumodHarness {
   }
 
   /** SSH into an address from kumod's namespace; retries until `untilMs` passes. */
-  async ssh(keyFile: string, user: string, ip: string, command: string, untilMs = 0): Promise<CliResult> {
+  async ssh(
+    keyFile: string,
+    user: string,
+    ip: string,
+    command: string,
+    untilMs = 0,
+  ): Promise<CliResult> {
     const deadline = Date.now() + untilMs;
     for (;;) {
       const r = await this.sh('ssh', [
-        '-i', keyFile,
-        '-o', 'StrictHostKeyChecking=no',
-        '-o', 'UserKnownHostsFile=/dev/null',
-        '-o', 'BatchMode=yes',
-        '-o', 'ConnectTimeout=5',
-        '-o', 'LogLevel=ERROR',
+        '-i',
+        keyFile,
+        '-o',
+        'StrictHostKeyChecking=no',
+        '-o',
+        'UserKnownHostsFile=/dev/null',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'ConnectTimeout=5',
+        '-o',
+        'LogLevel=ERROR',
         `${user}@${ip}`,
         command,
       ]);
-      const result = { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+      const result = {
+        exitCode: r.exitCode ?? -1,
+        stdout: String(r.stdout),
+        stderr: String(r.stderr),
+      };
       if (result.exitCode === 0 || Date.now() > deadline) return result;
       await new Promise((res) => setTimeout(res, 2000));
     }
@@ -147,7 +172,10 @@ export class KumodHarness {
       const f = join(dir, id, 'qemu.pid');
       if (!existsSync(f)) return [];
       const pid = Number(readFileSync(f, 'utf8').trim());
-      return existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z') ? [pid] : [];
+      return existsSync(`/proc/${pid}`) &&
+        !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z')
+        ? [pid]
+        : [];
     });
   }
 
@@ -190,6 +218,17 @@ export class KumodHarness {
     walk(dir);
     return out;
   }
+}
+
+/** A background process with both output streams appended to a log file. */
+function spawnLogged(logFile: string, cmd: string, args: readonly string[]) {
+  const out = { file: logFile, append: true } as const;
+  const child = execa(cmd, [...args], { stdout: out, stderr: out, reject: false });
+  return Object.assign(child, {
+    get exitCode(): number | null {
+      return child.exitCode ?? null;
+    },
+  });
 }
 
 export { execa };

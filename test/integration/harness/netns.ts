@@ -2,7 +2,12 @@ import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 
 /** Runs argv inside a named network namespace the test created (never the machine's own). */
-export function inNs(ns: string, cmd: string, args: readonly string[], opts: { timeout?: number; input?: string } = {}) {
+export function inNs(
+  ns: string,
+  cmd: string,
+  args: readonly string[],
+  opts: { timeout?: number; input?: string } = {},
+) {
   return execa('nsenter', [`--net=/run/netns/${ns}`, '--', cmd, ...args], {
     reject: false,
     timeout: opts.timeout ?? 60_000,

@@ -4,7 +4,9 @@ import { KeyedMutex } from '../../../src/core/keyed-mutex.js';
 
 describe('parseProxyLine', () => {
   it('takes the source address from a PROXY v1 line and rejects anything else', () => {
-    expect(parseProxyLine('PROXY TCP4 172.31.0.4 169.254.169.254 40000 80')).toEqual({ sourceIp: '172.31.0.4' });
+    expect(parseProxyLine('PROXY TCP4 172.31.0.4 169.254.169.254 40000 80')).toEqual({
+      sourceIp: '172.31.0.4',
+    });
     expect(parseProxyLine('GET / HTTP/1.1')).toBeUndefined();
     expect(parseProxyLine('PROXY TCP6 ::1 ::1 1 2')).toBeUndefined();
   });

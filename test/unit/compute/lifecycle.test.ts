@@ -119,13 +119,17 @@ describe('instance lifecycle', () => {
     const i = await launched(d);
     await terminateInstances(d, [i.id]);
     await reconcileAll(d);
-    await expect(startInstances(d, [i.id])).rejects.toMatchObject({ code: 'IncorrectInstanceState' });
+    await expect(startInstances(d, [i.id])).rejects.toMatchObject({
+      code: 'IncorrectInstanceState',
+    });
   });
 
   it('changes the instance type only while stopped', async () => {
     const d = fakeComputeDeps();
     const i = await launched(d);
-    await expect(modifyInstanceType(d, i.id, 't3.small')).rejects.toMatchObject({ code: 'IncorrectInstanceState' });
+    await expect(modifyInstanceType(d, i.id, 't3.small')).rejects.toMatchObject({
+      code: 'IncorrectInstanceState',
+    });
     await stopInstances(d, [i.id], true);
     await reconcileAll(d);
     await modifyInstanceType(d, i.id, 't3.small');
@@ -139,7 +143,9 @@ describe('instance lifecycle', () => {
     await rebootInstances(d, [i.id]);
     expect(d.hypervisor.vmOf(i.id)?.reboots).toBe(1);
     await stopInstances(d, [i.id], true);
-    await expect(rebootInstances(d, [i.id])).rejects.toMatchObject({ code: 'IncorrectInstanceState' });
+    await expect(rebootInstances(d, [i.id])).rejects.toMatchObject({
+      code: 'IncorrectInstanceState',
+    });
   });
 
   it('describes with filters and fails on unknown or malformed ids', async () => {
@@ -151,12 +157,17 @@ describe('instance lifecycle', () => {
       instanceType: 't3.small',
       tagSpecifications: [{ resourceType: 'instance', tags: [{ key: 'Name', value: 'web' }] }],
     });
-    const names = (f: { name: string; values: string[] }[]) => describeInstances(d.instances, [], f).map((i) => i.id);
+    const names = (f: { name: string; values: string[] }[]) =>
+      describeInstances(d.instances, [], f).map((i) => i.id);
     expect(names([{ name: 'instance-type', values: ['t3.small'] }])).toEqual([b!.id]);
     expect(names([{ name: 'tag:Name', values: ['w*'] }])).toEqual([b!.id]);
     expect(names([{ name: 'instance-state-name', values: ['running'] }])).toEqual([a.id]);
-    expect(() => describeInstances(d.instances, ['i-00000000000000000'], [])).toThrow(/does not exist/);
+    expect(() => describeInstances(d.instances, ['i-00000000000000000'], [])).toThrow(
+      /does not exist/,
+    );
     expect(() => describeInstances(d.instances, ['i-xyz'], [])).toThrow(/Invalid id/);
-    expect(() => describeInstances(d.instances, [], [{ name: 'bogus', values: ['x'] }])).toThrow(/filter 'bogus'/);
+    expect(() => describeInstances(d.instances, [], [{ name: 'bogus', values: ['x'] }])).toThrow(
+      /filter 'bogus'/,
+    );
   });
 });

@@ -23,7 +23,11 @@ describe('runInstances', () => {
     expect(i?.instanceType).toBe('t3.micro');
     expect(i?.state).toBe('pending');
     expect(i?.runtime?.pid).toBeGreaterThan(0);
-    expect(d.hypervisor.vmOf(i!.id)?.spec).toMatchObject({ vcpus: 2, memoryMib: 1024, accel: 'tcg' });
+    expect(d.hypervisor.vmOf(i!.id)?.spec).toMatchObject({
+      vcpus: 2,
+      memoryMib: 1024,
+      accel: 'tcg',
+    });
     expect(d.network.taps.size).toBe(1);
   });
 
@@ -43,8 +47,14 @@ describe('runInstances', () => {
     [{ minCount: 0, maxCount: 0 }, 'InvalidArgument/InvalidParameterValue'],
     [{ minCount: 3, maxCount: 2 }, 'InvalidArgument/InvalidParameterValue'],
     [{ userData: new Uint8Array(16 * 1024 + 1) }, 'InvalidArgument/InvalidParameterValue'],
-    [{ tagSpecifications: [{ resourceType: 'volume', tags: [] }] }, 'InvalidArgument/InvalidParameterValue'],
-    [{ tagSpecifications: [{ resourceType: 'instance', tags: [{ key: 'aws:x', value: '' }] }] }, 'InvalidArgument/InvalidParameterValue'],
+    [
+      { tagSpecifications: [{ resourceType: 'volume', tags: [] }] },
+      'InvalidArgument/InvalidParameterValue',
+    ],
+    [
+      { tagSpecifications: [{ resourceType: 'instance', tags: [{ key: 'aws:x', value: '' }] }] },
+      'InvalidArgument/InvalidParameterValue',
+    ],
   ])('refuses %j with %s and creates nothing', async (input, expected) => {
     const d = fakeComputeDeps();
     expect(await codeOf(runInstances(d, { ...base, ...input }))).toBe(expected);
@@ -77,9 +87,9 @@ describe('runInstances', () => {
     const again = await runInstances(d, { ...base, clientToken: 'tok-1' });
     expect(again.map((i) => i.id)).toEqual(first.map((i) => i.id));
     expect(d.instances.list()).toHaveLength(1);
-    expect(await codeOf(runInstances(d, { ...base, clientToken: 'tok-1', instanceType: 't3.small' }))).toBe(
-      'InvalidArgument/IdempotentParameterMismatch',
-    );
+    expect(
+      await codeOf(runInstances(d, { ...base, clientToken: 'tok-1', instanceType: 't3.small' })),
+    ).toBe('InvalidArgument/IdempotentParameterMismatch');
   });
 
   it('rolls a failed launch back completely: no VM, tap, disk or row', async () => {
@@ -87,7 +97,8 @@ describe('runInstances', () => {
     d.hypervisor.failNextStart = undefined;
     let starts = 0;
     const realStart = d.hypervisor.start.bind(d.hypervisor);
-    d.hypervisor.start = (spec) => (++starts === 2 ? Promise.reject(new Error('qemu: boom')) : realStart(spec));
+    d.hypervisor.start = (spec) =>
+      ++starts === 2 ? Promise.reject(new Error('qemu: boom')) : realStart(spec);
     await expect(runInstances(d, { minCount: 2, maxCount: 2 })).rejects.toThrow('qemu: boom');
     expect(d.instances.list()).toEqual([]);
     expect(d.hypervisor.running()).toBe(0);

@@ -17,7 +17,9 @@ describe('chooseAccelerator', () => {
     expect(chooseAccelerator('auto', { ...kvmHost, kvmDeviceUsable: false }).accel).toBe('tcg');
   });
   it('kvm without /dev/kvm is an error; tcg is always allowed', () => {
-    expect(() => chooseAccelerator('kvm', { ...kvmHost, kvmDeviceUsable: false })).toThrow(/dev\/kvm/);
+    expect(() => chooseAccelerator('kvm', { ...kvmHost, kvmDeviceUsable: false })).toThrow(
+      /dev\/kvm/,
+    );
     expect(chooseAccelerator('tcg', kvmHost).accel).toBe('tcg');
   });
 });

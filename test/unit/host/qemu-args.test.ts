@@ -35,11 +35,19 @@ function golden(name: string, actual: string): void {
 
 describe('qemuArgs', () => {
   it('builds the TCG command line (golden)', () => {
-    golden('qemu-tcg.args', qemuArgs(spec, paths, { runAs: 'kumo-qemu', tcgCacheMib: 128 }).join('\n') + '\n');
+    golden(
+      'qemu-tcg.args',
+      qemuArgs(spec, paths, { runAs: 'kumo-qemu', tcgCacheMib: 128 }).join('\n') + '\n',
+    );
   });
 
   it('builds the KVM command line (golden)', () => {
-    golden('qemu-kvm.args', qemuArgs({ ...spec, accel: 'kvm', vcpus: 4, memoryMib: 8192 }, paths, { tcgCacheMib: 128 }).join('\n') + '\n');
+    golden(
+      'qemu-kvm.args',
+      qemuArgs({ ...spec, accel: 'kvm', vcpus: 4, memoryMib: 8192 }, paths, {
+        tcgCacheMib: 128,
+      }).join('\n') + '\n',
+    );
   });
 
   it('never combines -runas with elevateprivileges=deny (QEMU exits silently)', () => {

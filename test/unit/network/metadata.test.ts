@@ -25,7 +25,9 @@ describe('renderMetadata', () => {
     expect(body('/latest/meta-data/local-ipv4')).toBe('172.31.0.4');
     expect(body('/latest/meta-data/public-keys/')).toBe('0=me');
     expect(body('/latest/meta-data/public-keys/0/openssh-key')).toBe('ssh-ed25519 AAAA me\n');
-    expect(new TextDecoder().decode(renderMetadata(ctx, '/latest/user-data').body as Uint8Array)).toContain('echo hi');
+    expect(
+      new TextDecoder().decode(renderMetadata(ctx, '/latest/user-data').body as Uint8Array),
+    ).toContain('echo hi');
   });
   it('lists directories like EC2', () => {
     expect(body('/latest/meta-data/')).toContain('instance-id\n');
@@ -35,6 +37,8 @@ describe('renderMetadata', () => {
   it('answers 404 for unknown paths and missing user-data or keys', () => {
     expect(renderMetadata(ctx, '/latest/meta-data/nope').status).toBe(404);
     expect(renderMetadata({ ...ctx, userData: undefined }, '/latest/user-data').status).toBe(404);
-    expect(renderMetadata({ ...ctx, publicKey: undefined }, '/latest/meta-data/public-keys/').status).toBe(404);
+    expect(
+      renderMetadata({ ...ctx, publicKey: undefined }, '/latest/meta-data/public-keys/').status,
+    ).toBe(404);
   });
 });

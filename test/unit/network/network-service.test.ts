@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/logger.js';
 import { NetworkService } from '../../../src/network/network-service.js';
-import type { NetworkedInstance, NetworkHost, SubnetRepository, VpcRepository } from '../../../src/network/ports.js';
+import type {
+  NetworkedInstance,
+  NetworkHost,
+  SubnetRepository,
+  VpcRepository,
+} from '../../../src/network/ports.js';
 import type { Subnet, Vpc } from '../../../src/network/vpc.js';
 
 class Repo<T extends { id: string }> {
@@ -76,8 +81,14 @@ describe('NetworkService', () => {
 
   it('reuses addresses of terminated instances but not of live ones', () => {
     const live: NetworkedInstance = {
-      instanceId: 'i-1', terminated: false, vpcId: '', subnetId: '', privateIp: '172.31.0.4',
-      publicIp: '100.80.0.3', mac: 'm1', tap: 't1',
+      instanceId: 'i-1',
+      terminated: false,
+      vpcId: '',
+      subnetId: '',
+      privateIp: '172.31.0.4',
+      publicIp: '100.80.0.3',
+      mac: 'm1',
+      tap: 't1',
     };
     const { svc } = service([live]);
     const vpc = svc.ensureDefaultVpc();
@@ -88,7 +99,9 @@ describe('NetworkService', () => {
 
   it('says the public pool is exhausted and what to do', () => {
     const { svc } = service();
-    expect(() => svc.allocate(['i-1', 'i-2', 'i-3', 'i-4', 'i-5'].map((s) => s.padEnd(19, '0')))).toThrow(/--public-cidr/);
+    expect(() =>
+      svc.allocate(['i-1', 'i-2', 'i-3', 'i-4', 'i-5'].map((s) => s.padEnd(19, '0'))),
+    ).toThrow(/--public-cidr/);
   });
 
   it('plugs an instance: public bridge, VPC, subnet with its reservation, tap, rules', async () => {
@@ -99,7 +112,13 @@ describe('NetworkService', () => {
     instances.push({ instanceId: 'i-0123456789abcdef0', terminated: false, ...net! });
     const { netns } = await svc.plug({ id: 'i-0123456789abcdef0', network: net } as never);
     expect(netns).toMatch(/^kt-vpc-/);
-    expect(calls.map((c) => c.split(' ')[0])).toEqual(['ensurePublicBridge', 'ensureVpc', 'ensureSubnet', 'ensureTap', 'applyVpcRules']);
+    expect(calls.map((c) => c.split(' ')[0])).toEqual([
+      'ensurePublicBridge',
+      'ensureVpc',
+      'ensureSubnet',
+      'ensureTap',
+      'applyVpcRules',
+    ]);
     expect(calls[2]).toContain(net!.mac);
     expect(calls[4]).toContain('"publicIp":"100.80.0.3"');
   });

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../../src/state/database.js';
-import { SqliteImageRepository, SqliteInstanceRepository, SqliteKeyPairRepository } from '../../../src/state/sqlite-repositories.js';
+import {
+  SqliteImageRepository,
+  SqliteInstanceRepository,
+  SqliteKeyPairRepository,
+} from '../../../src/state/sqlite-repositories.js';
 import { TINY_IMAGE } from '../../fakes/compute-deps.js';
 import type { Instance } from '../../../src/compute/instance.js';
 
@@ -48,10 +52,22 @@ describe('SQLite repositories', () => {
     const db = openDatabase(':memory:');
     const images = new SqliteImageRepository(db);
     images.put(TINY_IMAGE);
-    images.put({ ...TINY_IMAGE, id: 'ami-00000000000000002', createdAt: new Date('2026-02-01T00:00:00Z') });
+    images.put({
+      ...TINY_IMAGE,
+      id: 'ami-00000000000000002',
+      createdAt: new Date('2026-02-01T00:00:00Z'),
+    });
     expect(images.findByName('kumo-tiny')?.id).toBe('ami-00000000000000002');
     const keys = new SqliteKeyPairRepository(db);
-    keys.put({ id: 'key-1', name: 'me', type: 'ed25519', fingerprint: 'f', publicKey: 'p', createdAt: new Date(), tags: [] });
+    keys.put({
+      id: 'key-1',
+      name: 'me',
+      type: 'ed25519',
+      fingerprint: 'f',
+      publicKey: 'p',
+      createdAt: new Date(),
+      tags: [],
+    });
     expect(keys.findByName('me')?.id).toBe('key-1');
     keys.delete('key-1');
     expect(keys.list()).toEqual([]);
