@@ -4,7 +4,8 @@ module.exports = {
   forbidden: [
     {
       name: 'domain-is-pure',
-      comment: 'core/compute/network/storage declare what they need in ports.ts; no host, state, api, gen, fs, processes, grpc or sqlite.',
+      comment:
+        'core/compute/network/storage declare what they need in ports.ts; no host, state, api, gen, fs, processes, grpc or sqlite.',
       severity: 'error',
       from: { path: domain },
       to: {

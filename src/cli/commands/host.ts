@@ -1,0 +1,15 @@
+import type { Command } from 'commander';
+import { DescribeHostRequest } from '../../gen/kumo/v1/host.js';
+import type { CliContext } from '../context.js';
+
+/** describe-host (a kumo extension): accelerator, capacity and versions of kumod's host. */
+export function registerHostCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('describe-host')
+    .description("Show kumod's host: accelerator (and why), capacity, versions (kumo extension)")
+    .action(async () => {
+      const c = ctx.clients.host;
+      const request = DescribeHostRequest.fromPartial({});
+      ctx.print(await ctx.call('DescribeHost', c.describeHost.bind(c), request));
+    });
+}

@@ -1,0 +1,149 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { chmod, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { netnsPath, type CommandRunner } from '../command-runner.js';
+import { processStartTime, sleep } from '../proc.js';
+
+/**
+ * Helpers for the long-lived helpers kumo leaves running inside VPC namespaces (dnsmasq, the
+ * metadata proxy). They must outlive kumod, so kumod finds them again by pid file and proves the
+ * pid is still the same helper before it trusts or signals it.
+ */
+
+/** The pid in a pid file, or undefined if the file is missing or holds no number. */
+export async function readPidFile(path: string): Promise<number | undefined> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  const pid = Number(text.trim());
+  return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+}
+
+/** A process's argv from /proc, or undefined if it is gone or a zombie. */
+export async function processArgv(pid: number): Promise<string[] | undefined> {
+  if ((await processStartTime(pid)) === undefined) return undefined;
+  const raw = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return raw === '' ? undefined : raw.replace(/\0$/, '').split('\0');
+}
+
+/** True when the process lives in the named network namespace (same namespace inode). */
+export async function isInNetns(pid: number, netns: string): Promise<boolean> {
+  try {
+    const [mine, ns] = await Promise.all([stat(`/proc/${pid}/ns/net`), stat(netnsPath(netns))]);
+    return mine.ino === ns.ino && mine.dev === ns.dev;
+  } catch {
+    return false;
+  }
+}
+
+/** A helper found through its pid file: `argv` lets the caller decide whether it is current. */
+export interface FoundHelper {
+  readonly pid: number;
+  readonly argv: readonly string[];
+}
+
+/**
+ * The helper named by `pidFile` if that pid is alive, its argv contains `marker`, and it lives in
+ * `netns` (skipped when undefined: the namespace is already gone). Together these keep a recycled
+ * pid, even one reused inside the same namespace, from being mistaken for the helper.
+ */
+export async function findHelper(
+  pidFile: string,
+  marker: string,
+  netns: string | undefined,
+): Promise<FoundHelper | undefined> {
+  const pid = await readPidFile(pidFile);
+  if (pid === undefined) return undefined;
+  const argv = await processArgv(pid);
+  if (!argv?.includes(marker)) return undefined;
+  if (netns !== undefined && !(await isInNetns(pid, netns))) return undefined;
+  return { pid, argv };
+}
+
+/** Pids of every process inside a named namespace (`ip netns pids`). */
+export async function netnsPids(runner: CommandRunner, netns: string): Promise<number[]> {
+  const { stdout } = await runner.run('ip', ['netns', 'pids', netns]);
+  return stdout.split('\n').filter(Boolean).map(Number);
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; returns once the process is gone (or a zombie). */
+export async function stopProcess(pid: number, graceMs = 5_000): Promise<void> {
+  const gone = async () => (await processStartTime(pid)) === undefined;
+  const signal = (s: NodeJS.Signals) => {
+    try {
+      process.kill(pid, s);
+    } catch {
+      // Already gone between the check and the signal: that is the goal.
+    }
+  };
+  if (await gone()) return;
+  signal('SIGTERM');
+  for (const deadline = Date.now() + graceMs; Date.now() < deadline; await sleep(50)) {
+    if (await gone()) return;
+  }
+  signal('SIGKILL');
+  for (let i = 0; i < 100 && !(await gone()); i++) await sleep(50);
+}
+
+/**
+ * Starts argv inside `netns` so that it survives kumod: its own session and process group, stdio
+ * on `logFile`, not waited for. nsenter execs the command, so the pid is the helper's own.
+ * `exited` resolves if it exits while kumod still runs (for start-up error reporting).
+ */
+export function spawnDetached(
+  argv: readonly string[],
+  netns: string,
+  logFile: string,
+): { pid: number; exited: Promise<string> } {
+  const [cmd, ...args] = argv;
+  if (cmd === undefined) throw new Error('empty helper command');
+  const log = openSync(logFile, 'a', 0o640);
+  try {
+    const child = spawn('nsenter', [`--net=${netnsPath(netns)}`, '--', cmd, ...args], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: { LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+    });
+    const exited = new Promise<string>((resolve) => {
+      child.once('exit', (code, sig) => resolve(sig ? `signal ${sig}` : `exit code ${code}`));
+      child.once('error', (e) => resolve(String(e)));
+    });
+    child.unref();
+    if (child.pid === undefined) throw new Error(`could not spawn ${cmd}`);
+    return { pid: child.pid, exited };
+  } finally {
+    closeSync(log);
+  }
+}
+
+/** Writes `content` atomically (temp file + rename) unless the file already holds it. */
+export async function writeIfChanged(
+  path: string,
+  content: string,
+  mode: number,
+): Promise<boolean> {
+  const current = await readFile(path, 'utf8').catch(() => undefined);
+  if (current === content) return false;
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, content, { mode });
+  // The process umask must not decide who can read it (dnsmasq rereads as an unprivileged user).
+  await chmod(tmp, mode);
+  await rename(tmp, path);
+  return true;
+}
+
+/** The last `maxBytes` of a text file ('' if missing), for error messages. */
+export async function tailFile(path: string, maxBytes = 2_000): Promise<string> {
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const size = (await fh.stat()).size;
+      const start = Math.max(0, size - maxBytes);
+      const buf = Buffer.alloc(size - start);
+      await fh.read(buf, 0, buf.length, start);
+      return buf.toString('utf8');
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Logger } from '../../core/logger.js';
+import type { SubnetHostSpec } from '../../network/ports.js';
+import type { CommandRunner } from '../command-runner.js';
+import { findHelper, stopProcess, tailFile, writeIfChanged } from './detached-process.js';
+import {
+  dnsmasqPaths,
+  pruneLeases,
+  renderDhcpHosts,
+  renderDnsmasqConfig,
+} from './dnsmasq-config.js';
+
+/**
+ * True when every directory from `dir` up to / lets "others" through. dnsmasq reads its hosts
+ * file after dropping to an unprivileged user (at start-up and on every SIGHUP), and if it cannot,
+ * it only logs and serves no reservation at all.
+ */
+export async function reachableByOthers(dir: string): Promise<boolean> {
+  for (let d = dir; ; d = dirname(d)) {
+    if (((await stat(d)).mode & 0o001) === 0) return false;
+    if (d === dirname(d)) return true;
+  }
+}
+
+const digest = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** What the running dnsmasq has loaded, written only after it loaded it. */
+interface Loaded {
+  readonly conf?: string;
+  readonly hosts?: string;
+}
+
+/** The recorded state; anything unreadable counts as "nothing known", which forces a restart. */
+async function readLoaded(path: string): Promise<Loaded> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as Loaded;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Makes one subnet's dnsmasq run with the spec's configuration and reservations. It measures first:
+ * a live dnsmasq that loaded exactly these files is left alone; new reservations mean a SIGHUP;
+ * a new configuration, or leases that block a reused address, mean a restart. What dnsmasq loaded
+ * is recorded only after the signal or start, so a kumod that dies in between redoes the step.
+ */
+export async function ensureDnsmasq(
+  runner: CommandRunner,
+  spec: SubnetHostSpec,
+  o: { user: string; logger: Logger },
+): Promise<void> {
+  const p = dnsmasqPaths(spec.runDir);
+  await mkdir(spec.runDir, { recursive: true, mode: 0o755 });
+  await chmod(spec.runDir, 0o755);
+  let user = o.user;
+  if (user !== 'root' && !(await reachableByOthers(spec.runDir))) {
+    // Fail safe rather than fail silent: an unreadable hosts file means no DHCP for anyone.
+    o.logger.warn('dnsmasq runs as root: its run directory is not reachable by other users', {
+      subnetId: spec.subnetId,
+      runDir: spec.runDir,
+      wanted: o.user,
+    });
+    user = 'root';
+  }
+  const conf = renderDnsmasqConfig(spec, { user });
+  const hosts = renderDhcpHosts(spec.reservations);
+  await writeIfChanged(p.conf, conf, 0o644);
+  await writeIfChanged(p.hostsFile, hosts, 0o644);
+  const want: Loaded = { conf: digest(conf), hosts: digest(hosts) };
+  const loaded = await readLoaded(p.loadedFile);
+  const leases = pruneLeases(
+    await readFile(p.leaseFile, 'utf8').catch(() => ''),
+    spec.reservations,
+  );
+  const marker = `--conf-file=${p.conf}`;
+  let running = await findHelper(p.pidFile, marker, spec.netns);
+  if (running && (loaded.conf !== want.conf || leases.dropped > 0)) {
+    o.logger.info('restarting dnsmasq', {
+      subnetId: spec.subnetId,
+      confChanged: loaded.conf !== want.conf,
+      leasesDropped: leases.dropped,
+    });
+    await stopProcess(running.pid);
+    running = undefined;
+  }
+  if (running) {
+    if (loaded.hosts !== want.hosts) {
+      process.kill(running.pid, 'SIGHUP');
+      await writeIfChanged(p.loadedFile, JSON.stringify(want), 0o644);
+      o.logger.info('dnsmasq reloads reservations', { subnetId: spec.subnetId, pid: running.pid });
+    }
+    return;
+  }
+  // Only while dnsmasq is stopped: a running one rewrites the file from memory.
+  if (leases.dropped > 0) await writeIfChanged(p.leaseFile, leases.text, 0o644);
+  // dnsmasq daemonizes itself (its own session, reparented away from kumod) and exits only once
+  // the daemon is ready, so configuration errors come back here with its stderr.
+  await runner.run('dnsmasq', [marker], { netns: spec.netns });
+  const started = await findHelper(p.pidFile, marker, spec.netns);
+  if (!started) {
+    throw new Error(`dnsmasq for ${spec.subnetId} did not stay up: ${await tailFile(p.logFile)}`);
+  }
+  await writeIfChanged(p.loadedFile, JSON.stringify(want), 0o644);
+  o.logger.info('dnsmasq started', { subnetId: spec.subnetId, pid: started.pid, user });
+}
+
+/** Stops the subnet's dnsmasq and removes its files; `netns` undefined when it is gone. */
+export async function removeDnsmasq(
+  spec: SubnetHostSpec,
+  netns: string | undefined,
+  logger: Logger,
+): Promise<void> {
+  const p = dnsmasqPaths(spec.runDir);
+  const running = await findHelper(p.pidFile, `--conf-file=${p.conf}`, netns);
+  if (running) {
+    await stopProcess(running.pid);
+    logger.info('dnsmasq stopped', { subnetId: spec.subnetId, pid: running.pid });
+  }
+  for (const f of [p.conf, p.hostsFile, p.leaseFile, p.pidFile, p.logFile, p.loadedFile]) {
+    await rm(f, { force: true });
+  }
+  // Only our own files went; anything else someone put there keeps the directory.
+  await rmdir(spec.runDir).catch(() => undefined);
+}

@@ -1,0 +1,182 @@
+import { KeyedMutex } from '../../core/keyed-mutex.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
+import type {
+  NetworkHost,
+  PublicBridgeSpec,
+  SubnetHostSpec,
+  TapSpec,
+  VpcHostSpec,
+  VpcRulesSpec,
+} from '../../network/ports.js';
+import type { CommandRunner } from '../command-runner.js';
+import { ensureDnsmasq, removeDnsmasq } from './dnsmasq-service.js';
+import { ensureBridge, IpLinks } from './ip-link.js';
+import { ensureMetadataProxy, stopMetadataProxy } from './metadata-proxy-launcher.js';
+import { assertInterfaceName, assertNetnsName } from './names.js';
+import { planUplinkAddresses } from './uplink-addresses.js';
+import { renderVpcRules } from './vpc-rules.js';
+import { ensureNamespace, ensureUplink, netnsExists, stopProcessesIn } from './vpc-namespace.js';
+
+export interface LinuxNetworkHostOptions {
+  /** argv that runs the metadata proxy program, e.g. [node, ".../metadata-proxy.js"]. */
+  readonly metadataProxyCommand: readonly string[];
+  readonly logger?: Logger;
+  /**
+   * The namespace that plays "kumod's namespace" (public bridge, host-side veths). Undefined: the
+   * namespace kumod runs in. Tests name a throwaway one so the machine's own stays untouched.
+   */
+  readonly hostNetns?: string;
+  /** The user dnsmasq drops to (default "nobody"). */
+  readonly dnsmasqUser?: string;
+}
+
+/**
+ * NetworkHost on Linux: a VPC is a named network namespace with a veth uplink onto the public
+ * bridge, each subnet a bridge plus one dnsmasq in it, each instance a tap on its subnet's bridge,
+ * and the VPC's NAT and anti-spoofing one iptables-restore transaction. Every step measures before
+ * it acts and may be repeated; steps on one namespace never interleave.
+ */
+export class LinuxNetworkHost implements NetworkHost {
+  private readonly logger: Logger;
+  private readonly host: IpLinks;
+  private readonly mutex = new KeyedMutex();
+  private brNetfilterLoaded = false;
+
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly o: LinuxNetworkHostOptions,
+  ) {
+    this.logger = o.logger ?? silentLogger;
+    if (o.hostNetns !== undefined) assertNetnsName(o.hostNetns);
+    this.host = new IpLinks(runner, o.hostNetns);
+  }
+
+  ensurePublicBridge(spec: PublicBridgeSpec): Promise<void> {
+    assertInterfaceName(spec.bridge, 'public bridge');
+    return this.mutex.run(`bridge:${spec.bridge}`, () =>
+      // kumod's namespace belongs to the operator: no iptables hook on this bridge.
+      ensureBridge(this.host, spec.bridge, spec.hostAddress, { nfCallIptables: false }),
+    );
+  }
+
+  ensureVpc(spec: VpcHostSpec): Promise<void> {
+    assertNetnsName(spec.netns);
+    assertInterfaceName(spec.publicBridge, 'public bridge');
+    assertInterfaceName(spec.uplinkHostIf, 'host-side uplink');
+    assertInterfaceName(spec.uplinkVpcIf, 'VPC uplink');
+    return this.mutex.run(spec.netns, async () => {
+      await this.loadBrNetfilter();
+      await ensureNamespace(this.runner, spec);
+      await ensureUplink(this.host, spec);
+      await ensureMetadataProxy(this.runner, this.o.metadataProxyCommand, spec, this.logger);
+    });
+  }
+
+  removeVpc(spec: VpcHostSpec): Promise<void> {
+    assertNetnsName(spec.netns);
+    assertInterfaceName(spec.uplinkHostIf, 'host-side uplink');
+    return this.mutex.run(spec.netns, async () => {
+      const exists = await netnsExists(this.runner, spec.netns);
+      await stopMetadataProxy(spec, exists ? spec.netns : undefined, this.logger);
+      if (exists) await stopProcessesIn(this.runner, spec.netns, this.logger);
+      // Deleting one end of a veth deletes both; done first so the pair goes even if the
+      // namespace were kept alive by something we could not stop.
+      if (await this.host.show(spec.uplinkHostIf)) await this.host.delete(spec.uplinkHostIf);
+      if (exists) await this.runner.run('ip', ['netns', 'del', spec.netns]);
+      this.logger.info('VPC namespace removed', { vpcId: spec.vpcId, netns: spec.netns });
+    });
+  }
+
+  ensureSubnet(spec: SubnetHostSpec): Promise<void> {
+    assertNetnsName(spec.netns);
+    assertInterfaceName(spec.bridge, 'subnet bridge');
+    return this.mutex.run(spec.netns, async () => {
+      await this.requireNetns(spec.netns);
+      await ensureBridge(this.host.in(spec.netns), spec.bridge, spec.gatewayAddress, {
+        nfCallIptables: true,
+      });
+      await ensureDnsmasq(this.runner, spec, {
+        user: this.o.dnsmasqUser ?? 'nobody',
+        logger: this.logger,
+      });
+    });
+  }
+
+  removeSubnet(spec: SubnetHostSpec): Promise<void> {
+    assertNetnsName(spec.netns);
+    assertInterfaceName(spec.bridge, 'subnet bridge');
+    return this.mutex.run(spec.netns, async () => {
+      const exists = await netnsExists(this.runner, spec.netns);
+      await removeDnsmasq(spec, exists ? spec.netns : undefined, this.logger);
+      const vpc = this.host.in(spec.netns);
+      if (exists && (await vpc.show(spec.bridge))) await vpc.delete(spec.bridge);
+    });
+  }
+
+  ensureTap(spec: TapSpec): Promise<void> {
+    assertNetnsName(spec.netns);
+    assertInterfaceName(spec.tap, 'instance tap');
+    assertInterfaceName(spec.bridge, 'subnet bridge');
+    return this.mutex.run(spec.netns, async () => {
+      await this.requireNetns(spec.netns);
+      const vpc = this.host.in(spec.netns);
+      let tap = await vpc.show(spec.tap);
+      if (tap && tap.tunType !== 'tap') {
+        throw new Error(
+          `${spec.tap} exists in ${spec.netns} but is not a tap (${tap.kind ?? '?'})`,
+        );
+      }
+      if (!tap) {
+        // No vnet_hdr flag needed: QEMU's TUNSETIFF on the persistent tap sets the offload
+        // features it wants (vnet_hdr included), overriding whatever the tap was created with.
+        await vpc.ip(['tuntap', 'add', 'dev', spec.tap, 'mode', 'tap']);
+        tap = await vpc.show(spec.tap);
+      }
+      if (tap?.master !== spec.bridge) await vpc.set(spec.tap, ['master', spec.bridge]);
+      if (!tap?.up) await vpc.set(spec.tap, ['up']);
+    });
+  }
+
+  removeTap(spec: TapSpec): Promise<void> {
+    assertNetnsName(spec.netns);
+    assertInterfaceName(spec.tap, 'instance tap');
+    return this.mutex.run(spec.netns, async () => {
+      if (!(await netnsExists(this.runner, spec.netns))) return;
+      const vpc = this.host.in(spec.netns);
+      if (await vpc.show(spec.tap)) await vpc.delete(spec.tap);
+    });
+  }
+
+  applyVpcRules(spec: VpcRulesSpec): Promise<void> {
+    assertNetnsName(spec.netns);
+    const rules = renderVpcRules(spec);
+    return this.mutex.run(spec.netns, async () => {
+      await this.requireNetns(spec.netns);
+      await this.runner.run('iptables-restore', ['--noflush'], { netns: spec.netns, input: rules });
+      // After the rules, so a new public IP is never local without its DNAT.
+      const vpc = this.host.in(spec.netns);
+      const uplink = await vpc.show(spec.uplinkVpcIf);
+      if (!uplink) throw new Error(`${spec.uplinkVpcIf} is missing in ${spec.netns}`);
+      const plan = planUplinkAddresses(uplink.ipv4, spec.publicIps);
+      for (const a of plan.add) await vpc.addAddress(spec.uplinkVpcIf, a);
+      for (const a of plan.remove) await vpc.delAddress(spec.uplinkVpcIf, a);
+    });
+  }
+
+  private async requireNetns(netns: string): Promise<void> {
+    if (!(await netnsExists(this.runner, netns))) {
+      throw new Error(`VPC namespace ${netns} does not exist (ensureVpc must run first)`);
+    }
+  }
+
+  /** br_netfilter makes bridged frames visible to iptables; it may be built in (then this fails). */
+  private async loadBrNetfilter(): Promise<void> {
+    if (this.brNetfilterLoaded) return;
+    try {
+      await this.runner.run('modprobe', ['br_netfilter']);
+    } catch (e) {
+      this.logger.debug('modprobe br_netfilter failed (fine if built in)', { error: String(e) });
+    }
+    this.brNetfilterLoaded = true;
+  }
+}

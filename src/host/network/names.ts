@@ -1,0 +1,33 @@
+/** Linux keeps interface names in IFNAMSIZ (16) bytes including the terminating NUL. */
+export const MAX_INTERFACE_NAME_BYTES = 15;
+
+/**
+ * Throws unless `name` is a valid Linux interface name: 1..15 bytes, no '/', ':' or whitespace,
+ * not "." or "..". The kernel would reject these too, but with a bare "Invalid argument" long after
+ * the caller could say which of its names was wrong.
+ */
+export function assertInterfaceName(name: string, role: string): void {
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (bytes === 0 || bytes > MAX_INTERFACE_NAME_BYTES) {
+    throw new Error(
+      `${role} interface name "${name}" is ${bytes} bytes; Linux allows 1 to ${MAX_INTERFACE_NAME_BYTES}`,
+    );
+  }
+  if (name === '.' || name === '..' || /[/:\s]/.test(name)) {
+    throw new Error(
+      `${role} interface name "${name}" must not be "." or ".." nor contain '/', ':' or whitespace`,
+    );
+  }
+}
+
+/**
+ * Throws unless `name` is usable as a named network namespace: it becomes a file under /run/netns,
+ * so a '/' or ".." would point somewhere else entirely.
+ */
+export function assertNetnsName(name: string): void {
+  if (name === '' || name === '.' || name === '..' || name.includes('/') || /\s/.test(name)) {
+    throw new Error(
+      `network namespace name "${name}" must be a plain file name (no '/', no spaces)`,
+    );
+  }
+}
