@@ -100,22 +100,29 @@ export async function runInstances(
 }
 
 async function launchAll(deps: ComputeDeps, created: Instance[]): Promise<Instance[]> {
-  const launched: Instance[] = [];
-  try {
-    for (const instance of created) {
-      const up = await deps.locks.run(instance.id, () => bringUp(deps, instance));
-      deps.instances.put(up);
-      launched.push(up);
-    }
-    return launched;
-  } catch (error) {
-    deps.logger.error('launch failed; rolling back the reservation', {
-      reservationId: created[0]?.reservationId,
-      error: String(error),
-    });
-    await rollBack(deps, created);
-    throw error;
-  }
+  // Hold every instance's lock for the whole launch so the reconciler cannot pick up a
+  // half-launched instance (or one being rolled back).
+  return deps.locks.runAll(
+    created.map((i) => i.id),
+    async () => {
+      const launched: Instance[] = [];
+      try {
+        for (const instance of created) {
+          const up = await bringUp(deps, instance);
+          deps.instances.put(up);
+          launched.push(up);
+        }
+        return launched;
+      } catch (error) {
+        deps.logger.error('launch failed; rolling back the reservation', {
+          reservationId: created[0]?.reservationId,
+          error: String(error),
+        });
+        await rollBack(deps, created);
+        throw error;
+      }
+    },
+  );
 }
 
 /** Undoes a failed launch: no process, tap, lease, disk or row stays behind. */

@@ -49,7 +49,7 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, opts: QemuOptions): strin
     '-drive',
     `file=${spec.rootDisk},if=none,id=root,format=qcow2,cache=writeback,discard=unmap`,
     '-device',
-    'virtio-blk-pci,drive=root,bootindex=0',
+    'virtio-blk-pci,drive=root',
     '-netdev',
     `tap,id=net0,ifname=${spec.tap},script=no,downscript=no`,
     '-device',
