@@ -109,6 +109,8 @@ export class KumodHarness {
   async kumo(...args: string[]): Promise<CliResult> {
     const r = await execa(process.execPath, [join(ROOT, 'bin/kumo.js'), ...args], {
       reject: false,
+      // Keep output byte-exact: a private key without its final newline does not load.
+      stripFinalNewline: false,
       timeout: 600_000,
       env: { KUMO_ENDPOINT: `unix://${this.socket}`, HOME: this.dir },
     });
