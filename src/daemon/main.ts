@@ -30,6 +30,7 @@ import {
   SqliteVpcRepository,
 } from '../state/sqlite-repositories.js';
 import { parseConfig } from './config.js';
+import { removeStaleSocket } from './stale-socket.js';
 import { groupId, userId } from './host-accounts.js';
 import { jsonLogger } from './logger.js';
 import { ReconcilerLoop } from './reconciler-loop.js';
@@ -188,6 +189,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   );
   const socketPath = config.socket.replace(/^unix:\/\//, '');
   await mkdir(dirname(socketPath), { recursive: true });
+  await removeStaleSocket(socketPath);
   await listen(server, `unix://${socketPath}`);
   await chmod(socketPath, 0o660);
   const gid = await groupId(config.socketGroup);
