@@ -45,35 +45,31 @@ export class KumodHarness {
   }
 
   async startDaemon(extraArgs: readonly string[] = []): Promise<void> {
-    this.daemon = spawnLogged(
-      this.logFile,
-      'nsenter',
-      [
-        `--net=/run/netns/${this.ns}`,
-        '--',
-        process.execPath,
-        join(ROOT, 'bin/kumod.js'),
-        '--socket',
-        this.socket,
-        '--state-dir',
-        this.stateDir,
-        '--run-dir',
-        this.runDir,
-        '--name-prefix',
-        this.prefix,
-        '--public-cidr',
-        '100.80.0.0/24',
-        '--image-dir',
-        IMAGE_DIR,
-        '--stop-timeout',
-        '30',
-        '--reboot-timeout',
-        '30',
-        '--log-level',
-        'debug',
-        ...extraArgs,
-      ],
-    );
+    this.daemon = spawnLogged(this.logFile, 'nsenter', [
+      `--net=/run/netns/${this.ns}`,
+      '--',
+      process.execPath,
+      join(ROOT, 'bin/kumod.js'),
+      '--socket',
+      this.socket,
+      '--state-dir',
+      this.stateDir,
+      '--run-dir',
+      this.runDir,
+      '--name-prefix',
+      this.prefix,
+      '--public-cidr',
+      '100.80.0.0/24',
+      '--image-dir',
+      IMAGE_DIR,
+      '--stop-timeout',
+      '30',
+      '--reboot-timeout',
+      '30',
+      '--log-level',
+      'debug',
+      ...extraArgs,
+    ]);
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       if (this.daemon.exitCode !== null) break;
