@@ -101,9 +101,14 @@ export class KumodHarness {
     return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
   }
 
-  /** Runs the real CLI against this daemon. */
+  /**
+   * Runs the real CLI against this daemon, inside kumod's namespace: the API socket is reachable
+   * from anywhere, but `kumo ssh` must reach public IPs there, never through the machine's own
+   * network.
+   */
   async kumo(...args: string[]): Promise<CliResult> {
-    const r = await execa(process.execPath, [join(ROOT, 'bin/kumo.js'), ...args], {
+    const cli = [process.execPath, join(ROOT, 'bin/kumo.js'), ...args];
+    const r = await execa('nsenter', [`--net=/run/netns/${this.ns}`, '--', ...cli], {
       reject: false,
       // Keep output byte-exact: a private key without its final newline does not load.
       stripFinalNewline: false,
