@@ -39,15 +39,10 @@ export function reconcileInstance(deps: ComputeDeps, id: string, heal = false): 
   });
 }
 
-async function toStopped(
-  deps: ComputeDeps,
-  i: Instance,
-  reason: StateReason,
-  kill: boolean,
-): Promise<void> {
-  const down = kill
-    ? await bringDown(deps, i)
-    : await bringDown(deps, { ...i, runtime: undefined });
+async function toStopped(deps: ComputeDeps, i: Instance, reason: StateReason): Promise<void> {
+  // bringDown also when QEMU is already gone: the hypervisor still releases what the process
+  // held (its cgroup), and it checks pid + start time, so it never signals a reused pid.
+  const down = await bringDown(deps, i);
   deps.instances.put({ ...down, state: 'stopped', stateReason: reason });
   deps.logger.info('instance stopped', { instanceId: i.id, reason: reason.code });
 }
@@ -59,7 +54,7 @@ async function reconcilePending(deps: ComputeDeps, i: Instance): Promise<void> {
       deps.instances.put(await bringUp(deps, i));
     } catch (e) {
       deps.logger.error('launch failed', { instanceId: i.id, error: String(e) });
-      await toStopped(deps, i, REASONS.launchFailed, false);
+      await toStopped(deps, i, REASONS.launchFailed);
     }
     return;
   }
@@ -68,26 +63,26 @@ async function reconcilePending(deps: ComputeDeps, i: Instance): Promise<void> {
     deps.instances.put({ ...i, state: 'running', stateReason: undefined });
     deps.logger.info('instance running', { instanceId: i.id });
   } else if (status === 'gone') {
-    await toStopped(deps, i, REASONS.crashed, false);
+    await toStopped(deps, i, REASONS.crashed);
   } else if (status === 'guest-shutdown') {
-    await toStopped(deps, i, REASONS.guestStop, true);
+    await toStopped(deps, i, REASONS.guestStop);
   }
 }
 
 async function reconcileRunning(deps: ComputeDeps, i: Instance, heal: boolean): Promise<void> {
-  if (!i.runtime) return toStopped(deps, i, REASONS.crashed, false);
+  if (!i.runtime) return toStopped(deps, i, REASONS.crashed);
   const status = await deps.hypervisor.inspect(i.runtime);
-  if (status === 'gone') return toStopped(deps, i, REASONS.crashed, false);
-  if (status === 'guest-shutdown') return toStopped(deps, i, REASONS.guestStop, true);
+  if (status === 'gone') return toStopped(deps, i, REASONS.crashed);
+  if (status === 'guest-shutdown') return toStopped(deps, i, REASONS.guestStop);
   if (heal) await deps.network.plug(i);
 }
 
 async function reconcileStopping(deps: ComputeDeps, i: Instance): Promise<void> {
   const reason = i.stateReason ?? REASONS.userStop;
-  if (!i.runtime) return toStopped(deps, i, reason, false);
+  if (!i.runtime) return toStopped(deps, i, reason);
   const status = await deps.hypervisor.inspect(i.runtime);
-  if (status === 'gone') return toStopped(deps, i, reason, false);
-  if (status === 'guest-shutdown') return toStopped(deps, i, reason, true);
+  if (status === 'gone') return toStopped(deps, i, reason);
+  if (status === 'guest-shutdown') return toStopped(deps, i, reason);
   const sentAt = i.runtime.powerDownSentAt;
   if (!sentAt) {
     await deps.hypervisor.powerDown(i.runtime);
@@ -99,7 +94,7 @@ async function reconcileStopping(deps: ComputeDeps, i: Instance): Promise<void> 
   }
   if (deps.clock.now().getTime() - Date.parse(sentAt) >= deps.settings.stopTimeoutMs) {
     deps.logger.warn('guest did not power down in time; forcing the stop', { instanceId: i.id });
-    await toStopped(deps, i, reason, true);
+    await toStopped(deps, i, reason);
   }
 }
 

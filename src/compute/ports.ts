@@ -64,7 +64,10 @@ export interface Hypervisor {
   powerDown(runtime: VmRuntime): Promise<void>;
   /** Soft reboot (Ctrl-Alt-Del), then a hard reset if the guest has not reset within the timeout. */
   reboot(runtime: VmRuntime, softTimeoutMs: number): Promise<void>;
-  /** Ends the VM now (QMP quit, then SIGKILL) and waits until the process is gone. */
+  /**
+   * Ends the VM now (QMP quit, then SIGKILL), waits until the process is gone and releases what it
+   * held (cgroup). Safe to call when the process has already exited.
+   */
   kill(runtime: VmRuntime): Promise<void>;
   /** The tail of the serial console (kept across stop/start). */
   consoleOutput(instanceId: string, maxBytes: number): Promise<string>;

@@ -1,9 +1,12 @@
 import { access, mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import type { Logger } from '../core/logger.js';
+import { sleep } from './proc.js';
 
 export type CgroupVersion = 'v1' | 'v2';
 
 const ROOT = '/sys/fs/cgroup';
+/** 50 x 100 ms: how long `remove` waits for an exited process to be reaped. */
+const REMOVE_RETRIES = 50;
 
 /** v2 when the unified hierarchy is mounted at the root with controllers; v1 otherwise. */
 export async function detectCgroupVersion(): Promise<CgroupVersion> {
@@ -84,14 +87,25 @@ export class Cgroups {
     }
   }
 
-  /** Removes the group once its process is gone (a group with members cannot be removed). */
+  /**
+   * Removes the group once its process is gone. A process that has just exited still pins its
+   * group (EBUSY) until its parent reaps it, so EBUSY is retried for a few seconds.
+   */
   async remove(name: string): Promise<void> {
     const d = this.dirs(name);
     for (const dir of new Set([d.cpu, d.memory])) {
-      await rmdir(dir).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== 'ENOENT')
-          this.logger.warn('could not remove cgroup', { dir, error: String(e) });
-      });
+      for (let attempt = 0; ; attempt++) {
+        const error = await rmdir(dir).then(
+          () => undefined,
+          (e: NodeJS.ErrnoException) => e,
+        );
+        if (!error || error.code === 'ENOENT') break;
+        if (error.code !== 'EBUSY' || attempt >= REMOVE_RETRIES) {
+          this.logger.warn('could not remove cgroup', { dir, error: String(error) });
+          break;
+        }
+        await sleep(100);
+      }
     }
   }
 

@@ -17,6 +17,8 @@ export class FakeHypervisor implements Hypervisor {
   nextPid = 1000;
   failNextStart: Error | undefined;
   artifactsRemoved: string[] = [];
+  /** Pids whose resources were released by kill(), whether or not the VM was still running. */
+  released: number[] = [];
 
   start(spec: VmSpec): Promise<VmRuntime> {
     if (this.failNextStart) {
@@ -53,6 +55,7 @@ export class FakeHypervisor implements Hypervisor {
   kill(rt: VmRuntime): Promise<void> {
     const vm = this.vms.get(rt.pid);
     if (vm) vm.status = 'gone';
+    this.released.push(rt.pid);
     return Promise.resolve();
   }
   consoleOutput(instanceId: string): Promise<string> {

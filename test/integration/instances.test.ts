@@ -262,6 +262,12 @@ run('kumod with real guests', () => {
     await waitState(a.InstanceId, 'terminated');
     await waitState(b.InstanceId, 'terminated');
     expect(h.qemuPids()).toEqual([]);
+    for (const ctl of ['cpu', 'memory', '']) {
+      const parent = join('/sys/fs/cgroup', ctl, h.prefix);
+      expect(
+        existsSync(parent) ? readdirSync(parent).filter((n) => n.startsWith('i-')) : [],
+      ).toEqual([]);
+    }
     const vols = join(h.stateDir, 'volumes');
     expect(existsSync(vols) ? readdirSync(vols) : []).toEqual([]);
     const start = await h.kumo('start-instances', '--instance-ids', a.InstanceId);

@@ -76,11 +76,14 @@ describe('instance lifecycle', () => {
   it('a QEMU crash ends as stopped with a reason that says so', async () => {
     const d = fakeComputeDeps();
     const i = await launched(d);
+    const pid = i.runtime!.pid;
     d.hypervisor.vmOf(i.id)!.status = 'gone';
     await reconcileAll(d);
     const s = d.instances.get(i.id)!;
     expect(s.state).toBe('stopped');
     expect(s.stateReason?.message).toMatch(/QEMU process exited unexpectedly/);
+    // What the dead process held (its cgroup) is released too.
+    expect(d.hypervisor.released).toContain(pid);
   });
 
   it('starts a stopped instance again with the same disk and addresses', async () => {
