@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VmRuntime } from '../../compute/instance.js';
 import type { Hypervisor, VmSpec, VmStatus } from '../../compute/ports.js';
@@ -22,6 +22,13 @@ export interface QemuHypervisorOptions {
   readonly cgroups: Cgroups;
   readonly logger: Logger;
 }
+
+/**
+ * How much of the serial console and QEMU's own log survive a start. QEMU appends to them for the
+ * life of the process; trimming at every start keeps a guest that spams its console from growing
+ * them across restarts (GetConsoleOutput returns the last 64 KiB).
+ */
+const LOG_KEEP_BYTES = 256 * 1024;
 
 /** Runs each instance as a detached QEMU process controlled over QMP (survives kumod restarts). */
 export class QemuHypervisor implements Hypervisor {
@@ -45,6 +52,7 @@ export class QemuHypervisor implements Hypervisor {
     await mkdir(p.dir, { recursive: true, mode: 0o750 });
     for (const s of [p.qmpSocket, p.qmpEventSocket, p.consoleSocket, p.pidFile])
       await rm(s, { force: true });
+    for (const f of [p.consoleLog, p.qemuLog]) await keepTail(f, LOG_KEEP_BYTES);
     const args = qemuArgs(spec, p, { runAs: this.o.runAs, tcgCacheMib: this.o.tcgCacheMib });
     const log = openSync(p.qemuLog, 'a');
     // nsenter execs QEMU in the VPC namespace (where its tap is), so the pid is QEMU's own.
@@ -164,6 +172,18 @@ export class QemuHypervisor implements Hypervisor {
     const text = await readFile(this.paths(instanceId).pidFile, 'utf8').catch(() => '');
     return text ? Number(text.trim()) : undefined;
   }
+}
+
+/** Cuts a log down to its last `maxBytes` (atomically; a missing file is fine). */
+async function keepTail(path: string, maxBytes: number): Promise<void> {
+  const size = await stat(path).then(
+    (st) => st.size,
+    () => 0,
+  );
+  if (size <= maxBytes) return;
+  const tmp = `${path}.trim`;
+  await writeFile(tmp, await tail(path, maxBytes), { mode: 0o640 });
+  await rename(tmp, path);
 }
 
 /** The last `maxBytes` of a file as text ('' if it does not exist). */
