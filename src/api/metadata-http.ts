@@ -33,8 +33,16 @@ export class MetadataEndpoint {
       const r =
         source === undefined
           ? { status: 400, contentType: 'text/plain', body: 'Bad Request\n' }
-          : this.service.handle(this.vpcId, source, req.method ?? 'GET', req.url ?? '/');
-      res.writeHead(r.status, { 'Content-Type': r.contentType, Server: 'kumo-metadata' });
+          : this.service.handle(this.vpcId, source, {
+              method: req.method ?? 'GET',
+              path: req.url ?? '/',
+              headers: req.headers,
+            });
+      res.writeHead(r.status, {
+        ...r.headers,
+        'Content-Type': r.contentType,
+        Server: 'kumo-metadata',
+      });
       res.end(req.method === 'HEAD' ? undefined : r.body);
     });
     this.net = createNetServer((socket) => this.accept(socket));

@@ -139,10 +139,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     config.imageDir,
   );
 
-  const metadata = new MetadataService(instances, {
-    domain: 'kumo.internal',
-    region: 'kumo-local-1',
-  });
+  const metadata = new MetadataService(
+    instances,
+    { domain: 'kumo.internal', region: 'kumo-local-1' },
+    systemClock,
+  );
   const endpoints: MetadataEndpoint[] = [];
   for (const vpc of vpcs.list()) {
     const endpoint = new MetadataEndpoint(vpc.id, metadata, logger);

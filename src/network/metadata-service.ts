@@ -1,4 +1,6 @@
 import type { Instance } from '../compute/instance.js';
+import type { Clock } from '../core/clock.js';
+import { ImdsTokens, TOKEN_TTL_MAX, TOKEN_TTL_MIN } from './imds-tokens.js';
 import { privateHostname } from './naming.js';
 import { renderMetadata, type MetadataResponse } from './metadata.js';
 
@@ -7,7 +9,22 @@ export interface InstanceLookup {
   byPrivateIp(vpcId: string, ip: string): Instance | undefined;
 }
 
-const FORBIDDEN: MetadataResponse = { status: 403, contentType: 'text/plain', body: 'Forbidden\n' };
+/** One HTTP request to 169.254.169.254; header names in lower case (as node:http gives them). */
+export interface MetadataRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+}
+
+const plain = (status: number, body: string): MetadataResponse => ({
+  status,
+  contentType: 'text/plain',
+  body,
+});
+const FORBIDDEN = plain(403, 'Forbidden\n');
+const TOKEN_PATH = '/latest/api/token';
+const TTL_HEADER = 'x-aws-ec2-metadata-token-ttl-seconds';
+const TOKEN_HEADER = 'x-aws-ec2-metadata-token';
 
 /**
  * Answers metadata requests. Identity comes only from where the packet came from (the VPC the
@@ -17,14 +34,26 @@ export class MetadataService {
   constructor(
     private readonly lookup: InstanceLookup,
     private readonly settings: { readonly domain: string; readonly region: string },
+    private readonly clock: Clock,
+    private readonly tokens: ImdsTokens = new ImdsTokens(),
   ) {}
 
-  handle(vpcId: string, sourceIp: string, method: string, path: string): MetadataResponse {
-    if (method !== 'GET' && method !== 'HEAD') {
-      return { status: 405, contentType: 'text/plain', body: 'Method Not Allowed\n' };
+  /**
+   * IMDSv1 and IMDSv2 side by side, as on EC2 with HttpTokens=optional: a GET without a token is
+   * answered; a GET with a token is answered only if the token is valid for this instance.
+   */
+  handle(vpcId: string, sourceIp: string, req: MetadataRequest): MetadataResponse {
+    const path = req.path.split('?')[0] ?? '';
+    if (req.method === 'PUT' && path === TOKEN_PATH) return this.issueToken(vpcId, sourceIp, req);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      return plain(405, 'Method Not Allowed\n');
     }
     const instance = this.lookup.byPrivateIp(vpcId, sourceIp);
     if (!instance?.network || instance.state === 'terminated') return FORBIDDEN;
+    const token = header(req, TOKEN_HEADER);
+    if (token !== undefined && !this.tokens.isValid(token, instance.id, this.clock.now())) {
+      return plain(401, 'Unauthorized\n');
+    }
     return renderMetadata(
       {
         instanceId: instance.id,
@@ -42,7 +71,29 @@ export class MetadataService {
         availabilityZone: `${this.settings.region}a`,
         launchTime: instance.launchTime,
       },
-      path,
+      req.path,
     );
   }
+
+  private issueToken(vpcId: string, sourceIp: string, req: MetadataRequest): MetadataResponse {
+    // As on EC2: a PUT that went through a forwarding proxy is refused, so a proxy or SSRF bug
+    // in the guest cannot mint tokens for whoever talks to it.
+    if (header(req, 'x-forwarded-for') !== undefined) return FORBIDDEN;
+    const raw = header(req, TTL_HEADER);
+    const ttl = raw !== undefined && /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
+    if (!(ttl >= TOKEN_TTL_MIN && ttl <= TOKEN_TTL_MAX)) {
+      return plain(400, `Bad Request: ${TTL_HEADER} must be ${TOKEN_TTL_MIN}-${TOKEN_TTL_MAX}\n`);
+    }
+    const instance = this.lookup.byPrivateIp(vpcId, sourceIp);
+    if (!instance?.network || instance.state === 'terminated') return FORBIDDEN;
+    return {
+      ...plain(200, this.tokens.issue(instance.id, ttl, this.clock.now())),
+      headers: { [TTL_HEADER]: String(ttl) },
+    };
+  }
+}
+
+function header(req: MetadataRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
 }

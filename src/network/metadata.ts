@@ -23,6 +23,7 @@ export interface MetadataResponse {
   readonly status: number;
   readonly contentType: string;
   readonly body: string | Uint8Array;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 const text = (body: string): MetadataResponse => ({ status: 200, contentType: 'text/plain', body });
@@ -65,7 +66,8 @@ function listing(leaves: Iterable<string>, dir: string): string | undefined {
 export function renderMetadata(ctx: MetadataContext, rawPath: string): MetadataResponse {
   const path = rawPath.split('?')[0]?.replace(/\/{2,}/g, '/') ?? '';
   if (path === '/') return text('latest\n');
-  if (path === '/latest' || path === '/latest/') return text('dynamic\nmeta-data\nuser-data\n');
+  if (path === '/latest' || path === '/latest/')
+    return text('api/\ndynamic\nmeta-data\nuser-data\n');
   if (path === '/latest/user-data') {
     return ctx.userData
       ? { status: 200, contentType: 'application/octet-stream', body: ctx.userData }

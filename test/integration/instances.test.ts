@@ -124,6 +124,19 @@ run('kumod with real guests', () => {
     expect(r.exitCode).not.toBe(0);
   });
 
+  it('serves IMDSv2 session tokens to the guest and refuses a bad token', async () => {
+    const script = [
+      "req='PUT /latest/api/token HTTP/1.0\\r\\nX-aws-ec2-metadata-token-ttl-seconds: 60\\r\\n\\r\\n'",
+      't=$(printf "$req" | nc -w 5 169.254.169.254 80 | tail -n 1)',
+      'url=http://169.254.169.254/latest/meta-data/instance-id',
+      'echo "v2=$(wget -qO- --header "X-aws-ec2-metadata-token: $t" $url)"',
+      'wget -qO- --header "X-aws-ec2-metadata-token: x$t" $url; echo "bad=$?"',
+    ].join('\n');
+    const r = await ssh(key, a, script, 0);
+    expect(r.stdout).toContain(`v2=${a.InstanceId}`);
+    expect(r.stdout).toMatch(/bad=[1-9]/);
+  });
+
   it('shows the serial console, limits the VM with cgroups and runs QEMU unprivileged', async () => {
     const out = await h.json('get-console-output', '--instance-id', a.InstanceId);
     expect(out.Output).toContain('kumo-tiny: ready');
