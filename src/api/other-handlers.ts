@@ -1,14 +1,12 @@
 import { describeImages } from '../compute/images.js';
-import { allInstanceTypes, findInstanceType } from '../compute/instance-types.js';
+import { describeInstanceTypes } from '../compute/instance-types.js';
 import {
   createKeyPair,
   deleteKeyPair,
   describeKeyPairs,
   importKeyPair,
 } from '../compute/key-pairs.js';
-import { invalidParameter } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { matchesFilters } from '../core/tags.js';
 import type { HostServer } from '../gen/kumo/v1/host.js';
 import type { ImagesServer } from '../gen/kumo/v1/images.js';
 import type { InstanceTypesServer } from '../gen/kumo/v1/instance_types.js';
@@ -36,36 +34,10 @@ export function imagesHandlers(ctx: ApiContext, logger: Logger): ImagesServer {
 export function instanceTypesHandlers(ctx: ApiContext, logger: Logger): InstanceTypesServer {
   return {
     describeInstanceTypes: unary('DescribeInstanceTypes', logger, (req) => {
-      const unknown = req.instanceTypes.filter((n) => !findInstanceType(n));
-      if (unknown.length > 0) {
-        throw invalidParameter(
-          `The instance type '${unknown.join(', ')}' does not exist`,
-          'InvalidInstanceType',
-        );
-      }
-      const base =
-        req.instanceTypes.length > 0
-          ? allInstanceTypes().filter((t) => req.instanceTypes.includes(t.name))
-          : allInstanceTypes();
-      const fields = (t: (typeof base)[number], n: string): readonly string[] | undefined =>
-        ({
-          'instance-type': [t.name],
-          'vcpu-info.default-vcpus': [String(t.vcpus)],
-          'memory-info.size-in-mib': [String(t.memoryMib)],
-          'instance-storage-supported': [String(t.instanceStoreGb > 0)],
-        })[n];
-      const onUnknown = (n: string): never => {
-        throw invalidParameter(
-          `The filter '${n}' is invalid; use instance-type, vcpu-info.default-vcpus, memory-info.size-in-mib or instance-storage-supported`,
-        );
-      };
-      const filters = toFilters(req.filters);
       return {
-        instanceTypes: base
-          .filter((t) => matchesFilters(filters, (n) => fields(t, n), onUnknown))
-          .map((t) =>
-            instanceTypeToProto(t, ctx.compute.settings.accel === 'kvm' ? 'kvm' : 'qemu-tcg'),
-          ),
+        instanceTypes: describeInstanceTypes(req.instanceTypes, toFilters(req.filters)).map((t) =>
+          instanceTypeToProto(t, ctx.compute.settings.accel === 'kvm' ? 'kvm' : 'qemu-tcg'),
+        ),
       };
     }),
   };

@@ -1,6 +1,6 @@
-import { invalidParameter, notFound } from '../core/errors.js';
+import { notFound } from '../core/errors.js';
 import { assertId } from '../core/ids.js';
-import { matchesFilters, tagFieldValues, type Filter } from '../core/tags.js';
+import { applyFilters, type Filter, type FilterSchema } from '../core/tags.js';
 import type { Instance } from './instance.js';
 import type { InstanceRepository } from './ports.js';
 
@@ -23,58 +23,29 @@ export function getInstances(repo: InstanceRepository, ids: readonly string[]): 
   return found;
 }
 
-function field(i: Instance, name: string): readonly string[] | undefined {
-  switch (name) {
-    case 'instance-state-name':
-      return [i.state];
-    case 'instance-state-code':
-      return [String(codeOf(i))];
-    case 'instance-type':
-      return [i.instanceType];
-    case 'image-id':
-      return [i.imageId];
-    case 'instance-id':
-      return [i.id];
-    case 'key-name':
-      return i.keyName ? [i.keyName] : [];
-    case 'reservation-id':
-      return [i.reservationId];
-    case 'private-ip-address':
-      return i.network ? [i.network.privateIp] : [];
-    case 'ip-address':
-      return i.network?.publicIp ? [i.network.publicIp] : [];
-    case 'vpc-id':
-      return i.network ? [i.network.vpcId] : [];
-    case 'subnet-id':
-      return i.network ? [i.network.subnetId] : [];
-    case 'client-token':
-      return i.clientToken ? [i.clientToken] : [];
-    default:
-      return tagFieldValues(i.tags, name);
-  }
-}
-
 const codeOf = (i: Instance): number =>
   ({ pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 })[
     i.state
   ];
 
-export const INSTANCE_FILTER_NAMES = [
-  'instance-state-name',
-  'instance-state-code',
-  'instance-type',
-  'image-id',
-  'instance-id',
-  'key-name',
-  'reservation-id',
-  'private-ip-address',
-  'ip-address',
-  'vpc-id',
-  'subnet-id',
-  'client-token',
-  'tag:<key>',
-  'tag-key',
-];
+/** The filters DescribeInstances understands (and tag:<key>, tag-key). */
+export const INSTANCE_FILTERS: FilterSchema<Instance> = {
+  fields: {
+    'instance-state-name': (i) => [i.state],
+    'instance-state-code': (i) => [String(codeOf(i))],
+    'instance-type': (i) => [i.instanceType],
+    'image-id': (i) => [i.imageId],
+    'instance-id': (i) => [i.id],
+    'key-name': (i) => (i.keyName ? [i.keyName] : []),
+    'reservation-id': (i) => [i.reservationId],
+    'private-ip-address': (i) => (i.network ? [i.network.privateIp] : []),
+    'ip-address': (i) => (i.network?.publicIp ? [i.network.publicIp] : []),
+    'vpc-id': (i) => (i.network ? [i.network.vpcId] : []),
+    'subnet-id': (i) => (i.network ? [i.network.subnetId] : []),
+    'client-token': (i) => (i.clientToken ? [i.clientToken] : []),
+  },
+  tags: (i) => i.tags,
+};
 
 /** DescribeInstances: by ids (all must exist) and filters, in launch order. */
 export function describeInstances(
@@ -83,15 +54,7 @@ export function describeInstances(
   filters: readonly Filter[],
 ): Instance[] {
   const base = ids.length > 0 ? getInstances(repo, ids) : repo.list();
-  const onUnknown = (name: string): never => {
-    throw invalidParameter(
-      `The filter '${name}' is invalid; supported filters: ${INSTANCE_FILTER_NAMES.join(', ')}`,
-      'InvalidParameterValue',
-    );
-  };
-  return base
-    .filter((i) => matchesFilters(filters, (n) => field(i, n), onUnknown))
-    .sort(
-      (a, b) => a.launchTime.getTime() - b.launchTime.getTime() || a.launchIndex - b.launchIndex,
-    );
+  return applyFilters(base, filters, INSTANCE_FILTERS).sort(
+    (a, b) => a.launchTime.getTime() - b.launchTime.getTime() || a.launchIndex - b.launchIndex,
+  );
 }

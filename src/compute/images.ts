@@ -1,9 +1,9 @@
-import { notFound, invalidParameter } from '../core/errors.js';
+import { notFound } from '../core/errors.js';
 import { assertId, newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Clock } from '../core/clock.js';
 import type { Filter } from '../core/tags.js';
-import { matchesFilters } from '../core/tags.js';
+import { applyFilters } from '../core/tags.js';
 import type { Image } from './image.js';
 import type { ImageRepository, ImageStore } from './ports.js';
 
@@ -22,16 +22,14 @@ export function describeImages(
     );
   }
   const base = ids.length > 0 ? repo.list().filter((i) => ids.includes(i.id)) : repo.list();
-  const field = (i: Image, n: string): readonly string[] | undefined =>
-    ({ name: [i.name], 'image-id': [i.id], architecture: [i.architecture], state: ['available'] })[
-      n
-    ];
-  const onUnknown = (n: string): never => {
-    throw invalidParameter(
-      `The filter '${n}' is invalid; use name, image-id, architecture or state`,
-    );
-  };
-  return base.filter((i) => matchesFilters(filters, (n) => field(i, n), onUnknown));
+  return applyFilters(base, filters, {
+    fields: {
+      name: (i) => [i.name],
+      'image-id': (i) => [i.id],
+      architecture: (i) => [i.architecture],
+      state: () => ['available'],
+    },
+  });
 }
 
 /**

@@ -1,3 +1,6 @@
+import { invalidParameter } from '../core/errors.js';
+import { applyFilters, type Filter } from '../core/tags.js';
+
 /** One EC2 instance type as kumo runs it: the guest's vCPUs and memory, and its instance store. */
 export interface InstanceType {
   readonly name: string;
@@ -53,3 +56,26 @@ export function findInstanceType(name: string): InstanceType | undefined {
 }
 
 export const DEFAULT_INSTANCE_TYPE = 't3.micro';
+
+/** DescribeInstanceTypes: by names (all must exist) and filters. */
+export function describeInstanceTypes(
+  names: readonly string[],
+  filters: readonly Filter[],
+): InstanceType[] {
+  const unknown = names.filter((n) => !BY_NAME.has(n));
+  if (unknown.length > 0) {
+    throw invalidParameter(
+      `The instance type '${unknown.join(', ')}' does not exist; see kumo describe-instance-types`,
+      'InvalidInstanceType',
+    );
+  }
+  const base = names.length > 0 ? CATALOGUE.filter((t) => names.includes(t.name)) : CATALOGUE;
+  return applyFilters(base, filters, {
+    fields: {
+      'instance-type': (t) => [t.name],
+      'vcpu-info.default-vcpus': (t) => [String(t.vcpus)],
+      'memory-info.size-in-mib': (t) => [String(t.memoryMib)],
+      'instance-storage-supported': (t) => [String(t.instanceStoreGb > 0)],
+    },
+  });
+}

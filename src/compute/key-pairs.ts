@@ -1,7 +1,7 @@
 import { alreadyExists, invalidParameter, notFound } from '../core/errors.js';
 import { assertId, newId } from '../core/ids.js';
 import type { Filter, Tag } from '../core/tags.js';
-import { matchesFilters, tagFieldValues } from '../core/tags.js';
+import { applyFilters } from '../core/tags.js';
 import type { ComputeDeps } from './deps.js';
 import { KEY_NAME_PATTERN, type KeyPair, type KeyType } from './key-pair.js';
 import type { KeyPairRepository, SshKeyTool } from './ports.js';
@@ -103,22 +103,15 @@ export function describeKeyPairs(
     }
     keys = keys.filter((k) => names.includes(k.name) || ids.includes(k.id));
   }
-  const fields = (k: KeyPair, n: string): readonly string[] | undefined =>
-    n === 'key-name'
-      ? [k.name]
-      : n === 'key-pair-id'
-        ? [k.id]
-        : n === 'fingerprint'
-          ? [k.fingerprint]
-          : n === 'key-type'
-            ? [k.type]
-            : tagFieldValues(k.tags, n);
-  const onUnknown = (n: string): never => {
-    throw invalidParameter(
-      `The filter '${n}' is invalid; use key-name, key-pair-id, fingerprint, key-type or tag:<key>`,
-    );
-  };
-  return keys.filter((k) => matchesFilters(filters, (n) => fields(k, n), onUnknown));
+  return applyFilters(keys, filters, {
+    fields: {
+      'key-name': (k) => [k.name],
+      'key-pair-id': (k) => [k.id],
+      fingerprint: (k) => [k.fingerprint],
+      'key-type': (k) => [k.type],
+    },
+    tags: (k) => k.tags,
+  });
 }
 
 /** DeleteKeyPair: by name or id; deleting a missing key succeeds, as in EC2. */

@@ -1,3 +1,5 @@
+import { invalidParameter } from './errors.js';
+
 /** A key/value label, as in EC2. */
 export interface Tag {
   readonly key: string;
@@ -24,24 +26,44 @@ export function wildcardMatch(pattern: string, value: string): boolean {
   return re.test(value);
 }
 
-/** True when every filter matches; `fields` returns the values of a field name, undefined if unknown. */
-export function matchesFilters(
-  filters: readonly Filter[],
-  fields: (name: string) => readonly string[] | undefined,
-  onUnknown: (name: string) => never,
-): boolean {
-  return filters.every((f) => {
-    const actual = fields(f.name);
-    if (actual === undefined) return onUnknown(f.name);
-    return f.values.some((pattern) => actual.some((v) => wildcardMatch(pattern, v)));
-  });
+/**
+ * How to read each filterable field of an item. With `tags`, `tag:<key>` and `tag-key` work too.
+ */
+export interface FilterSchema<T> {
+  readonly fields: Readonly<Record<string, (item: T) => readonly string[]>>;
+  readonly tags?: (item: T) => readonly Tag[];
 }
 
-export function tagFieldValues(tags: readonly Tag[], name: string): readonly string[] | undefined {
-  if (name.startsWith('tag:')) {
+/**
+ * The items that every filter matches (a filter matches when any of its values, with wildcards,
+ * equals any value of its field). An unknown filter name fails up front, as in EC2, even when
+ * there is nothing to match it against.
+ */
+export function applyFilters<T>(
+  items: readonly T[],
+  filters: readonly Filter[],
+  schema: FilterSchema<T>,
+): T[] {
+  const checks = filters.map((f) => ({ values: f.values, read: fieldReader(schema, f.name) }));
+  return items.filter((item) =>
+    checks.every(({ values, read }) => {
+      const actual = read(item);
+      return values.some((pattern) => actual.some((v) => wildcardMatch(pattern, v)));
+    }),
+  );
+}
+
+function fieldReader<T>(schema: FilterSchema<T>, name: string): (item: T) => readonly string[] {
+  const field = Object.hasOwn(schema.fields, name) ? schema.fields[name] : undefined;
+  if (field) return field;
+  const tags = schema.tags;
+  if (tags && name.startsWith('tag:') && name.length > 4) {
     const key = name.slice(4);
-    return tags.filter((t) => t.key === key).map((t) => t.value);
+    return (item) => tags(item).flatMap((t) => (t.key === key ? [t.value] : []));
   }
-  if (name === 'tag-key') return tags.map((t) => t.key);
-  return undefined;
+  if (tags && name === 'tag-key') return (item) => tags(item).map((t) => t.key);
+  const supported = [...Object.keys(schema.fields), ...(tags ? ['tag:<key>', 'tag-key'] : [])];
+  throw invalidParameter(
+    `The filter '${name}' is invalid; supported filters: ${supported.join(', ')}`,
+  );
 }

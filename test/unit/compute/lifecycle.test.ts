@@ -172,5 +172,12 @@ describe('instance lifecycle', () => {
     expect(() => describeInstances(d.instances, [], [{ name: 'bogus', values: ['x'] }])).toThrow(
       /filter 'bogus'/,
     );
+    // Also when there is nothing to match against.
+    expect(() =>
+      describeInstances(fakeComputeDeps().instances, [], [{ name: 'bogus', values: ['x'] }]),
+    ).toThrow(/filter 'bogus'/);
+    expect(
+      describeInstances(fakeComputeDeps().instances, [], [{ name: 'tag:x', values: ['y'] }]),
+    ).toEqual([]);
   });
 });
