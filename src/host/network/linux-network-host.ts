@@ -14,6 +14,7 @@ import { ensureBridge, IpLinks } from './ip-link.js';
 import { ensureMetadataProxy, stopMetadataProxy } from './metadata-proxy-launcher.js';
 import { assertInterfaceName, assertNetnsName } from './names.js';
 import { planUplinkAddresses } from './uplink-addresses.js';
+import { renderVpcL2Rules } from './vpc-l2-rules.js';
 import { renderVpcRules } from './vpc-rules.js';
 import { ensureNamespace, ensureUplink, netnsExists, stopProcessesIn } from './vpc-namespace.js';
 
@@ -150,9 +151,14 @@ export class LinuxNetworkHost implements NetworkHost {
   applyVpcRules(spec: VpcRulesSpec): Promise<void> {
     assertNetnsName(spec.netns);
     const rules = renderVpcRules(spec);
+    const l2Rules = renderVpcL2Rules(spec);
     return this.mutex.run(spec.netns, async () => {
       await this.requireNetns(spec.netns);
       await this.runner.run('iptables-restore', ['--noflush'], { netns: spec.netns, input: rules });
+      await this.runner.run('ebtables-restore', ['--noflush'], {
+        netns: spec.netns,
+        input: l2Rules,
+      });
       // After the rules, so a new public IP is never local without its DNAT.
       const vpc = this.host.in(spec.netns);
       const uplink = await vpc.show(spec.uplinkVpcIf);

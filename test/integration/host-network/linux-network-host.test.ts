@@ -298,6 +298,39 @@ describe.skipIf(reason !== undefined)(
       expect(down.stdout).toBe('503');
     });
 
+    it('lets a port ARP only as itself and drops its IPv6 (ebtables)', async () => {
+      // Runs after the metadata test, so eth0 also holds 172.31.0.99 (not this port's address).
+      const counter = async (rule: RegExp) => {
+        const r = await nsRun(vpc.netns, 'ebtables', ['-L', 'KUMO-PORTS', '--Lc']);
+        const line = r.stdout.split('\n').find((l) => rule.test(l));
+        return Number(/pcnt = (\d+)/.exec(line ?? '')?.[1]);
+      };
+      const arpDrops = () => counter(/^-p ARP -j DROP/);
+      const arping = (source: string) =>
+        nsRun(inst, 'busybox', [
+          'arping',
+          '-c',
+          '1',
+          '-w',
+          '2',
+          '-I',
+          'eth0',
+          '-s',
+          source,
+          '172.31.0.1',
+        ]);
+      expect((await arping('172.31.0.4')).exitCode).toBe(0);
+      const before = await arpDrops();
+      expect((await arping('172.31.0.99')).exitCode).not.toBe(0);
+      expect(await arpDrops()).toBeGreaterThan(before);
+      // The router learned nothing from the spoofed sender.
+      const neigh = await nsRun(vpc.netns, 'ip', ['neigh', 'show', '172.31.0.99']);
+      expect(neigh.stdout.trim()).toBe('');
+      const v6Before = await counter(/^-p IPv6 -j DROP/);
+      await nsRun(inst, 'busybox', ['ping', '-6', '-c', '1', '-W', '1', '-I', 'eth0', 'ff02::1']);
+      expect(await counter(/^-p IPv6 -j DROP/)).toBeGreaterThan(v6Before);
+    });
+
     it('reloads reservations with SIGHUP, without restarting dnsmasq', async () => {
       const before = await pids();
       const more = [
