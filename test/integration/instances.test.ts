@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa, KumodHarness } from './harness/kumod-harness.js';
@@ -153,7 +153,11 @@ run('kumod with real guests', () => {
     expect(quota).toBe('200000');
   });
 
-  it('reports TCG on this host, with the reason', async () => {
+  it('reports TCG on this host, with the reason; its socket is 0660 for group kumo', async () => {
+    const sock = statSync(h.socket);
+    expect(sock.mode & 0o777).toBe(0o660);
+    const kumoGid = Number((await execa('getent', ['group', 'kumo'])).stdout.split(':')[2]);
+    expect(sock.gid).toBe(kumoGid);
     const host = await h.json('describe-host');
     expect(['kvm', 'tcg']).toContain(host.Accelerator);
     expect(host.AcceleratorReason).toBeTruthy();
