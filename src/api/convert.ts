@@ -1,6 +1,8 @@
 import type { Image as DomainImage } from '../compute/image.js';
 import {
   INSTANCE_STATE_CODES,
+  shownPrivateIp,
+  shownPublicIp,
   type Instance as DomainInstance,
   type InstanceStateName,
 } from '../compute/instance.js';
@@ -57,9 +59,8 @@ export function instanceToProto(
       ? { code: i.stateReason.code, message: i.stateReason.message }
       : undefined,
     stateTransitionReason: i.stateTransitionReason,
-    privateIpAddress: i.state === 'terminated' ? '' : (i.network?.privateIp ?? ''),
-    publicIpAddress:
-      i.state === 'terminated' || i.state === 'stopped' ? '' : (i.network?.publicIp ?? ''),
+    privateIpAddress: shownPrivateIp(i) ?? '',
+    publicIpAddress: shownPublicIp(i) ?? '',
     macAddress: i.network?.mac ?? '',
     vpcId: i.network?.vpcId ?? '',
     subnetId: i.network?.subnetId ?? '',

@@ -1,7 +1,7 @@
 import { notFound } from '../core/errors.js';
 import { assertId } from '../core/ids.js';
 import { applyFilters, type Filter, type FilterSchema } from '../core/tags.js';
-import type { Instance } from './instance.js';
+import { INSTANCE_STATE_CODES, shownPrivateIp, shownPublicIp, type Instance } from './instance.js';
 import type { InstanceRepository } from './ports.js';
 
 /** Looks up instances by id, failing like EC2 when any id is malformed or unknown. */
@@ -23,23 +23,21 @@ export function getInstances(repo: InstanceRepository, ids: readonly string[]): 
   return found;
 }
 
-const codeOf = (i: Instance): number =>
-  ({ pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 })[
-    i.state
-  ];
+const optional = (v: string | undefined): string[] => (v === undefined ? [] : [v]);
 
 /** The filters DescribeInstances understands (and tag:<key>, tag-key). */
 export const INSTANCE_FILTERS: FilterSchema<Instance> = {
   fields: {
     'instance-state-name': (i) => [i.state],
-    'instance-state-code': (i) => [String(codeOf(i))],
+    'instance-state-code': (i) => [String(INSTANCE_STATE_CODES[i.state])],
     'instance-type': (i) => [i.instanceType],
     'image-id': (i) => [i.imageId],
     'instance-id': (i) => [i.id],
     'key-name': (i) => (i.keyName ? [i.keyName] : []),
     'reservation-id': (i) => [i.reservationId],
-    'private-ip-address': (i) => (i.network ? [i.network.privateIp] : []),
-    'ip-address': (i) => (i.network?.publicIp ? [i.network.publicIp] : []),
+    // The addresses as shown: a stopped instance has no public address to match.
+    'private-ip-address': (i) => optional(shownPrivateIp(i)),
+    'ip-address': (i) => optional(shownPublicIp(i)),
     'vpc-id': (i) => (i.network ? [i.network.vpcId] : []),
     'subnet-id': (i) => (i.network ? [i.network.subnetId] : []),
     'client-token': (i) => (i.clientToken ? [i.clientToken] : []),

@@ -76,6 +76,8 @@ export function describeInstanceTypes(
       'vcpu-info.default-vcpus': (t) => [String(t.vcpus)],
       'memory-info.size-in-mib': (t) => [String(t.memoryMib)],
       'instance-storage-supported': (t) => [String(t.instanceStoreGb > 0)],
+      // Every type kumo offers is a current EC2 generation.
+      'current-generation': () => ['true'],
     },
   });
 }

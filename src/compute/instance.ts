@@ -67,6 +67,12 @@ export interface Instance {
   readonly runtime?: VmRuntime | undefined;
 }
 
+/** The addresses EC2 shows: none once terminated, and no public address while stopped. */
+export const shownPrivateIp = (i: Instance): string | undefined =>
+  i.state === 'terminated' ? undefined : i.network?.privateIp;
+export const shownPublicIp = (i: Instance): string | undefined =>
+  i.state === 'terminated' || i.state === 'stopped' ? undefined : i.network?.publicIp;
+
 /** True while the instance holds host capacity (vCPUs and memory). */
 export const holdsCapacity = (s: InstanceStateName): boolean =>
   s === 'pending' || s === 'running' || s === 'stopping' || s === 'shutting-down';
@@ -93,5 +99,9 @@ export const REASONS = {
   launchFailed: {
     code: 'Server.InternalError',
     message: 'Server.InternalError: The instance failed to start',
+  },
+  hostRebooted: {
+    code: 'Server.HostRestart',
+    message: 'Server.HostRestart: The host restarted; starting the instance again',
   },
 } as const satisfies Record<string, StateReason>;

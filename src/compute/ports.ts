@@ -32,6 +32,12 @@ export interface KeyPairRepository {
   delete(id: string): void;
 }
 
+/** Small named facts about the host that outlive kumod (e.g. the boot id it last saw). */
+export interface HostFacts {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
+}
+
 export type Accelerator = 'kvm' | 'tcg';
 
 /** Everything needed to start one VM. */

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ComputeDeps } from '../compute/deps.js';
 import { registerBuiltImage } from '../compute/images.js';
+import { recoverAfterHostReboot } from '../compute/host-reboot.js';
 import { reconcileAll } from '../compute/instance-reconciler.js';
 import { usage } from '../compute/capacity.js';
 import { systemClock } from '../core/clock.js';
@@ -20,9 +21,11 @@ import { FileImageStore } from '../host/image-store.js';
 import { LinuxNetworkHost } from '../host/network/linux-network-host.js';
 import { QemuHypervisor } from '../host/qemu/qemu-hypervisor.js';
 import { QemuImgDisks } from '../host/qemu-img-disks.js';
+import { readBootId } from '../host/proc.js';
 import { SshKeygen } from '../host/ssh-keygen.js';
 import { openDatabase } from '../state/database.js';
 import {
+  SqliteHostFacts,
   SqliteImageRepository,
   SqliteInstanceRepository,
   SqliteKeyPairRepository,
@@ -151,7 +154,9 @@ export async function main(argv: readonly string[]): Promise<void> {
     endpoints.push(endpoint);
   }
 
-  // Adopt what survived a restart (QEMU outlives kumod) and heal host state after a reboot.
+  // After a host reboot nothing survived: what ran is started again. After a kumod restart,
+  // adopt what survived (QEMU outlives kumod) and heal host state.
+  recoverAfterHostReboot({ ...deps, hostFacts: new SqliteHostFacts(db) }, await readBootId());
   await reconcileAll(deps, true);
   const loop = new ReconcilerLoop(deps, config.reconcileIntervalMs);
   loop.start();

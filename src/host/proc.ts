@@ -24,3 +24,8 @@ export async function isSameProcessAlive(pid: number, startTime: number): Promis
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The kernel's id for this boot: it changes when the host reboots, and only then. */
+export async function readBootId(): Promise<string> {
+  return (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
+}

@@ -17,6 +17,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE key_pairs (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
    CREATE TABLE vpcs (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
    CREATE TABLE subnets (id TEXT PRIMARY KEY, vpc_id TEXT NOT NULL, doc TEXT NOT NULL);`,
+  // Facts about the host kumod last ran on (its boot id), to tell a host reboot from a crash.
+  `CREATE TABLE host_facts (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 ];
 
 /** Opens (creating if needed) the state database and brings its schema up to date. */

@@ -1,7 +1,12 @@
 import type { Image } from '../compute/image.js';
 import type { Instance } from '../compute/instance.js';
 import type { KeyPair } from '../compute/key-pair.js';
-import type { ImageRepository, InstanceRepository, KeyPairRepository } from '../compute/ports.js';
+import type {
+  HostFacts,
+  ImageRepository,
+  InstanceRepository,
+  KeyPairRepository,
+} from '../compute/ports.js';
 import type { SubnetRepository, VpcRepository } from '../network/ports.js';
 import type { Subnet, Vpc } from '../network/vpc.js';
 import { decodeDoc, encodeDoc } from './codec.js';
@@ -129,5 +134,18 @@ export class SqliteSubnetRepository implements SubnetRepository {
     this.db
       .prepare('INSERT OR REPLACE INTO subnets (id, vpc_id, doc) VALUES (?, ?, ?)')
       .run(subnet.id, subnet.vpcId, encodeDoc(subnet));
+  }
+}
+
+/** Small named facts about the host (e.g. the boot id kumod last saw). */
+export class SqliteHostFacts implements HostFacts {
+  constructor(private readonly db: Db) {}
+  get(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM host_facts WHERE key = ?').get(key) as
+      { value: string } | undefined;
+    return row?.value;
+  }
+  set(key: string, value: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO host_facts (key, value) VALUES (?, ?)').run(key, value);
   }
 }

@@ -234,6 +234,20 @@ run('kumod with real guests', () => {
     expect(r.stdout).toContain('kept');
   });
 
+  it('after a host reboot, starts the instances that were running again, disks kept', async () => {
+    const bootId = (await ssh(key, a, 'cat /proc/sys/kernel/random/boot_id')).stdout.trim();
+    await h.simulateHostReboot();
+    expect(h.qemuPids()).toEqual([]);
+    await h.startDaemon();
+    a = await waitState(a.InstanceId, 'running');
+    b = await waitState(b.InstanceId, 'running');
+    const r = await ssh(key, a, 'cat /root/state.txt; cat /proc/sys/kernel/random/boot_id');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('kept');
+    expect(r.stdout).not.toContain(bootId);
+    expect((await ssh(key, b, 'true')).exitCode).toBe(0);
+  });
+
   it('a poweroff inside the guest ends as stopped (InstanceInitiatedShutdown)', async () => {
     await ssh(key, b, 'poweroff', 0);
     const s = await waitState(b.InstanceId, 'stopped');

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { execa } from 'execa';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { rmdir } from 'node:fs/promises';
@@ -182,17 +183,46 @@ export class KumodHarness {
     });
   }
 
+  /**
+   * What a host reboot leaves behind, without rebooting: kumod, QEMU, dnsmasq and the metadata
+   * proxies dead, the VPC namespaces, the public bridge and the cgroups gone, state and disks
+   * kept, and a different kernel boot id than the one kumod recorded.
+   */
+  async simulateHostReboot(): Promise<void> {
+    await this.stopDaemon('SIGKILL');
+    this.killAll([...this.qemuPids(), ...this.pidsUnder(this.runDir)]);
+    await new Promise((r) => setTimeout(r, 300));
+    for (const ns of await this.vpcNamespaces()) await execa('ip', ['netns', 'del', ns]);
+    await execa('ip', ['-n', this.ns, 'link', 'del', 'kumo-pub'], { reject: false });
+    await this.removeCgroups();
+    const db = new Database(join(this.stateDir, 'kumo.db'));
+    try {
+      db.prepare("UPDATE host_facts SET value = 'a-previous-boot' WHERE key = 'boot-id'").run();
+    } finally {
+      db.close();
+    }
+  }
+
   async close(): Promise<void> {
     await this.stopDaemon('SIGKILL').catch(() => undefined);
-    for (const pid of [...this.qemuPids(), ...this.pidsUnder(this.runDir)]) {
+    this.killAll([...this.qemuPids(), ...this.pidsUnder(this.runDir)]);
+    await new Promise((r) => setTimeout(r, 300));
+    await deleteNetnsWithPrefix(this.prefix);
+    await this.removeCgroups();
+    if (!process.env.KUMO_KEEP_TEST_DIR) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private killAll(pids: readonly number[]): void {
+    for (const pid of pids) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {
         /* already gone */
       }
     }
-    await new Promise((r) => setTimeout(r, 300));
-    await deleteNetnsWithPrefix(this.prefix);
+  }
+
+  private async removeCgroups(): Promise<void> {
     for (const ctl of ['cpu', 'memory', '']) {
       const parent = join('/sys/fs/cgroup', ctl, this.prefix);
       if (!existsSync(parent)) continue;
@@ -201,7 +231,6 @@ export class KumodHarness {
       }
       await rmdir(parent).catch(() => undefined);
     }
-    if (!process.env.KUMO_KEEP_TEST_DIR) rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** Pids from *.pid files under a directory (dnsmasq, metadata proxies). */
