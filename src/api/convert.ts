@@ -10,6 +10,7 @@ import { findInstanceType, type InstanceType } from '../compute/instance-types.j
 import type { KeyPair } from '../compute/key-pair.js';
 import type { StateChange } from '../compute/instance-lifecycle.js';
 import type { TagSpecification } from '../compute/tag-specifications.js';
+import { OWNER_ID } from '../core/ids.js';
 import type { Filter, Tag } from '../core/tags.js';
 import type {
   Filter as PFilter,
@@ -27,7 +28,6 @@ import type {
 import type { KeyPairInfo } from '../gen/kumo/v1/key_pairs.js';
 
 /** Proto <-> domain conversion. Kept apart from handlers so both stay small. */
-export const OWNER_ID = 'kumo';
 
 export const toFilters = (fs: readonly PFilter[]): Filter[] =>
   fs.map((f) => ({ name: f.name, values: f.values }));

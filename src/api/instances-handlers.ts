@@ -11,11 +11,11 @@ import {
 import type { Instance as DomainInstance } from '../compute/instance.js';
 import { runInstances } from '../compute/run-instances.js';
 import { invalidParameter } from '../core/errors.js';
+import { OWNER_ID } from '../core/ids.js';
 import type { InstancesServer } from '../gen/kumo/v1/instances.js';
 import type { ApiContext } from './context.js';
 import {
   instanceToProto,
-  OWNER_ID,
   stateChangeToProto,
   toFilters,
   toReservations,

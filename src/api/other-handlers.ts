@@ -24,9 +24,12 @@ import { unary } from './unary.js';
 export function imagesHandlers(ctx: ApiContext, logger: Logger): ImagesServer {
   return {
     describeImages: unary('DescribeImages', logger, (req) => ({
-      images: describeImages(ctx.compute.images, req.imageIds, toFilters(req.filters)).map(
-        imageToProto,
-      ),
+      images: describeImages(
+        ctx.compute.images,
+        req.imageIds,
+        toFilters(req.filters),
+        req.owners,
+      ).map(imageToProto),
     })),
   };
 }

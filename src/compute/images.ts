@@ -1,5 +1,5 @@
 import { notFound } from '../core/errors.js';
-import { assertId, newId } from '../core/ids.js';
+import { assertId, newId, OWNER_ID } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Clock } from '../core/clock.js';
 import type { Filter } from '../core/tags.js';
@@ -7,11 +7,15 @@ import { applyFilters } from '../core/tags.js';
 import type { Image } from './image.js';
 import type { ImageRepository, ImageStore } from './ports.js';
 
-/** DescribeImages by ids and filters (name, image-id, architecture, state). */
+/**
+ * DescribeImages by ids, owners and filters. Owners as in EC2: `self` or the owner id match this
+ * host's images; any other owner (`amazon`, an account id) owns nothing here.
+ */
 export function describeImages(
   repo: ImageRepository,
   ids: readonly string[],
   filters: readonly Filter[],
+  owners: readonly string[] = [],
 ): Image[] {
   for (const id of ids) assertId('ami', id, 'InvalidAMIID.Malformed');
   const missing = ids.filter((id) => !repo.get(id));
@@ -21,13 +25,19 @@ export function describeImages(
       `The image id '[${missing.join(', ')}]' does not exist`,
     );
   }
-  const base = ids.length > 0 ? repo.list().filter((i) => ids.includes(i.id)) : repo.list();
+  const mine = owners.length === 0 || owners.some((o) => o === 'self' || o === OWNER_ID);
+  const base = !mine
+    ? []
+    : ids.length > 0
+      ? repo.list().filter((i) => ids.includes(i.id))
+      : repo.list();
   return applyFilters(base, filters, {
     fields: {
       name: (i) => [i.name],
       'image-id': (i) => [i.id],
       architecture: (i) => [i.architecture],
       state: () => ['available'],
+      'owner-id': () => [OWNER_ID],
     },
   });
 }

@@ -29,3 +29,6 @@ export function idSuffix(id: string): string {
   const dash = id.indexOf('-');
   return dash < 0 ? id : id.slice(dash + 1);
 }
+
+/** EC2's owner (account) id of everything on a kumo host: images, reservations. */
+export const OWNER_ID = 'kumo';
