@@ -32,6 +32,11 @@ export interface SshTarget {
   readonly user: string;
   readonly identityFile?: string | undefined;
   readonly knownHostsFile: string;
+  /**
+   * 'yes' once the instance's host keys are pinned in knownHostsFile (from its console);
+   * 'accept-new' (trust on first use) for images that do not print their keys.
+   */
+  readonly hostKeyChecking?: 'yes' | 'accept-new';
   readonly sshOptions: readonly string[];
   readonly command: readonly string[];
 }
@@ -108,7 +113,7 @@ export function buildSshArgv(t: SshTarget): string[] {
     '-o',
     `UserKnownHostsFile=${t.knownHostsFile}`,
     '-o',
-    'StrictHostKeyChecking=accept-new',
+    `StrictHostKeyChecking=${t.hostKeyChecking ?? 'accept-new'}`,
     ...(t.command.length > 0 ? ['-o', 'ConnectTimeout=10', '-o', 'BatchMode=yes'] : []),
     // `--` ends ssh's options, so nothing in the remote command is read as one.
     '--',

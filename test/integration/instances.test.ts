@@ -117,6 +117,29 @@ run('kumod with real guests', () => {
     }
     expect(k.exitCode, k.stderr).toBe(0);
     expect(k.stdout).toContain(a.InstanceId);
+    // kumo ssh pinned the guest's real host key (from its console) before connecting.
+    const known = readFileSync(join(h.dir, '.config/kumo/known_hosts'), 'utf8');
+    const real = await ssh(
+      key,
+      a,
+      'dropbearkey -y -f /etc/dropbear/dropbear_ed25519_host_key | grep ^ssh-ed25519',
+    );
+    const [type, blob] = real.stdout.trim().split(' ');
+    expect(known).toContain(`${a.InstanceId} ${type} ${blob}\n`);
+  });
+
+  it('kumo ssh refuses a host whose key does not match the pinned one', async () => {
+    const file = join(h.dir, '.config/kumo/known_hosts');
+    const before = readFileSync(file, 'utf8');
+    const forged = 'AAAAC3NzaC1lZDI1NTE5AAAAIBqk0T2YdTq1wN3xgJ4lP8rO2+Yx0g1Qz3mJb0aHcXyZ';
+    writeFileSync(file, `${b.InstanceId} ssh-ed25519 ${forged}\n`);
+    try {
+      const r = await h.kumo('ssh', b.InstanceId, '-i', key, '--', 'true');
+      expect(r.exitCode).toBe(255);
+      expect(r.stderr).toMatch(/HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
+    } finally {
+      writeFileSync(file, before);
+    }
   });
 
   it('does not let another key in', async () => {

@@ -1,12 +1,33 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { DescribeInstancesRequest } from '../../gen/kumo/v1/instances.js';
+import { DescribeInstancesRequest, GetConsoleOutputRequest } from '../../gen/kumo/v1/instances.js';
 import type { CliContext } from '../context.js';
 import { CliFailure } from '../errors.js';
+import { hasHostEntry, hostKeysFromConsole, knownHostsLines } from '../host-keys.js';
 import { buildSshArgv, planSsh, type SshRequest } from '../ssh-plan.js';
+
+/**
+ * Makes sure kumo's known_hosts holds the instance's host keys, taken from its console when they
+ * are not there yet. True when ssh can verify the host strictly; false for images whose console
+ * shows no keys (then ssh trusts the first key it sees, as plain ssh would).
+ */
+async function pinHostKeys(ctx: CliContext, instanceId: string, file: string): Promise<boolean> {
+  const known = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  if (hasHostEntry(known, instanceId)) return true;
+  const c = ctx.clients.instances;
+  const out = await ctx.call(
+    'GetConsoleOutput',
+    c.getConsoleOutput.bind(c),
+    GetConsoleOutputRequest.fromPartial({ instanceId }),
+  );
+  const keys = hostKeysFromConsole(out.output);
+  if (keys.length === 0) return false;
+  appendFileSync(file, knownHostsLines(instanceId, keys), { mode: 0o600 });
+  return true;
+}
 
 interface SshOptions {
   identityFile?: string;
@@ -83,8 +104,11 @@ export function registerSshCommand(program: Command, ctx: CliContext): void {
       });
       // ssh cannot record the host key if its known_hosts directory does not exist.
       mkdirSync(dirname(target.knownHostsFile), { recursive: true, mode: 0o700 });
+      const pinned = await pinHostKeys(ctx, instanceId, target.knownHostsFile);
       // The gRPC channel is done; don't hold it open for the whole session.
       ctx.close();
-      ctx.exitCode = await runSsh(buildSshArgv(target));
+      ctx.exitCode = await runSsh(
+        buildSshArgv({ ...target, hostKeyChecking: pinned ? 'yes' : 'accept-new' }),
+      );
     });
 }

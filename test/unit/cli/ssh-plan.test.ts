@@ -37,6 +37,12 @@ const HOST_KEY_OPTIONS = [
 ];
 
 describe('kumo ssh', () => {
+  it('checks the host key strictly once it is pinned from the console', () => {
+    const argv = buildSshArgv({ ...planSsh(running, request, env()), hostKeyChecking: 'yes' });
+    expect(argv).toContain('StrictHostKeyChecking=yes');
+    expect(argv).not.toContain('StrictHostKeyChecking=accept-new');
+  });
+
   it('connects interactively to the public IP as the image user, host key pinned to the id', () => {
     expect(buildSshArgv(planSsh(running, request, env()))).toEqual([
       ...HOST_KEY_OPTIONS,
