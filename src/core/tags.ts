@@ -12,7 +12,8 @@ export interface Filter {
   readonly values: readonly string[];
 }
 
-export function wildcardMatch(pattern: string, value: string): boolean {
+/** A matcher for an EC2 filter value: `*` is any run of characters, `?` any one character. */
+export function wildcardMatcher(pattern: string): (value: string) => boolean {
   const re = new RegExp(
     '^' +
       pattern
@@ -23,7 +24,11 @@ export function wildcardMatch(pattern: string, value: string): boolean {
         .join('') +
       '$',
   );
-  return re.test(value);
+  return (value) => re.test(value);
+}
+
+export function wildcardMatch(pattern: string, value: string): boolean {
+  return wildcardMatcher(pattern)(value);
 }
 
 /**
@@ -44,11 +49,15 @@ export function applyFilters<T>(
   filters: readonly Filter[],
   schema: FilterSchema<T>,
 ): T[] {
-  const checks = filters.map((f) => ({ values: f.values, read: fieldReader(schema, f.name) }));
+  // Fields are resolved and patterns compiled once per call, not once per item.
+  const checks = filters.map((f) => ({
+    read: fieldReader(schema, f.name),
+    matchers: f.values.map(wildcardMatcher),
+  }));
   return items.filter((item) =>
-    checks.every(({ values, read }) => {
+    checks.every(({ read, matchers }) => {
       const actual = read(item);
-      return values.some((pattern) => actual.some((v) => wildcardMatch(pattern, v)));
+      return matchers.some((matches) => actual.some(matches));
     }),
   );
 }

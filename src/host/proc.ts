@@ -23,7 +23,7 @@ export async function isSameProcessAlive(pid: number, startTime: number): Promis
   return (await processStartTime(pid)) === startTime;
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { setTimeout as sleep } from 'node:timers/promises';
 
 /** The kernel's id for this boot: it changes when the host reboots, and only then. */
 export async function readBootId(): Promise<string> {

@@ -48,8 +48,8 @@ export class MetadataService {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return plain(405, 'Method Not Allowed\n');
     }
-    const instance = this.lookup.byPrivateIp(vpcId, sourceIp);
-    if (!instance?.network || instance.state === 'terminated') return FORBIDDEN;
+    const instance = this.asker(vpcId, sourceIp);
+    if (!instance?.network) return FORBIDDEN;
     const token = header(req, TOKEN_HEADER);
     if (token !== undefined && !this.tokens.isValid(token, instance.id, this.clock.now())) {
       return plain(401, 'Unauthorized\n');
@@ -75,6 +75,12 @@ export class MetadataService {
     );
   }
 
+  /** The live instance behind a request, if any: metadata is only for instances with a port. */
+  private asker(vpcId: string, sourceIp: string): Instance | undefined {
+    const instance = this.lookup.byPrivateIp(vpcId, sourceIp);
+    return instance?.network && instance.state !== 'terminated' ? instance : undefined;
+  }
+
   private issueToken(vpcId: string, sourceIp: string, req: MetadataRequest): MetadataResponse {
     // As on EC2: a PUT that went through a forwarding proxy is refused, so a proxy or SSRF bug
     // in the guest cannot mint tokens for whoever talks to it.
@@ -84,8 +90,8 @@ export class MetadataService {
     if (!(ttl >= TOKEN_TTL_MIN && ttl <= TOKEN_TTL_MAX)) {
       return plain(400, `Bad Request: ${TTL_HEADER} must be ${TOKEN_TTL_MIN}-${TOKEN_TTL_MAX}\n`);
     }
-    const instance = this.lookup.byPrivateIp(vpcId, sourceIp);
-    if (!instance?.network || instance.state === 'terminated') return FORBIDDEN;
+    const instance = this.asker(vpcId, sourceIp);
+    if (!instance) return FORBIDDEN;
     return {
       ...plain(200, this.tokens.issue(instance.id, ttl, this.clock.now())),
       headers: { [TTL_HEADER]: String(ttl) },

@@ -10,9 +10,11 @@ import { execa } from 'execa';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KumodHarness } from '../integration/harness/kumod-harness.js';
+import { stats } from './stats.js';
 
 const rounds = Number(process.argv[2] ?? 3);
 
+/** Milliseconds from t0 until `ssh root@ip true` succeeds (1 s connect timeout, 100 ms retry). */
 async function sshReady(
   h: KumodHarness,
   key: string,
@@ -20,37 +22,10 @@ async function sshReady(
   t0: number,
   limitMs = 300_000,
 ): Promise<number> {
-  for (;;) {
-    const r = await h.sh(
-      'ssh',
-      [
-        '-i',
-        key,
-        '-o',
-        'StrictHostKeyChecking=no',
-        '-o',
-        'UserKnownHostsFile=/dev/null',
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        'ConnectTimeout=1',
-        '-o',
-        'LogLevel=ERROR',
-        `root@${ip}`,
-        'true',
-      ],
-      10_000,
-    );
-    if (r.exitCode === 0) return performance.now() - t0;
-    if (performance.now() - t0 > limitMs) throw new Error(`no SSH on ${ip} after ${limitMs} ms`);
-    await new Promise((res) => setTimeout(res, 100));
-  }
+  const r = await h.ssh(key, 'root', ip, 'true', limitMs, { connectTimeoutS: 1, retryMs: 100 });
+  if (r.exitCode !== 0) throw new Error(`no SSH on ${ip} after ${limitMs} ms: ${r.stderr}`);
+  return performance.now() - t0;
 }
-
-const stats = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return { min: s[0] ?? NaN, median: s[Math.floor(s.length / 2)] ?? NaN, max: s.at(-1) ?? NaN };
-};
 
 async function main(): Promise<void> {
   const h = await KumodHarness.start();

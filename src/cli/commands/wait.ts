@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { DescribeInstancesRequest } from '../../gen/kumo/v1/instances.js';
 import type { CliContext } from '../context.js';
@@ -7,8 +8,6 @@ import { judgeWait, WAITERS, type Waiter } from '../waiters.js';
 /** How often a waiter polls DescribeInstances. */
 const POLL_INTERVAL_MS = 2_000;
 const DEFAULT_TIMEOUT_S = 600;
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 function parseTimeout(value: string | undefined): number {
   if (value === undefined) return DEFAULT_TIMEOUT_S;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { chmod, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { netnsPath, type CommandRunner } from '../command-runner.js';
 import { processStartTime, sleep } from '../proc.js';
 
@@ -111,39 +111,5 @@ export function spawnDetached(
     return { pid: child.pid, exited };
   } finally {
     closeSync(log);
-  }
-}
-
-/** Writes `content` atomically (temp file + rename) unless the file already holds it. */
-export async function writeIfChanged(
-  path: string,
-  content: string,
-  mode: number,
-): Promise<boolean> {
-  const current = await readFile(path, 'utf8').catch(() => undefined);
-  if (current === content) return false;
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, content, { mode });
-  // The process umask must not decide who can read it (dnsmasq rereads as an unprivileged user).
-  await chmod(tmp, mode);
-  await rename(tmp, path);
-  return true;
-}
-
-/** The last `maxBytes` of a text file ('' if missing), for error messages. */
-export async function tailFile(path: string, maxBytes = 2_000): Promise<string> {
-  try {
-    const fh = await open(path, 'r');
-    try {
-      const size = (await fh.stat()).size;
-      const start = Math.max(0, size - maxBytes);
-      const buf = Buffer.alloc(size - start);
-      await fh.read(buf, 0, buf.length, start);
-      return buf.toString('utf8');
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return '';
   }
 }

@@ -1,6 +1,6 @@
 import { intToIp, ipToInt, parseCidr } from '../../core/cidr.js';
 import type { DhcpReservation, SubnetHostSpec } from '../../network/ports.js';
-import { assertInterfaceName } from './names.js';
+import { assertInterfaceName, isMacAddress } from './names.js';
 
 /** Where one subnet's dnsmasq keeps its files (all inside the subnet's runDir). */
 export interface DnsmasqPaths {
@@ -24,7 +24,6 @@ export function dnsmasqPaths(runDir: string): DnsmasqPaths {
   };
 }
 
-const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 const DOMAIN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
@@ -89,7 +88,7 @@ export function renderDnsmasqConfig(spec: SubnetHostSpec, opts: { user: string }
 export function renderDhcpHosts(reservations: readonly DhcpReservation[]): string {
   return [...reservations]
     .map((r) => {
-      check(MAC.test(r.mac), 'MAC', r.mac);
+      check(isMacAddress(r.mac), 'MAC', r.mac);
       checkIp(r.ip, 'reserved IP');
       check(HOSTNAME.test(r.hostname), 'hostname', r.hostname);
       return r;
@@ -113,7 +112,7 @@ export function pruneLeases(
   let dropped = 0;
   const kept = leases.split('\n').filter((line) => {
     const [expiry, mac, ip] = line.split(' ');
-    const isV4Lease = /^\d+$/.test(expiry ?? '') && MAC.test(mac ?? '') && ip?.includes('.');
+    const isV4Lease = /^\d+$/.test(expiry ?? '') && isMacAddress(mac ?? '') && ip?.includes('.');
     if (!isV4Lease || wanted.has(`${mac?.toLowerCase()} ${ip}`)) return true;
     dropped++;
     return false;

@@ -4,7 +4,8 @@ import { dirname } from 'node:path';
 import type { Logger } from '../../core/logger.js';
 import type { SubnetHostSpec } from '../../network/ports.js';
 import type { CommandRunner } from '../command-runner.js';
-import { findHelper, stopProcess, tailFile, writeIfChanged } from './detached-process.js';
+import { tailFile, writeIfChanged } from '../files.js';
+import { findHelper, stopProcess } from './detached-process.js';
 import {
   dnsmasqPaths,
   pruneLeases,

@@ -10,8 +10,8 @@ import {
   readPidFile,
   spawnDetached,
   stopProcess,
-  tailFile,
 } from './detached-process.js';
+import { tailFile } from '../files.js';
 
 /** The address guests ask for metadata; it lives on lo inside each VPC namespace. */
 export const METADATA_ADDRESS = '169.254.169.254';

@@ -31,3 +31,8 @@ export function assertNetnsName(name: string): void {
     );
   }
 }
+
+const MAC_ADDRESS = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
+
+/** True for a MAC address written as six colon-separated hex pairs (as kumo writes them). */
+export const isMacAddress = (mac: string): boolean => MAC_ADDRESS.test(mac);

@@ -1,11 +1,8 @@
-import { ipToInt } from '../../core/cidr.js';
 import type { VpcRulesSpec } from '../../network/ports.js';
-import { assertInterfaceName } from './names.js';
+import { assertInstancePort } from './vpc-rules.js';
 
 /** kumo's ebtables chain in a VPC namespace: what instance ports may send below IPv4. */
 export const L2_CHAIN = 'KUMO-PORTS';
-
-const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 
 /**
  * The VPC namespace's bridge-level filter, as one `ebtables-restore --noflush` transaction. Pure.
@@ -23,9 +20,7 @@ const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 export function renderVpcL2Rules(spec: VpcRulesSpec): string {
   const rules: string[] = [];
   for (const port of spec.ports) {
-    assertInterfaceName(port.tap, 'instance tap');
-    ipToInt(port.ip);
-    if (!MAC.test(port.mac)) throw new Error(`invalid MAC for ${port.tap}: "${port.mac}"`);
+    assertInstancePort(port);
     const mac = port.mac.toLowerCase();
     for (const ip of [port.ip, '0.0.0.0']) {
       rules.push(

@@ -1,6 +1,6 @@
 import { ipToInt, parseCidr } from '../../core/cidr.js';
 import type { VpcRulesSpec } from '../../network/ports.js';
-import { assertInterfaceName } from './names.js';
+import { assertInterfaceName, isMacAddress } from './names.js';
 
 /** Every rule kumo writes carries this comment, so `iptables-save | grep kumo` shows its rules. */
 export const RULE_COMMENT = 'kumo';
@@ -11,12 +11,18 @@ export const CHAINS = {
   antispoof: 'KUMO-ANTISPOOF',
 } as const;
 
-const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 const C = `-m comment --comment ${RULE_COMMENT}`;
 
 function checkIp(ip: string): string {
   ipToInt(ip);
   return ip;
+}
+
+/** Throws unless an instance port's tap, IP and MAC are safe to write into a rules file. */
+export function assertInstancePort(port: VpcRulesSpec['ports'][number]): void {
+  assertInterfaceName(port.tap, 'instance tap');
+  checkIp(port.ip);
+  if (!isMacAddress(port.mac)) throw new Error(`invalid MAC for ${port.tap}: "${port.mac}"`);
 }
 
 /**
@@ -54,9 +60,7 @@ export function renderVpcRules(spec: VpcRulesSpec): string {
   }
   const filter: string[] = [];
   for (const port of spec.ports) {
-    assertInterfaceName(port.tap, 'instance tap');
-    checkIp(port.ip);
-    if (!MAC.test(port.mac)) throw new Error(`invalid MAC for ${port.tap}: "${port.mac}"`);
+    assertInstancePort(port);
     const from = `-m physdev --physdev-in ${port.tap} -m mac --mac-source ${port.mac.toLowerCase()}`;
     filter.push(`-A ${CHAINS.antispoof} -s ${port.ip}/32 ${from} ${C} -j RETURN`);
     filter.push(

@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VmRuntime } from '../../compute/instance.js';
 import type { Hypervisor, VmSpec, VmStatus } from '../../compute/ports.js';
 import type { Logger } from '../../core/logger.js';
 import type { Cgroups } from '../cgroups.js';
 import { netnsPath } from '../command-runner.js';
+import { keepTail, tailFile } from '../files.js';
 import { isSameProcessAlive, processStartTime, sleep } from '../proc.js';
 import { qemuArgs, type VmPaths } from './qemu-args.js';
 import { qmpExecute, QmpSession } from './qmp-client.js';
@@ -81,7 +82,7 @@ export class QemuHypervisor implements Hypervisor {
     const deadline = Date.now() + 20_000;
     for (;;) {
       if (exited)
-        throw new Error(`QEMU exited during start-up (${exited}): ${await tail(p.qemuLog, 2000)}`);
+        throw new Error(`QEMU exited during start-up (${exited}): ${await tailFile(p.qemuLog)}`);
       try {
         await qmpExecute(p.qmpSocket, 'query-status');
         break;
@@ -95,7 +96,7 @@ export class QemuHypervisor implements Hypervisor {
     }
     const startTime = await processStartTime(pid);
     if (startTime === undefined)
-      throw new Error(`QEMU (pid ${pid}) vanished during start-up: ${await tail(p.qemuLog, 2000)}`);
+      throw new Error(`QEMU (pid ${pid}) vanished during start-up: ${await tailFile(p.qemuLog)}`);
     await this.o.cgroups.place(spec.instanceId, pid, {
       vcpus: spec.vcpus,
       memoryMib:
@@ -160,7 +161,7 @@ export class QemuHypervisor implements Hypervisor {
   }
 
   async consoleOutput(instanceId: string, maxBytes: number): Promise<string> {
-    return tail(this.paths(instanceId).consoleLog, maxBytes);
+    return tailFile(this.paths(instanceId).consoleLog, maxBytes);
   }
 
   async removeArtifacts(instanceId: string): Promise<void> {
@@ -171,35 +172,5 @@ export class QemuHypervisor implements Hypervisor {
   async pidFromFile(instanceId: string): Promise<number | undefined> {
     const text = await readFile(this.paths(instanceId).pidFile, 'utf8').catch(() => '');
     return text ? Number(text.trim()) : undefined;
-  }
-}
-
-/** Cuts a log down to its last `maxBytes` (atomically; a missing file is fine). */
-async function keepTail(path: string, maxBytes: number): Promise<void> {
-  const size = await stat(path).then(
-    (st) => st.size,
-    () => 0,
-  );
-  if (size <= maxBytes) return;
-  const tmp = `${path}.trim`;
-  await writeFile(tmp, await tail(path, maxBytes), { mode: 0o640 });
-  await rename(tmp, path);
-}
-
-/** The last `maxBytes` of a file as text ('' if it does not exist). */
-async function tail(path: string, maxBytes: number): Promise<string> {
-  try {
-    const size = (await stat(path)).size;
-    const start = Math.max(0, size - maxBytes);
-    const fh = await open(path, 'r');
-    try {
-      const buf = Buffer.alloc(size - start);
-      await fh.read(buf, 0, buf.length, start);
-      return buf.toString('utf8');
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    return '';
   }
 }

@@ -132,13 +132,17 @@ export class KumodHarness {
     return inNs(this.ns, cmd, args, { timeout });
   }
 
-  /** SSH into an address from kumod's namespace; retries until `untilMs` passes. */
+  /**
+   * SSH into an address from kumod's namespace; retries every `retryMs` until `untilMs` passes.
+   * Benchmarks poll tighter (short connect timeout, short retry) than tests need to.
+   */
   async ssh(
     keyFile: string,
     user: string,
     ip: string,
     command: string,
     untilMs = 0,
+    { connectTimeoutS = 5, retryMs = 2000 } = {},
   ): Promise<CliResult> {
     const deadline = Date.now() + untilMs;
     for (;;) {
@@ -152,7 +156,7 @@ export class KumodHarness {
         '-o',
         'BatchMode=yes',
         '-o',
-        'ConnectTimeout=5',
+        `ConnectTimeout=${connectTimeoutS}`,
         '-o',
         'LogLevel=ERROR',
         `${user}@${ip}`,
@@ -164,7 +168,7 @@ export class KumodHarness {
         stderr: String(r.stderr),
       };
       if (result.exitCode === 0 || Date.now() > deadline) return result;
-      await new Promise((res) => setTimeout(res, 2000));
+      await new Promise((res) => setTimeout(res, retryMs));
     }
   }
 
