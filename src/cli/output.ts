@@ -1,4 +1,4 @@
-import jmespath from 'jmespath';
+import { search as jmesSearch } from '@jmespath-community/jmespath';
 import { UsageError } from './errors.js';
 import { formatTable } from './table-format.js';
 import { formatText } from './text-format.js';
@@ -14,7 +14,7 @@ export const isOutputFormat = (v: string): v is OutputFormat =>
 export function applyQuery(value: unknown, query: string | undefined): unknown {
   if (query === undefined) return value;
   try {
-    return jmespath.search(value, query) as unknown;
+    return jmesSearch(value as never, query);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     throw new UsageError(`Bad value for --query ${query}: ${why}`);

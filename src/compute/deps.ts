@@ -1,6 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import type { KeyedMutex } from '../core/keyed-mutex.js';
 import type { Logger } from '../core/logger.js';
+import type { UnitOfWork } from '../core/unit-of-work.js';
 import type {
   Accelerator,
   HostCapacity,
@@ -25,6 +26,8 @@ export interface ComputeSettings {
 
 /** Everything the compute use-cases are wired with (by the daemon, or by tests with fakes). */
 export interface ComputeDeps {
+  /** Makes writes across repositories atomic. */
+  readonly uow: UnitOfWork;
   readonly instances: InstanceRepository;
   readonly images: ImageRepository;
   readonly keyPairs: KeyPairRepository;

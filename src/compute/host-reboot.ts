@@ -16,13 +16,13 @@ export const BOOT_ID_FACT = 'boot-id';
  * Returns the ids that will be started again.
  */
 export function recoverAfterHostReboot(
-  deps: Pick<ComputeDeps, 'instances' | 'logger'> & { readonly hostFacts: HostFacts },
+  deps: Pick<ComputeDeps, 'instances' | 'uow' | 'logger'> & { readonly hostFacts: HostFacts },
   bootId: string,
 ): string[] {
   const previous = deps.hostFacts.get(BOOT_ID_FACT);
   const restarted: string[] = [];
   if (previous !== undefined && previous !== bootId) {
-    deps.instances.transaction(() => {
+    deps.uow.run(() => {
       for (const i of deps.instances.list()) {
         if (i.state === 'running' || i.state === 'pending') {
           const reason = REASONS.hostRebooted;

@@ -13,8 +13,6 @@ export interface InstanceRepository {
   put(instance: Instance): void;
   delete(id: string): void;
   findByClientToken(token: string): Instance[];
-  /** Runs fn atomically (all puts/deletes or none). */
-  transaction<T>(fn: () => T): T;
 }
 
 export interface ImageRepository {

@@ -70,7 +70,7 @@ export async function runInstances(
     const reservationId = newId('r');
     const ids = Array.from({ length: count }, () => newId('i'));
     const now = deps.clock.now();
-    const created = deps.instances.transaction(() => {
+    const created = deps.uow.run(() => {
       const networks = deps.network.allocate(ids, input.subnetId);
       return ids.map((id, launchIndex): Instance => {
         const instance: Instance = {

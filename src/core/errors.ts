@@ -53,6 +53,14 @@ export const unavailable = (message: string, cause?: unknown): KumoError =>
 export const internal = (message: string, cause?: unknown): KumoError =>
   new KumoError('Internal', 'InternalError', message, { cause });
 
+/** EC2's answer to a DryRun request that would have succeeded. */
+export const dryRunOperation = (): KumoError =>
+  new KumoError(
+    'FailedPrecondition',
+    'DryRunOperation',
+    'Request would have succeeded, but DryRun flag is set.',
+  );
+
 export const isKumoError = (e: unknown): e is KumoError => e instanceof KumoError;
 
 /** Name of the gRPC trailing-metadata key that carries the EC2 error code. */

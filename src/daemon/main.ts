@@ -30,6 +30,7 @@ import {
   SqliteInstanceRepository,
   SqliteKeyPairRepository,
   SqliteSubnetRepository,
+  SqliteUnitOfWork,
   SqliteVpcRepository,
 } from '../state/sqlite-repositories.js';
 import { parseConfig } from './config.js';
@@ -105,6 +106,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     },
   });
   const deps: ComputeDeps = {
+    uow: new SqliteUnitOfWork(db),
     instances,
     images,
     keyPairs: new SqliteKeyPairRepository(db),

@@ -1,6 +1,4 @@
-import Database from 'better-sqlite3';
-
-export type Db = Database.Database;
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 
 /**
  * Schema migrations, applied in order; PRAGMA user_version records how many ran. Resources are
@@ -21,19 +19,79 @@ const MIGRATIONS: readonly string[] = [
   `CREATE TABLE host_facts (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 ];
 
+type Row = Record<string, SQLInputValue>;
+
+/**
+ * The state database: Node's built-in SQLite (node:sqlite), so kumo has no native module to
+ * compile. Statements are prepared once and cached; `transaction` nests with savepoints, so a
+ * use-case's unit of work can span every repository.
+ */
+export class Db {
+  private readonly statements = new Map<string, StatementSync>();
+  private depth = 0;
+
+  constructor(readonly raw: DatabaseSync) {}
+
+  private statement(sql: string): StatementSync {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.raw.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  get<T = Row>(sql: string, ...params: SQLInputValue[]): T | undefined {
+    return this.statement(sql).get(...params) as T | undefined;
+  }
+
+  all<T = Row>(sql: string, ...params: SQLInputValue[]): T[] {
+    return this.statement(sql).all(...params) as T[];
+  }
+
+  run(sql: string, ...params: SQLInputValue[]): void {
+    this.statement(sql).run(...params);
+  }
+
+  /** Runs fn atomically: every write inside it commits, or none does (nested calls are savepoints). */
+  transaction<T>(fn: () => T): T {
+    const savepoint = `sp${this.depth}`;
+    this.raw.exec(this.depth === 0 ? 'BEGIN IMMEDIATE' : `SAVEPOINT ${savepoint}`);
+    this.depth++;
+    try {
+      const result = fn();
+      this.depth--;
+      this.raw.exec(this.depth === 0 ? 'COMMIT' : `RELEASE ${savepoint}`);
+      return result;
+    } catch (e) {
+      this.depth--;
+      this.raw.exec(
+        this.depth === 0 ? 'ROLLBACK' : `ROLLBACK TO ${savepoint}; RELEASE ${savepoint}`,
+      );
+      throw e;
+    }
+  }
+
+  close(): void {
+    this.statements.clear();
+    this.raw.close();
+  }
+}
+
 /** Opens (creating if needed) the state database and brings its schema up to date. */
 export function openDatabase(path: string): Db {
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  const version = db.pragma('user_version', { simple: true }) as number;
+  const raw = new DatabaseSync(path);
+  raw.exec('PRAGMA busy_timeout = 5000');
+  raw.exec('PRAGMA journal_mode = WAL');
+  raw.exec('PRAGMA synchronous = NORMAL');
+  raw.exec('PRAGMA foreign_keys = ON');
+  const db = new Db(raw);
+  const version = Number(db.get<{ user_version: number }>('PRAGMA user_version')?.user_version);
   for (let v = version; v < MIGRATIONS.length; v++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[v] as string);
-      db.pragma(`user_version = ${v + 1}`);
-    })();
+      raw.exec(MIGRATIONS[v] as string);
+      raw.exec(`PRAGMA user_version = ${v + 1}`);
+    });
   }
   return db;
 }

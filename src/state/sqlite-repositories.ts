@@ -7,133 +7,143 @@ import type {
   InstanceRepository,
   KeyPairRepository,
 } from '../compute/ports.js';
+import type { UnitOfWork } from '../core/unit-of-work.js';
 import type { SubnetRepository, VpcRepository } from '../network/ports.js';
 import type { Subnet, Vpc } from '../network/vpc.js';
 import { decodeDoc, encodeDoc } from './codec.js';
 import type { Db } from './database.js';
 
 type Row = { doc: string };
-const docs = <T>(rows: unknown[]): T[] => (rows as Row[]).map((r) => decodeDoc<T>(r.doc));
-const one = <T>(row: unknown): T | undefined => (row ? decodeDoc<T>((row as Row).doc) : undefined);
+const docs = <T>(rows: Row[]): T[] => rows.map((r) => decodeDoc<T>(r.doc));
+const one = <T>(row: Row | undefined): T | undefined => (row ? decodeDoc<T>(row.doc) : undefined);
+
+/** Every repository shares one connection, so one SQLite transaction covers them all. */
+export class SqliteUnitOfWork implements UnitOfWork {
+  constructor(private readonly db: Db) {}
+  run<T>(fn: () => T): T {
+    return this.db.transaction(fn);
+  }
+}
 
 export class SqliteInstanceRepository implements InstanceRepository {
   constructor(private readonly db: Db) {}
   get(id: string): Instance | undefined {
-    return one(this.db.prepare('SELECT doc FROM instances WHERE id = ?').get(id));
+    return one(this.db.get<Row>('SELECT doc FROM instances WHERE id = ?', id));
   }
   list(): Instance[] {
-    return docs(this.db.prepare('SELECT doc FROM instances ORDER BY rowid').all());
+    return docs(this.db.all<Row>('SELECT doc FROM instances ORDER BY rowid'));
   }
   put(i: Instance): void {
-    this.db
-      .prepare(
-        `INSERT INTO instances (id, state, client_token, vpc_id, private_ip, doc) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET state = excluded.state, client_token = excluded.client_token,
-           vpc_id = excluded.vpc_id, private_ip = excluded.private_ip, doc = excluded.doc`,
-      )
-      .run(
-        i.id,
-        i.state,
-        i.clientToken ?? null,
-        i.network?.vpcId ?? null,
-        i.network?.privateIp ?? null,
-        encodeDoc(i),
-      );
+    this.db.run(
+      `INSERT INTO instances (id, state, client_token, vpc_id, private_ip, doc) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET state = excluded.state, client_token = excluded.client_token,
+         vpc_id = excluded.vpc_id, private_ip = excluded.private_ip, doc = excluded.doc`,
+      i.id,
+      i.state,
+      i.clientToken ?? null,
+      i.network?.vpcId ?? null,
+      i.network?.privateIp ?? null,
+      encodeDoc(i),
+    );
   }
   delete(id: string): void {
-    this.db.prepare('DELETE FROM instances WHERE id = ?').run(id);
+    this.db.run('DELETE FROM instances WHERE id = ?', id);
   }
   findByClientToken(token: string): Instance[] {
-    return docs(this.db.prepare('SELECT doc FROM instances WHERE client_token = ?').all(token));
+    return docs(this.db.all<Row>('SELECT doc FROM instances WHERE client_token = ?', token));
   }
   /** The live (not terminated) instance holding a private address in a VPC. */
   byPrivateIp(vpcId: string, ip: string): Instance | undefined {
     return one(
-      this.db
-        .prepare(
-          "SELECT doc FROM instances WHERE vpc_id = ? AND private_ip = ? AND state != 'terminated'",
-        )
-        .get(vpcId, ip),
+      this.db.get<Row>(
+        "SELECT doc FROM instances WHERE vpc_id = ? AND private_ip = ? AND state != 'terminated'",
+        vpcId,
+        ip,
+      ),
     );
-  }
-  transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
   }
 }
 
 export class SqliteImageRepository implements ImageRepository {
   constructor(private readonly db: Db) {}
   get(id: string): Image | undefined {
-    return one(this.db.prepare('SELECT doc FROM images WHERE id = ?').get(id));
+    return one(this.db.get<Row>('SELECT doc FROM images WHERE id = ?', id));
   }
   list(): Image[] {
-    return docs(this.db.prepare('SELECT doc FROM images ORDER BY created_at, rowid').all());
+    return docs(this.db.all<Row>('SELECT doc FROM images ORDER BY created_at, rowid'));
   }
   /** The newest image with that name. */
   findByName(name: string): Image | undefined {
     return one(
-      this.db
-        .prepare(
-          'SELECT doc FROM images WHERE name = ? ORDER BY created_at DESC, rowid DESC LIMIT 1',
-        )
-        .get(name),
+      this.db.get<Row>(
+        'SELECT doc FROM images WHERE name = ? ORDER BY created_at DESC, rowid DESC LIMIT 1',
+        name,
+      ),
     );
   }
   put(image: Image): void {
-    this.db
-      .prepare('INSERT OR REPLACE INTO images (id, name, created_at, doc) VALUES (?, ?, ?, ?)')
-      .run(image.id, image.name, image.createdAt.toISOString(), encodeDoc(image));
+    this.db.run(
+      'INSERT OR REPLACE INTO images (id, name, created_at, doc) VALUES (?, ?, ?, ?)',
+      image.id,
+      image.name,
+      image.createdAt.toISOString(),
+      encodeDoc(image),
+    );
   }
 }
 
 export class SqliteKeyPairRepository implements KeyPairRepository {
   constructor(private readonly db: Db) {}
   get(id: string): KeyPair | undefined {
-    return one(this.db.prepare('SELECT doc FROM key_pairs WHERE id = ?').get(id));
+    return one(this.db.get<Row>('SELECT doc FROM key_pairs WHERE id = ?', id));
   }
   findByName(name: string): KeyPair | undefined {
-    return one(this.db.prepare('SELECT doc FROM key_pairs WHERE name = ?').get(name));
+    return one(this.db.get<Row>('SELECT doc FROM key_pairs WHERE name = ?', name));
   }
   list(): KeyPair[] {
-    return docs(this.db.prepare('SELECT doc FROM key_pairs ORDER BY name').all());
+    return docs(this.db.all<Row>('SELECT doc FROM key_pairs ORDER BY name'));
   }
   put(key: KeyPair): void {
-    this.db
-      .prepare('INSERT OR REPLACE INTO key_pairs (id, name, doc) VALUES (?, ?, ?)')
-      .run(key.id, key.name, encodeDoc(key));
+    this.db.run(
+      'INSERT OR REPLACE INTO key_pairs (id, name, doc) VALUES (?, ?, ?)',
+      key.id,
+      key.name,
+      encodeDoc(key),
+    );
   }
   delete(id: string): void {
-    this.db.prepare('DELETE FROM key_pairs WHERE id = ?').run(id);
+    this.db.run('DELETE FROM key_pairs WHERE id = ?', id);
   }
 }
 
 export class SqliteVpcRepository implements VpcRepository {
   constructor(private readonly db: Db) {}
   list(): Vpc[] {
-    return docs(this.db.prepare('SELECT doc FROM vpcs ORDER BY rowid').all());
+    return docs(this.db.all<Row>('SELECT doc FROM vpcs ORDER BY rowid'));
   }
   get(id: string): Vpc | undefined {
-    return one(this.db.prepare('SELECT doc FROM vpcs WHERE id = ?').get(id));
+    return one(this.db.get<Row>('SELECT doc FROM vpcs WHERE id = ?', id));
   }
   put(vpc: Vpc): void {
-    this.db
-      .prepare('INSERT OR REPLACE INTO vpcs (id, doc) VALUES (?, ?)')
-      .run(vpc.id, encodeDoc(vpc));
+    this.db.run('INSERT OR REPLACE INTO vpcs (id, doc) VALUES (?, ?)', vpc.id, encodeDoc(vpc));
   }
 }
 
 export class SqliteSubnetRepository implements SubnetRepository {
   constructor(private readonly db: Db) {}
   list(): Subnet[] {
-    return docs(this.db.prepare('SELECT doc FROM subnets ORDER BY rowid').all());
+    return docs(this.db.all<Row>('SELECT doc FROM subnets ORDER BY rowid'));
   }
   get(id: string): Subnet | undefined {
-    return one(this.db.prepare('SELECT doc FROM subnets WHERE id = ?').get(id));
+    return one(this.db.get<Row>('SELECT doc FROM subnets WHERE id = ?', id));
   }
   put(subnet: Subnet): void {
-    this.db
-      .prepare('INSERT OR REPLACE INTO subnets (id, vpc_id, doc) VALUES (?, ?, ?)')
-      .run(subnet.id, subnet.vpcId, encodeDoc(subnet));
+    this.db.run(
+      'INSERT OR REPLACE INTO subnets (id, vpc_id, doc) VALUES (?, ?, ?)',
+      subnet.id,
+      subnet.vpcId,
+      encodeDoc(subnet),
+    );
   }
 }
 
@@ -141,11 +151,9 @@ export class SqliteSubnetRepository implements SubnetRepository {
 export class SqliteHostFacts implements HostFacts {
   constructor(private readonly db: Db) {}
   get(key: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM host_facts WHERE key = ?').get(key) as
-      { value: string } | undefined;
-    return row?.value;
+    return this.db.get<{ value: string }>('SELECT value FROM host_facts WHERE key = ?', key)?.value;
   }
   set(key: string, value: string): void {
-    this.db.prepare('INSERT OR REPLACE INTO host_facts (key, value) VALUES (?, ?)').run(key, value);
+    this.db.run('INSERT OR REPLACE INTO host_facts (key, value) VALUES (?, ?)', key, value);
   }
 }

@@ -8,6 +8,7 @@ import {
   FakeImageRepository,
   FakeInstanceRepository,
   FakeKeyPairRepository,
+  FakeUnitOfWork,
 } from './in-memory-repositories.js';
 
 /** A clock tests move by hand. */
@@ -50,10 +51,13 @@ export type FakeComputeDeps = ComputeDeps & {
 export function fakeComputeDeps(): FakeComputeDeps {
   const images = new FakeImageRepository();
   images.put(TINY_IMAGE);
+  const instances = new FakeInstanceRepository();
+  const keyPairs = new FakeKeyPairRepository();
   return {
-    instances: new FakeInstanceRepository(),
+    uow: new FakeUnitOfWork(instances, images, keyPairs),
+    instances,
     images,
-    keyPairs: new FakeKeyPairRepository(),
+    keyPairs,
     hypervisor: new FakeHypervisor(),
     rootDisks: new FakeRootDisks(),
     network: new FakeNetwork(),

@@ -6,8 +6,34 @@ import type {
   InstanceRepository,
   KeyPairRepository,
 } from '../../src/compute/ports.js';
+import type { UnitOfWork } from '../../src/core/unit-of-work.js';
 
-/** In-memory repositories with the same contracts as the SQLite ones (transactions roll back). */
+/** Anything whose rows a fake unit of work can snapshot and restore. */
+interface Snapshottable {
+  rows: Map<string, unknown>;
+}
+
+/**
+ * The SQLite unit of work's contract for in-memory repositories: every repository it was given
+ * is restored when fn throws, so a failure half-way through writes nothing, in any of them.
+ */
+export class FakeUnitOfWork implements UnitOfWork {
+  private readonly repos: Snapshottable[];
+  constructor(...repos: Snapshottable[]) {
+    this.repos = repos;
+  }
+  run<T>(fn: () => T): T {
+    const snapshots = this.repos.map((r) => new Map(r.rows));
+    try {
+      return fn();
+    } catch (e) {
+      this.repos.forEach((r, i) => (r.rows = snapshots[i] as Map<string, unknown>));
+      throw e;
+    }
+  }
+}
+
+/** In-memory repositories with the same contracts as the SQLite ones. */
 export class FakeInstanceRepository implements InstanceRepository {
   rows = new Map<string, Instance>();
   get(id: string) {
@@ -24,15 +50,6 @@ export class FakeInstanceRepository implements InstanceRepository {
   }
   findByClientToken(token: string) {
     return this.list().filter((i) => i.clientToken === token);
-  }
-  transaction<T>(fn: () => T): T {
-    const snapshot = new Map(this.rows);
-    try {
-      return fn();
-    } catch (e) {
-      this.rows = snapshot;
-      throw e;
-    }
   }
 }
 

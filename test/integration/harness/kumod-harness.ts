@@ -1,9 +1,9 @@
-import Database from 'better-sqlite3';
 import { execa } from 'execa';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { createNetns, deleteNetnsWithPrefix, inNs, randomTag } from './netns.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -199,9 +199,9 @@ export class KumodHarness {
     for (const ns of await this.vpcNamespaces()) await execa('ip', ['netns', 'del', ns]);
     await execa('ip', ['-n', this.ns, 'link', 'del', 'kumo-pub'], { reject: false });
     await this.removeCgroups();
-    const db = new Database(join(this.stateDir, 'kumo.db'));
+    const db = new DatabaseSync(join(this.stateDir, 'kumo.db'));
     try {
-      db.prepare("UPDATE host_facts SET value = 'a-previous-boot' WHERE key = 'boot-id'").run();
+      db.exec("UPDATE host_facts SET value = 'a-previous-boot' WHERE key = 'boot-id'");
     } finally {
       db.close();
     }

@@ -37,17 +37,6 @@ describe('SQLite repositories', () => {
     expect(repo.byPrivateIp('vpc-1', '172.31.0.4')).toBeUndefined();
   });
 
-  it('rolls a failed transaction back', () => {
-    const repo = new SqliteInstanceRepository(openDatabase(':memory:'));
-    expect(() =>
-      repo.transaction(() => {
-        repo.put(instance);
-        throw new Error('no');
-      }),
-    ).toThrow('no');
-    expect(repo.list()).toEqual([]);
-  });
-
   it('returns the newest image of a name, and key pairs by name', () => {
     const db = openDatabase(':memory:');
     const images = new SqliteImageRepository(db);
