@@ -1,6 +1,7 @@
 import type { ComputeDeps } from '../compute/deps.js';
 import type { SshKeyTool } from '../compute/ports.js';
 import type { DescribeHostResponse } from '../gen/kumo/v1/host.js';
+import type { Site } from './site.js';
 
 /** What the gRPC handlers are wired with: the domain's dependencies and a few daemon hooks. */
 export interface ApiContext {
@@ -10,4 +11,8 @@ export interface ApiContext {
   describeHost(): Promise<DescribeHostResponse>;
   /** Asks the reconciler to look at these instances now rather than at its next tick. */
   kick(instanceIds: readonly string[]): void;
+  /** Aborted when kumod begins to shut down: long calls stop and undo what they started. */
+  readonly shutdownSignal?: AbortSignal;
+  /** Region, zone and DNS domain as instances report them; DEFAULT_SITE when not given. */
+  readonly site?: Site | undefined;
 }

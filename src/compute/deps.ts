@@ -21,8 +21,13 @@ export interface ComputeSettings {
   readonly rebootTimeoutMs: number;
   /** How long terminated instances stay visible (EC2: about an hour). */
   readonly terminatedRetentionMs: number;
+  /** How long one launch (disks, network, QEMU up and confined) may take before it is undone. */
+  readonly launchTimeoutMs: number;
   readonly accel: Accelerator;
 }
+
+/** Asks for an instance to be reconciled again after a delay (a stop timeout, a purge). */
+export type WakeUp = (instanceId: string, afterMs: number) => void;
 
 /** Everything the compute use-cases are wired with (by the daemon, or by tests with fakes). */
 export interface ComputeDeps {
@@ -38,5 +43,6 @@ export interface ComputeDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly locks: KeyedMutex;
+  readonly wake: WakeUp;
   readonly settings: ComputeSettings;
 }

@@ -1,13 +1,96 @@
+import { internal, notFound, unavailable } from '../core/errors.js';
+import { withRollback } from '../core/rollback.js';
 import type { ComputeDeps } from './deps.js';
-import type { Instance } from './instance.js';
+import type { Image } from './image.js';
+import type { Instance, VmRuntime } from './instance.js';
 import { findInstanceType } from './instance-types.js';
-import { internal, notFound } from '../core/errors.js';
+import type { NetworkPort, VmSpec } from './ports.js';
+
+/** Why a launch stopped early, worded for the client. */
+function abortError(signal: AbortSignal, timeoutMs: number): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error && reason.name === 'TimeoutError') {
+    return unavailable(
+      `The launch did not finish within ${timeoutMs / 1000} s and was undone; nothing was left ` +
+        'behind. Try again; if it keeps happening, the kumod log says which step was slow.',
+    );
+  }
+  if (reason instanceof Error) return reason;
+  return unavailable('The launch was cancelled and undone; nothing was left behind.');
+}
+
+const stepDone = (signal: AbortSignal, timeoutMs: number): void => {
+  if (signal.aborted) throw abortError(signal, timeoutMs);
+};
 
 /**
- * Brings an instance's VM up: root disk (created once, kept across stop/start), network port,
- * QEMU. Each step is idempotent; the returned instance carries the runtime to persist.
+ * Brings a batch of instances up, all or nothing: root disks (created once, kept across
+ * stop/start), their network ports (the VPC-wide work once for the batch), then every QEMU in
+ * parallel, each confined before it runs guest code. Each step registers its undo as soon as it
+ * succeeds; a failure, a cancellation or the launch deadline undoes them all (newest first) and
+ * leaves no process, cgroup, tap or new disk. Rows are the caller's: it holds the instances'
+ * locks and decides what a failure means for them (deleted for RunInstances, stopped for
+ * StartInstances). Returns the instances with their runtimes, already persisted.
  */
-export async function bringUp(deps: ComputeDeps, instance: Instance): Promise<Instance> {
+export async function launch(
+  deps: ComputeDeps,
+  batch: readonly Instance[],
+  signal?: AbortSignal,
+): Promise<Instance[]> {
+  const timeoutMs = deps.settings.launchTimeoutMs;
+  const deadline = AbortSignal.timeout(timeoutMs);
+  const abort = signal ? AbortSignal.any([signal, deadline]) : deadline;
+  stepDone(abort, timeoutMs);
+  return withRollback(deps.logger, async (rollback) => {
+    const withDisks = await Promise.all(
+      batch.map(async (instance) => {
+        if (instance.rootDisk) return instance;
+        const image = imageOf(deps, instance);
+        const rootDisk = await deps.rootDisks.create(instance.id, image.diskPath);
+        rollback.add(`root disk of ${instance.id}`, () => deps.rootDisks.remove(rootDisk));
+        const next = { ...instance, rootDisk };
+        deps.instances.put(next);
+        return next;
+      }),
+    );
+    stepDone(abort, timeoutMs);
+
+    const ports = await deps.network.plug(withDisks);
+    rollback.add('network ports', () => deps.network.unplug(withDisks));
+    stepDone(abort, timeoutMs);
+
+    const started = await Promise.allSettled(
+      withDisks.map((instance) =>
+        deps.hypervisor.start(
+          vmSpec(deps, instance, ports.get(instance.id)),
+          (runtime: VmRuntime) => {
+            // Recorded before QEMU answers: a kumod killed from here on finds this process.
+            deps.instances.put({ ...instance, runtime });
+            rollback.add(`QEMU of ${instance.id}`, () => deps.hypervisor.kill(runtime));
+          },
+          abort,
+        ),
+      ),
+    );
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw abort.aborted ? abortError(abort, timeoutMs) : failed.reason;
+    return withDisks.map((instance, k) => {
+      const runtime = (started[k] as PromiseFulfilledResult<VmRuntime>).value;
+      const up = { ...instance, runtime };
+      deps.instances.put(up);
+      return up;
+    });
+  });
+}
+
+/** Takes a VM down if it is still there and removes its port; keeps disk and addresses. */
+export async function bringDown(deps: ComputeDeps, instance: Instance): Promise<Instance> {
+  if (instance.runtime) await deps.hypervisor.kill(instance.runtime);
+  if (instance.network) await deps.network.unplug([instance]);
+  return { ...instance, runtime: undefined };
+}
+
+function imageOf(deps: ComputeDeps, instance: Instance): Image {
   const image = deps.images.get(instance.imageId);
   if (!image) {
     throw notFound(
@@ -15,19 +98,15 @@ export async function bringUp(deps: ComputeDeps, instance: Instance): Promise<In
       `The image ${instance.imageId} of ${instance.id} is gone`,
     );
   }
+  return image;
+}
+
+function vmSpec(deps: ComputeDeps, instance: Instance, port: NetworkPort | undefined): VmSpec {
+  const image = imageOf(deps, instance);
   const type = findInstanceType(instance.instanceType);
   if (!type) throw internal(`Unknown instance type ${instance.instanceType} on ${instance.id}`);
-  const net = instance.network;
-  if (!net) throw internal(`${instance.id} has no network allocation`);
-
-  let current = instance;
-  if (!current.rootDisk) {
-    const rootDisk = await deps.rootDisks.create(instance.id, image.diskPath);
-    current = { ...current, rootDisk };
-    deps.instances.put(current);
-  }
-  const { netns } = await deps.network.plug(current);
-  const runtime = await deps.hypervisor.start({
+  if (!port || !instance.rootDisk) throw internal(`${instance.id} has no network port or disk`);
+  return {
     instanceId: instance.id,
     vcpus: type.vcpus,
     memoryMib: type.memoryMib,
@@ -35,17 +114,7 @@ export async function bringUp(deps: ComputeDeps, instance: Instance): Promise<In
     kernel: image.kernelPath,
     initrd: image.initrdPath,
     kernelCmdline: image.kernelCmdline,
-    rootDisk: current.rootDisk as string,
-    tap: net.tap,
-    mac: net.mac,
-    netns,
-  });
-  return { ...current, runtime };
-}
-
-/** Takes a VM down if it is still there and removes its port; keeps disk and addresses. */
-export async function bringDown(deps: ComputeDeps, instance: Instance): Promise<Instance> {
-  if (instance.runtime) await deps.hypervisor.kill(instance.runtime);
-  if (instance.network) await deps.network.unplug(instance);
-  return { ...instance, runtime: undefined };
+    rootDisk: instance.rootDisk,
+    port,
+  };
 }

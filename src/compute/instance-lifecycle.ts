@@ -1,9 +1,9 @@
-import { incorrectState, invalidParameter } from '../core/errors.js';
+import { dryRunOperation, incorrectState, invalidParameter } from '../core/errors.js';
 import { assertId } from '../core/ids.js';
 import { assertFits, usage } from './capacity.js';
 import type { ComputeDeps } from './deps.js';
 import { getInstances } from './describe-instances.js';
-import { bringUp } from './instance-launcher.js';
+import { launch } from './instance-launcher.js';
 import { REASONS, type Instance, type InstanceStateName } from './instance.js';
 import { findInstanceType } from './instance-types.js';
 
@@ -13,10 +13,23 @@ export interface StateChange {
   readonly current: InstanceStateName;
 }
 
-/** StartInstances: stopped -> pending (QEMU started now) -> running; running is a no-op. */
+/** Options every mutating use-case takes. */
+export interface MutationOptions {
+  /** Validate only: answers DryRunOperation when the call would have been accepted. */
+  readonly dryRun?: boolean | undefined;
+  /** Cancels waiting work (client gone, daemon stopping). */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * StartInstances: stopped -> pending (QEMU started now) -> running; running is a no-op. The
+ * capacity check and the move to pending happen together under the capacity lock; the VMs then
+ * start in parallel outside it, each under its own instance lock.
+ */
 export async function startInstances(
   deps: ComputeDeps,
   ids: readonly string[],
+  options: MutationOptions = {},
 ): Promise<StateChange[]> {
   const instances = getInstances(deps.instances, ids);
   for (const i of instances) {
@@ -26,8 +39,11 @@ export async function startInstances(
       );
     }
   }
-  return deps.locks.run('capacity', async () => {
-    const toStart = instances.filter((i) => i.state === 'stopped');
+  if (options.dryRun) throw dryRunOperation();
+  const pending = await deps.locks.run('capacity', () => {
+    const toStart = instances
+      .map((i) => deps.instances.get(i.id) ?? i)
+      .filter((i) => i.state === 'stopped');
     const extra = toStart.reduce(
       (u, i) => {
         const t = findInstanceType(i.instanceType);
@@ -41,35 +57,44 @@ export async function startInstances(
       extra,
       `starting ${toStart.length} instance(s)`,
     );
-    const changes: StateChange[] = [];
-    for (const original of instances) {
-      const change = await deps.locks.run(original.id, async () => {
-        const i = deps.instances.get(original.id) ?? original;
-        if (i.state !== 'stopped') return { instanceId: i.id, previous: i.state, current: i.state };
-        const pending: Instance = {
+    return deps.uow.run(() =>
+      toStart.map((i) => {
+        const next: Instance = {
           ...i,
           state: 'pending',
           stateReason: REASONS.pending,
           stateTransitionReason: '',
         };
-        deps.instances.put(pending);
-        try {
-          deps.instances.put(await bringUp(deps, pending));
-        } catch (error) {
-          deps.instances.put({
-            ...pending,
-            state: 'stopped',
-            stateReason: REASONS.launchFailed,
-            runtime: undefined,
-          });
-          throw error;
-        }
-        return { instanceId: i.id, previous: 'stopped' as const, current: 'pending' as const };
-      });
-      changes.push(change);
-    }
-    return changes;
+        deps.instances.put(next);
+        return next;
+      }),
+    );
   });
+  const results = await Promise.allSettled(
+    pending.map((i) => deps.locks.run(i.id, () => startOne(deps, i, options.signal))),
+  );
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const started = new Set(pending.map((i) => i.id));
+  return instances.map((i) =>
+    started.has(i.id)
+      ? { instanceId: i.id, previous: 'stopped' as const, current: 'pending' as const }
+      : { instanceId: i.id, previous: i.state, current: i.state },
+  );
+}
+
+async function startOne(deps: ComputeDeps, i: Instance, signal?: AbortSignal): Promise<void> {
+  try {
+    await launch(deps, [i], signal);
+  } catch (error) {
+    deps.instances.put({
+      ...(deps.instances.get(i.id) ?? i),
+      state: 'stopped',
+      stateReason: REASONS.launchFailed,
+      runtime: undefined,
+    });
+    throw error;
+  }
 }
 
 /** StopInstances: running -> stopping; the reconciler finishes the stop (ACPI, then force). */
@@ -77,6 +102,7 @@ export async function stopInstances(
   deps: ComputeDeps,
   ids: readonly string[],
   force: boolean,
+  options: MutationOptions = {},
 ): Promise<StateChange[]> {
   const instances = getInstances(deps.instances, ids);
   for (const i of instances) {
@@ -84,6 +110,7 @@ export async function stopInstances(
       throw incorrectState(`The instance '${i.id}' is ${i.state} and cannot be stopped`);
     }
   }
+  if (options.dryRun) throw dryRunOperation();
   const changes: StateChange[] = [];
   for (const original of instances) {
     changes.push(
@@ -113,6 +140,8 @@ export async function stopInstances(
               ...next,
               runtime: { ...i.runtime, powerDownSentAt: deps.clock.now().toISOString() },
             };
+            // The reconciler forces the stop if the guest has not powered off by then.
+            deps.wake(i.id, deps.settings.stopTimeoutMs);
           }
         }
         deps.instances.put(next);
@@ -124,7 +153,11 @@ export async function stopInstances(
 }
 
 /** RebootInstances: soft reboot with a hard-reset fallback; only running instances. */
-export async function rebootInstances(deps: ComputeDeps, ids: readonly string[]): Promise<void> {
+export async function rebootInstances(
+  deps: ComputeDeps,
+  ids: readonly string[],
+  options: MutationOptions = {},
+): Promise<void> {
   const instances = getInstances(deps.instances, ids);
   for (const i of instances) {
     if (i.state !== 'running' || !i.runtime) {
@@ -133,6 +166,7 @@ export async function rebootInstances(deps: ComputeDeps, ids: readonly string[])
       );
     }
   }
+  if (options.dryRun) throw dryRunOperation();
   for (const i of instances) {
     await deps.locks.run(i.id, () => {
       const runtime = deps.instances.get(i.id)?.runtime;
@@ -149,8 +183,10 @@ export async function rebootInstances(deps: ComputeDeps, ids: readonly string[])
 export async function terminateInstances(
   deps: ComputeDeps,
   ids: readonly string[],
+  options: MutationOptions = {},
 ): Promise<StateChange[]> {
   const instances = getInstances(deps.instances, ids);
+  if (options.dryRun) throw dryRunOperation();
   const changes: StateChange[] = [];
   for (const original of instances) {
     changes.push(
@@ -178,12 +214,22 @@ export async function modifyInstanceType(
   deps: ComputeDeps,
   id: string,
   instanceType: string,
+  options: MutationOptions = {},
 ): Promise<void> {
   assertId('i', id, 'InvalidInstanceID.Malformed');
   if (!findInstanceType(instanceType)) {
     throw invalidParameter(
       `Invalid value '${instanceType}' for InstanceType; list the types with kumo describe-instance-types`,
     );
+  }
+  if (options.dryRun) {
+    const [i] = getInstances(deps.instances, [id]);
+    if (i && i.state !== 'stopped') {
+      throw incorrectState(
+        `The instance '${id}' is ${i.state}; stop it first (kumo stop-instances) to change its instance type`,
+      );
+    }
+    throw dryRunOperation();
   }
   await deps.locks.run(id, () => {
     const [i] = getInstances(deps.instances, [id]);

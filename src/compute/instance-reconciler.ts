@@ -1,11 +1,13 @@
 import type { ComputeDeps } from './deps.js';
-import { bringDown, bringUp } from './instance-launcher.js';
+import { bringDown, launch } from './instance-launcher.js';
 import { REASONS, type Instance, type StateReason } from './instance.js';
 
 /**
- * Makes the host match each instance's recorded state, one idempotent step at a time. Runs every
- * tick and at start-up (with `heal`, which also re-plugs the network of running instances, so a
- * host reboot or a crashed kumod heals). Never deletes user data to recover.
+ * Makes the host match each instance's recorded state, one idempotent step at a time. Driven by
+ * events (QEMU's, via the hypervisor's watch, and the API's kicks) plus a slow safety sweep, not
+ * by polling; at start-up it also runs with `heal`, which re-plugs the network of running
+ * instances and finishes or redoes launches a killed kumod left half-done. Never deletes user
+ * data to recover.
  */
 export async function reconcileAll(deps: ComputeDeps, heal = false): Promise<void> {
   for (const i of deps.instances.list()) {
@@ -23,7 +25,7 @@ export function reconcileInstance(deps: ComputeDeps, id: string, heal = false): 
     if (!i) return;
     switch (i.state) {
       case 'pending':
-        return reconcilePending(deps, i);
+        return reconcilePending(deps, i, heal);
       case 'running':
         return reconcileRunning(deps, i, heal);
       case 'stopping':
@@ -47,19 +49,34 @@ async function toStopped(deps: ComputeDeps, i: Instance, reason: StateReason): P
   deps.logger.info('instance stopped', { instanceId: i.id, reason: reason.code });
 }
 
-async function reconcilePending(deps: ComputeDeps, i: Instance): Promise<void> {
-  if (!i.runtime) {
-    // kumod went away between writing "pending" and starting QEMU: finish the launch now.
+async function reconcilePending(deps: ComputeDeps, i: Instance, heal: boolean): Promise<void> {
+  if (!i.runtime?.launched) {
+    // While kumod runs, a launch belongs to the API call that started it (RunInstances or
+    // StartInstances), which finishes it or undoes it. Only at start-up (heal) is a half-done
+    // launch an orphan: kumod was killed in the middle of it. Whatever QEMU it left (paused, maybe
+    // outside its cgroup) goes, then the launch is done again from the start.
+    if (!heal) return;
+    if (i.runtime) {
+      deps.logger.warn('killing the QEMU of an interrupted launch', {
+        instanceId: i.id,
+        pid: i.runtime.pid,
+      });
+      await deps.hypervisor.kill(i.runtime);
+    }
+    const fresh = { ...i, runtime: undefined };
+    deps.instances.put(fresh);
     try {
-      deps.instances.put(await bringUp(deps, i));
+      await launch(deps, [fresh]);
     } catch (e) {
       deps.logger.error('launch failed', { instanceId: i.id, error: String(e) });
-      await toStopped(deps, i, REASONS.launchFailed);
+      await toStopped(deps, deps.instances.get(i.id) ?? fresh, REASONS.launchFailed);
+      return;
     }
-    return;
+    return reconcilePending(deps, deps.instances.get(i.id) ?? fresh, false);
   }
   const status = await deps.hypervisor.inspect(i.runtime);
   if (status === 'running') {
+    await deps.hypervisor.watch(i.runtime);
     deps.instances.put({ ...i, state: 'running', stateReason: undefined });
     deps.logger.info('instance running', { instanceId: i.id });
   } else if (status === 'gone') {
@@ -74,7 +91,8 @@ async function reconcileRunning(deps: ComputeDeps, i: Instance, heal: boolean): 
   const status = await deps.hypervisor.inspect(i.runtime);
   if (status === 'gone') return toStopped(deps, i, REASONS.crashed);
   if (status === 'guest-shutdown') return toStopped(deps, i, REASONS.guestStop);
-  if (heal) await deps.network.plug(i);
+  await deps.hypervisor.watch(i.runtime);
+  if (heal) await deps.network.plug([i]);
 }
 
 async function reconcileStopping(deps: ComputeDeps, i: Instance): Promise<void> {
@@ -83,6 +101,7 @@ async function reconcileStopping(deps: ComputeDeps, i: Instance): Promise<void> 
   const status = await deps.hypervisor.inspect(i.runtime);
   if (status === 'gone') return toStopped(deps, i, reason);
   if (status === 'guest-shutdown') return toStopped(deps, i, reason);
+  await deps.hypervisor.watch(i.runtime);
   const sentAt = i.runtime.powerDownSentAt;
   if (!sentAt) {
     await deps.hypervisor.powerDown(i.runtime);
@@ -90,11 +109,15 @@ async function reconcileStopping(deps: ComputeDeps, i: Instance): Promise<void> 
       ...i,
       runtime: { ...i.runtime, powerDownSentAt: deps.clock.now().toISOString() },
     });
+    deps.wake(i.id, deps.settings.stopTimeoutMs);
     return;
   }
-  if (deps.clock.now().getTime() - Date.parse(sentAt) >= deps.settings.stopTimeoutMs) {
+  const waited = deps.clock.now().getTime() - Date.parse(sentAt);
+  if (waited >= deps.settings.stopTimeoutMs) {
     deps.logger.warn('guest did not power down in time; forcing the stop', { instanceId: i.id });
     await toStopped(deps, i, reason);
+  } else {
+    deps.wake(i.id, deps.settings.stopTimeoutMs - waited);
   }
 }
 
@@ -109,6 +132,7 @@ async function reconcileShuttingDown(deps: ComputeDeps, i: Instance): Promise<vo
     terminatedAt: deps.clock.now(),
   };
   deps.instances.put(terminated);
+  deps.wake(i.id, deps.settings.terminatedRetentionMs);
   if (i.network) await deps.network.sync(i.network.vpcId);
   deps.logger.info('instance terminated', { instanceId: i.id });
 }

@@ -20,12 +20,34 @@ export interface StateReason {
   readonly message: string;
 }
 
-/** The QEMU process backing a running instance: enough to find and adopt it again. */
+/**
+ * Where one VM's runtime files are (sockets, console log, pid file). The hypervisor adapter names
+ * them; the domain only carries them, so nothing parses an id back out of a path.
+ */
+export interface VmPaths {
+  readonly dir: string;
+  readonly qmpSocket: string;
+  /** A second QMP monitor that kumod keeps open to follow the VM's events. */
+  readonly qmpEventSocket: string;
+  readonly consoleSocket: string;
+  readonly consoleLog: string;
+  readonly pidFile: string;
+  readonly qemuLog: string;
+}
+
+/** The QEMU process backing an instance: enough to find, adopt or kill it again. */
 export interface VmRuntime {
+  readonly instanceId: string;
   readonly pid: number;
   /** Process start time (clock ticks since boot, /proc/PID/stat field 22): guards against pid reuse. */
   readonly startTime: number;
-  readonly qmpSocket: string;
+  readonly paths: VmPaths;
+  /**
+   * False from the moment QEMU exists (paused, not yet in its cgroup) until it runs guest code
+   * inside its limits. A kumod that finds a runtime with `launched: false` was interrupted in the
+   * middle of a start, and kills that process before starting the VM again.
+   */
+  readonly launched: boolean;
   /** When a soft stop began (ISO), so the force-stop timeout survives a daemon restart. */
   readonly powerDownSentAt?: string | undefined;
   /** When a soft reboot was asked for (ISO); cleared when the guest resets. */

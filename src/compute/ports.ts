@@ -48,10 +48,15 @@ export interface VmSpec {
   readonly initrd: string;
   readonly kernelCmdline: string;
   readonly rootDisk: string;
-  readonly tap: string;
-  readonly mac: string;
+  readonly port: NetworkPort;
+}
+
+/** Where a VM's NIC plugs in on the host (made by InstanceNetwork.plug). */
+export interface NetworkPort {
   /** Network namespace QEMU runs in (its tap lives there). */
   readonly netns: string;
+  readonly tap: string;
+  readonly mac: string;
 }
 
 /**
@@ -61,9 +66,24 @@ export interface VmSpec {
 export type VmStatus = 'running' | 'guest-shutdown' | 'paused' | 'gone';
 
 export interface Hypervisor {
-  /** Starts a detached VM that outlives kumod; resolves once QEMU answers on QMP. */
-  start(spec: VmSpec): Promise<VmRuntime>;
+  /**
+   * Starts a VM that outlives kumod. QEMU starts paused; `record` gets its runtime (launched:
+   * false) as soon as the process exists, so a kumod killed at any later moment can find it; the
+   * process joins its cgroup, then resumes (launched: true). Any QEMU still alive for this
+   * instance from an interrupted start is killed first: never two for one instance. On failure,
+   * abort or deadline nothing is left behind (no process, no cgroup).
+   */
+  start(
+    spec: VmSpec,
+    record: (runtime: VmRuntime) => void,
+    signal?: AbortSignal,
+  ): Promise<VmRuntime>;
   inspect(runtime: VmRuntime): Promise<VmStatus>;
+  /**
+   * Follows the VM's events (power-off, reset, exit) from now on, reporting changes to the
+   * listener the daemon wired; idempotent and cheap when already following.
+   */
+  watch(runtime: VmRuntime): Promise<void>;
   /** ACPI power button. */
   powerDown(runtime: VmRuntime): Promise<void>;
   /** Soft reboot (Ctrl-Alt-Del), then a hard reset if the guest has not reset within the timeout. */
@@ -89,10 +109,13 @@ export interface RootDisks {
 export interface InstanceNetwork {
   /** Picks addresses for new instances (desired state only; nothing on the host yet). */
   allocate(instanceIds: readonly string[], subnetId?: string): InstanceNetworkInfo[];
-  /** Makes the host match: VPC namespace, subnet bridge, DHCP reservation, tap, NAT. Returns the netns. */
-  plug(instance: Instance): Promise<{ netns: string }>;
-  /** Removes the instance's tap; its addresses stay reserved (stop). */
-  unplug(instance: Instance): Promise<void>;
+  /**
+   * Makes the host ready for these instances: VPC namespace, subnet bridge, DHCP reservations,
+   * taps and rules. The VPC-wide work is done once for the whole batch, not once per instance.
+   */
+  plug(instances: readonly Instance[]): Promise<ReadonlyMap<string, NetworkPort>>;
+  /** Removes the instances' taps; their addresses stay reserved (stop). */
+  unplug(instances: readonly Instance[]): Promise<void>;
   /** Re-applies VPC-wide state (reservations, NAT) after instances come or go. */
   sync(vpcId: string): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { assertId, newId } from '../core/ids.js';
 import {
+  dryRunOperation,
   idempotentMismatch,
   insufficientCapacity,
   invalidParameter,
@@ -10,7 +11,7 @@ import type { Tag } from '../core/tags.js';
 import { assertFits, usage } from './capacity.js';
 import type { ComputeDeps } from './deps.js';
 import { DEFAULT_IMAGE_NAME, type Image } from './image.js';
-import { bringDown, bringUp } from './instance-launcher.js';
+import { launch } from './instance-launcher.js';
 import { REASONS, type Instance } from './instance.js';
 import { DEFAULT_INSTANCE_TYPE, findInstanceType, type InstanceType } from './instance-types.js';
 import { validateTagSpecifications, type TagSpecification } from './tag-specifications.js';
@@ -28,12 +29,24 @@ export interface RunInstancesInput {
   readonly clientToken?: string | undefined;
   readonly tagSpecifications?: readonly TagSpecification[] | undefined;
   readonly subnetId?: string | undefined;
+  /** Validate only: answers DryRunOperation when the launch would have been accepted. */
+  readonly dryRun?: boolean | undefined;
 }
 
-/** Launches instances with EC2 semantics; a failed launch leaves nothing behind. */
+export interface LaunchOptions {
+  /** Cancels the launch (client gone, daemon stopping): it is undone, as on any failure. */
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * Launches instances with EC2 semantics; a failed launch leaves nothing behind. The capacity lock
+ * covers only the decision and the rows it writes (synchronous, microseconds); QEMU start-up runs
+ * outside it, so concurrent launches proceed in parallel.
+ */
 export async function runInstances(
   deps: ComputeDeps,
   input: RunInstancesInput,
+  options: LaunchOptions = {},
 ): Promise<Instance[]> {
   const image = resolveImage(deps, input.imageId);
   const type = resolveType(input.instanceType);
@@ -51,9 +64,12 @@ export async function runInstances(
   if (token !== undefined && (token.length > 64 || !/^[\x20-\x7e]+$/.test(token))) {
     throw invalidParameter('ClientToken must be 1 to 64 printable ASCII characters');
   }
+  // Allocating nothing still checks that the subnet exists, before a dry run answers.
+  if (input.subnetId) deps.network.allocate([], input.subnetId);
+  if (input.dryRun) throw dryRunOperation();
   const fingerprint = launchFingerprint(image, type, input, userData, tags);
 
-  return deps.locks.run('capacity', async () => {
+  const reservation = await deps.locks.run('capacity', () => {
     if (token !== undefined) {
       const previous = deps.instances.findByClientToken(token);
       if (previous.length > 0) {
@@ -63,14 +79,14 @@ export async function runInstances(
               'Use a new token for a different request.',
           );
         }
-        return previous.sort((a, b) => a.launchIndex - b.launchIndex);
+        return { retried: true, instances: previous.sort((a, b) => a.launchIndex - b.launchIndex) };
       }
     }
     const count = howManyFit(deps, type, min, max);
     const reservationId = newId('r');
     const ids = Array.from({ length: count }, () => newId('i'));
     const now = deps.clock.now();
-    const created = deps.uow.run(() => {
+    const instances = deps.uow.run(() => {
       const networks = deps.network.allocate(ids, input.subnetId);
       return ids.map((id, launchIndex): Instance => {
         const instance: Instance = {
@@ -95,51 +111,48 @@ export async function runInstances(
         return instance;
       });
     });
-    return launchAll(deps, created);
+    return { retried: false, instances };
   });
+  if (reservation.retried) return reservation.instances;
+  return launchReservation(deps, reservation.instances, options.signal);
 }
 
-async function launchAll(deps: ComputeDeps, created: Instance[]): Promise<Instance[]> {
+async function launchReservation(
+  deps: ComputeDeps,
+  created: readonly Instance[],
+  signal: AbortSignal | undefined,
+): Promise<Instance[]> {
   // Hold every instance's lock for the whole launch so the reconciler cannot pick up a
   // half-launched instance (or one being rolled back).
   return deps.locks.runAll(
     created.map((i) => i.id),
     async () => {
-      const launched: Instance[] = [];
       try {
-        for (const instance of created) {
-          const up = await bringUp(deps, instance);
-          deps.instances.put(up);
-          launched.push(up);
-        }
-        return launched;
+        return await launch(deps, created, signal);
       } catch (error) {
-        deps.logger.error('launch failed; rolling back the reservation', {
+        deps.logger.error('launch failed; the reservation was undone', {
           reservationId: created[0]?.reservationId,
           error: String(error),
         });
-        await rollBack(deps, created);
+        await forget(deps, created);
         throw error;
       }
     },
   );
 }
 
-/** Undoes a failed launch: no process, tap, lease, disk or row stays behind. */
-async function rollBack(deps: ComputeDeps, created: readonly Instance[]): Promise<void> {
-  for (const original of created) {
-    const instance = deps.instances.get(original.id) ?? original;
-    try {
-      await bringDown(deps, instance);
-      if (instance.rootDisk) await deps.rootDisks.remove(instance.rootDisk);
-      await deps.hypervisor.removeArtifacts(instance.id);
-    } catch (e) {
-      deps.logger.error('rollback step failed', { instanceId: instance.id, error: String(e) });
-    }
-    deps.instances.delete(instance.id);
-  }
+/** Drops the rows of a launch that was undone, then the VPC state that served them. */
+async function forget(deps: ComputeDeps, created: readonly Instance[]): Promise<void> {
+  deps.uow.run(() => created.forEach((i) => deps.instances.delete(i.id)));
   const vpcs = new Set(created.map((i) => i.network?.vpcId).filter((v): v is string => !!v));
-  for (const vpcId of vpcs) await deps.network.sync(vpcId);
+  for (const vpcId of vpcs) {
+    await deps.network.sync(vpcId).catch((e: unknown) =>
+      deps.logger.error('could not re-sync the VPC after an undone launch', {
+        vpcId,
+        error: String(e),
+      }),
+    );
+  }
 }
 
 function resolveImage(deps: ComputeDeps, imageId: string | undefined): Image {

@@ -20,7 +20,10 @@ export interface DaemonConfig {
   readonly stopTimeoutS: number;
   readonly rebootTimeoutS: number;
   readonly terminatedRetentionS: number;
-  readonly reconcileIntervalMs: number;
+  readonly sweepIntervalS: number;
+  readonly launchTimeoutS: number;
+  /** Run guests without CPU and memory limits (hosts that give kumod no cgroup hierarchy). */
+  readonly noCgroups: boolean;
   readonly logLevel: LogLevel;
 }
 
@@ -82,7 +85,17 @@ export function parseConfig(argv: readonly string[], env = process.env): DaemonC
     .option('--stop-timeout <s>', 'ACPI power-down grace before a forced stop', num, 60)
     .option('--reboot-timeout <s>', 'soft reboot grace before a hard reset', num, 60)
     .option('--terminated-retention <s>', 'how long terminated instances stay visible', num, 3600)
-    .option('--reconcile-interval-ms <ms>', 'reconciler tick', num, 1000)
+    .option(
+      '--sweep-interval <s>',
+      "safety sweep of every instance (guests' events drive the rest)",
+      num,
+      30,
+    )
+    .option('--launch-timeout <s>', 'how long a launch may take before it is undone', num, 60)
+    .option(
+      '--no-cgroups',
+      'run guests without CPU and memory limits, where the host gives kumod no cgroup hierarchy',
+    )
     .addOption(
       new Option('--log-level <level>')
         .choices(['debug', 'info', 'warn', 'error'])
@@ -108,7 +121,9 @@ export function parseConfig(argv: readonly string[], env = process.env): DaemonC
     stopTimeoutS: o.stopTimeout as number,
     rebootTimeoutS: o.rebootTimeout as number,
     terminatedRetentionS: o.terminatedRetention as number,
-    reconcileIntervalMs: o.reconcileIntervalMs as number,
+    sweepIntervalS: o.sweepInterval as number,
+    launchTimeoutS: o.launchTimeout as number,
+    noCgroups: o.cgroups === false,
     logLevel: o.logLevel as LogLevel,
   };
 }

@@ -13,9 +13,6 @@ import { MetadataService } from '../network/metadata-service.js';
 import { NetworkService } from '../network/network-service.js';
 import { createGrpcServer, listen } from '../api/server.js';
 import { MetadataEndpoint } from '../api/metadata-http.js';
-import { chooseAccelerator, probeAccelFacts } from '../host/accel-probe.js';
-import { guestCapacity, probeHost } from '../host/capacity-probe.js';
-import { Cgroups, detectCgroupVersion } from '../host/cgroups.js';
 import { ExecaCommandRunner } from '../host/command-runner.js';
 import { FileImageStore } from '../host/image-store.js';
 import { LinuxNetworkHost } from '../host/network/linux-network-host.js';
@@ -34,10 +31,12 @@ import {
   SqliteVpcRepository,
 } from '../state/sqlite-repositories.js';
 import { parseConfig } from './config.js';
+import { probeHostForDaemon } from './host-probe.js';
 import { removeStaleSocket } from './stale-socket.js';
-import { groupId, userId } from './host-accounts.js';
+import { groupId } from './host-accounts.js';
 import { jsonLogger } from './logger.js';
 import { ReconcilerLoop } from './reconciler-loop.js';
+import { installShutdown } from './shutdown.js';
 
 export const KUMO_VERSION = '0.1.0';
 const DIST = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -51,28 +50,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     await mkdir(d, { recursive: true });
   await mkdir(join(config.runDir, 'metadata'), { recursive: true, mode: 0o700 });
 
-  const accelChoice = chooseAccelerator(config.accel, await probeAccelFacts());
-  const facts = await probeHost();
-  const capacity = guestCapacity(facts, {
-    cpuOvercommit: config.cpuOvercommit,
-    memoryReserveMib: config.memoryReserveMib,
-  });
-  const cgroupVersion = await detectCgroupVersion();
-  const qemuVersion =
-    (await runner.run(config.qemuBinary, ['--version'])).stdout.split('\n')[0] ?? '';
-  const runAs =
-    config.qemuUser && (await userId(config.qemuUser)) !== undefined ? config.qemuUser : undefined;
-  logger.info('host probed', {
-    accel: accelChoice.accel,
-    reason: accelChoice.reason,
-    capacity,
-    cgroupVersion,
-    qemuVersion,
-    runAs,
-  });
-  if (config.qemuUser && !runAs)
-    logger.warn('QEMU user missing; guests run as root', { user: config.qemuUser });
-
+  const probe = await probeHostForDaemon(config, runner, logger);
   const db = openDatabase(join(config.stateDir, 'kumo.db'));
   const instances = new SqliteInstanceRepository(db);
   const images = new SqliteImageRepository(db);
@@ -105,31 +83,37 @@ export async function main(argv: readonly string[]): Promise<void> {
       dnsServers: [],
     },
   });
+  // The loop is made after the deps it drives; QEMU events and wake-ups reach it through these.
+  let loop: ReconcilerLoop | undefined;
+  const hypervisor = new QemuHypervisor({
+    qemuBinary: config.qemuBinary,
+    instancesDir: join(config.stateDir, 'instances'),
+    runAs: probe.runAs,
+    tcgCacheMib: 128,
+    overheadMib: 256,
+    confinement: probe.confinement,
+    logger,
+    onVmChange: (id) => loop?.kick([id]),
+  });
   const deps: ComputeDeps = {
     uow: new SqliteUnitOfWork(db),
     instances,
     images,
     keyPairs: new SqliteKeyPairRepository(db),
-    hypervisor: new QemuHypervisor({
-      qemuBinary: config.qemuBinary,
-      instancesDir: join(config.stateDir, 'instances'),
-      runAs,
-      tcgCacheMib: 128,
-      overheadMib: 256,
-      cgroups: new Cgroups(cgroupVersion, config.namePrefix, logger),
-      logger,
-    }),
+    hypervisor,
     rootDisks: new QemuImgDisks(runner, join(config.stateDir, 'volumes')),
     network,
-    capacity,
+    capacity: probe.capacity,
     clock: systemClock,
     logger,
     locks: new KeyedMutex(),
+    wake: (id, afterMs) => loop?.wakeAfter(id, afterMs),
     settings: {
       stopTimeoutMs: config.stopTimeoutS * 1000,
       rebootTimeoutMs: config.rebootTimeoutS * 1000,
       terminatedRetentionMs: config.terminatedRetentionS * 1000,
-      accel: accelChoice.accel,
+      launchTimeoutMs: config.launchTimeoutS * 1000,
+      accel: probe.accel.accel,
     },
   };
 
@@ -157,33 +141,35 @@ export async function main(argv: readonly string[]): Promise<void> {
   }
 
   // After a host reboot nothing survived: what ran is started again. After a kumod restart,
-  // adopt what survived (QEMU outlives kumod) and heal host state.
+  // adopt what survived (QEMU outlives kumod), finish launches it left half-done, heal the host.
   recoverAfterHostReboot({ ...deps, hostFacts: new SqliteHostFacts(db) }, await readBootId());
+  loop = new ReconcilerLoop(deps, config.sweepIntervalS * 1000);
   await reconcileAll(deps, true);
-  const loop = new ReconcilerLoop(deps, config.reconcileIntervalMs);
   loop.start();
 
+  const abort = new AbortController();
   const server = createGrpcServer(
     {
       compute: deps,
       sshKeys: new SshKeygen(runner),
-      kick: (ids) => loop.kick(ids),
+      kick: (ids) => loop?.kick(ids),
+      shutdownSignal: abort.signal,
       describeHost: () => {
         const all = instances.list();
         const used = usage(all);
         return Promise.resolve({
           hostname: hostname(),
           kumoVersion: KUMO_VERSION,
-          accelerator: accelChoice.accel,
-          acceleratorReason: accelChoice.reason,
+          accelerator: probe.accel.accel,
+          acceleratorReason: probe.accel.reason,
           acceleratorRequested: config.accel,
-          qemuVersion,
-          cgroupVersion,
-          cpuModel: facts.cpuModel,
-          cpuCount: facts.cpuCount,
-          memoryTotalMib: facts.memoryTotalMib,
-          capacityVcpus: capacity.vcpus,
-          capacityMemoryMib: capacity.memoryMib,
+          qemuVersion: probe.qemuVersion,
+          cgroupVersion: probe.confinement.description,
+          cpuModel: probe.facts.cpuModel,
+          cpuCount: probe.facts.cpuCount,
+          memoryTotalMib: probe.facts.memoryTotalMib,
+          capacityVcpus: probe.capacity.vcpus,
+          capacityMemoryMib: probe.capacity.memoryMib,
           allocatedVcpus: used.vcpus,
           allocatedMemoryMib: used.memoryMib,
           runningInstances: all.filter((i) => i.state === 'running').length,
@@ -204,16 +190,15 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (gid !== undefined) await chown(socketPath, 0, gid);
   logger.info('kumod ready', { socket: socketPath, version: KUMO_VERSION });
 
-  const shutdown = (signal: string): void => {
-    logger.info('shutting down; instances keep running', { signal });
-    void loop.stop().then(() => {
-      server.tryShutdown(() => {
-        endpoints.forEach((e) => e.close());
-        db.close();
-        process.exit(0);
-      });
-    });
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  installShutdown({
+    logger,
+    server,
+    abort,
+    stopLoop: (ms) => loop?.stop(ms) ?? Promise.resolve(),
+    close: () => {
+      hypervisor.close();
+      endpoints.forEach((e) => e.close());
+      db.close();
+    },
+  });
 }

@@ -1,37 +1,78 @@
 import type { ComputeDeps } from '../compute/deps.js';
 import { reconcileAll, reconcileInstance } from '../compute/instance-reconciler.js';
 
-/** Drives the reconciler: a steady tick plus immediate passes for instances the API just changed. */
+/**
+ * Drives the reconciler without polling guests: passes run when something happened (an API call,
+ * a QEMU event, a timer an instance asked for) plus a slow safety sweep. An idle host with many
+ * guests costs kumod nothing between sweeps.
+ */
 export class ReconcilerLoop {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+  private readonly wakeTimers = new Map<string, NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopped = false;
 
   constructor(
     private readonly deps: ComputeDeps,
-    private readonly intervalMs: number,
+    private readonly sweepIntervalMs: number,
   ) {}
 
   start(): void {
-    const tick = (): void => {
-      this.running ??= reconcileAll(this.deps).finally(() => {
-        this.running = undefined;
+    this.sweepTimer = setInterval(() => {
+      this.sweeping ??= this.track(reconcileAll(this.deps)).finally(() => {
+        this.sweeping = undefined;
       });
-    };
-    this.timer = setInterval(tick, this.intervalMs);
+    }, this.sweepIntervalMs);
   }
 
+  /** Reconciles these instances now. */
   kick(ids: readonly string[]): void {
+    if (this.stopped) return;
     for (const id of ids) {
-      setTimeout(() => {
+      void this.track(
         reconcileInstance(this.deps, id).catch((e: unknown) =>
           this.deps.logger.error('reconcile failed', { instanceId: id, error: String(e) }),
-        );
-      }, 50);
+        ),
+      );
     }
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  /** Reconciles an instance after a delay (its stop timeout, its purge); one timer per instance. */
+  wakeAfter(id: string, afterMs: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.wakeTimers.get(id));
+    const timer = setTimeout(
+      () => {
+        this.wakeTimers.delete(id);
+        this.kick([id]);
+      },
+      // setTimeout's limit; a later wake-up is picked up by a sweep.
+      Math.min(Math.max(0, afterMs), 2 ** 31 - 1),
+    );
+    timer.unref();
+    this.wakeTimers.set(id, timer);
+  }
+
+  /** Stops starting passes and waits (at most `timeoutMs`) for the ones under way. */
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.sweepTimer);
+    for (const t of this.wakeTimers.values()) clearTimeout(t);
+    this.wakeTimers.clear();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  private track(p: Promise<void>): Promise<void> {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p));
+    return p;
   }
 }

@@ -1,22 +1,9 @@
-import { access, mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from '../core/logger.js';
+import type { CgroupLayout } from './cgroup-probe.js';
+import { KERNEL_FILE_DEADLINE_MS, withDeadline } from './deadline.js';
 import { sleep } from './proc.js';
-
-export type CgroupVersion = 'v1' | 'v2';
-
-const ROOT = '/sys/fs/cgroup';
-/** 50 x 100 ms: how long `remove` waits for an exited process to be reaped. */
-const REMOVE_RETRIES = 50;
-
-/** v2 when the unified hierarchy is mounted at the root with controllers; v1 otherwise. */
-export async function detectCgroupVersion(): Promise<CgroupVersion> {
-  try {
-    await access(`${ROOT}/cgroup.controllers`);
-    return 'v2';
-  } catch {
-    return 'v1';
-  }
-}
 
 export interface VmLimits {
   readonly vcpus: number;
@@ -25,62 +12,115 @@ export interface VmLimits {
 }
 
 /**
- * Per-instance cgroups that enforce an instance type: CPU bandwidth = vCPUs x 100% and a memory
- * limit. cgroup v1 (cpu + memory controllers) and v2 (cpu.max, memory.max).
+ * What enforces an instance type's CPU and memory on its QEMU process. The group is made (with its
+ * limits) before QEMU exists and the process enters it before any guest code runs.
  */
-export class Cgroups {
+export interface VmConfinement {
+  /** "v1", "v2" or "none (--no-cgroups)", for describe-host and logs. */
+  readonly description: string;
+  /** Makes the group and sets its limits (idempotent). */
+  create(name: string, limits: VmLimits): Promise<void>;
+  /** Moves the process (all its threads) into the group and checks that it is there. */
+  enter(name: string, pid: number): Promise<void>;
+  /** The limits as the kernel has them (for describe and tests); undefined without a group. */
+  limits(name: string): Promise<{ cpuQuotaUs: number; memoryBytes: number } | undefined>;
+  /** Removes the group once its process is gone (idempotent). */
+  remove(name: string): Promise<void>;
+}
+
+/** 50 x 100 ms: how long `remove` waits for an exited process to be reaped. */
+const REMOVE_RETRIES = 50;
+const PERIOD_US = 100_000;
+
+const io = <T>(work: Promise<T>, what: string): Promise<T> =>
+  withDeadline(work, KERNEL_FILE_DEADLINE_MS, what);
+
+/** mkdir of one level only: EEXIST is fine, anything else (ENOENT included) is an error. */
+async function mkdirOne(dir: string): Promise<void> {
+  await io(mkdir(dir), `mkdir ${dir}`).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EEXIST') throw e;
+  });
+}
+
+/**
+ * Per-instance cgroups under `<hierarchy>/<parent>/<instance>`, on the hierarchies the probe found
+ * in /proc/self/mountinfo. Directories are made one level at a time below a mount point that is
+ * known to exist: never recursively, never at a guessed path.
+ */
+export class Cgroups implements VmConfinement {
+  readonly description: string;
+
   constructor(
-    private readonly version: CgroupVersion,
+    private readonly layout: CgroupLayout,
     /** Parent group name, e.g. "kumo" (tests use their own). */
     private readonly parent: string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.description = layout.version;
+  }
+
+  /** The hierarchies a group lives in (one for v2, cpu and memory for v1). */
+  private roots(): { cpu: string; memory: string } {
+    return this.layout.version === 'v2'
+      ? { cpu: this.layout.root, memory: this.layout.root }
+      : { cpu: this.layout.cpu, memory: this.layout.memory };
+  }
 
   private dirs(name: string): { cpu: string; memory: string } {
-    return this.version === 'v2'
-      ? { cpu: `${ROOT}/${this.parent}/${name}`, memory: `${ROOT}/${this.parent}/${name}` }
-      : {
-          cpu: `${ROOT}/cpu/${this.parent}/${name}`,
-          memory: `${ROOT}/memory/${this.parent}/${name}`,
-        };
+    const r = this.roots();
+    return { cpu: join(r.cpu, this.parent, name), memory: join(r.memory, this.parent, name) };
   }
 
-  /** Creates the group with its limits and moves the process (all its threads) into it. */
-  async place(name: string, pid: number, limits: VmLimits): Promise<void> {
+  async create(name: string, limits: VmLimits): Promise<void> {
+    const r = this.roots();
     const d = this.dirs(name);
-    const period = 100_000;
     const bytes = String(limits.memoryMib * 1024 * 1024);
-    if (this.version === 'v2') {
+    if (this.layout.version === 'v2') {
       await this.enableV2Controllers();
-      await mkdir(d.cpu, { recursive: true });
-      await writeFile(`${d.cpu}/cpu.max`, `${limits.vcpus * period} ${period}`);
-      await writeFile(`${d.memory}/memory.max`, bytes);
-      await writeFile(`${d.cpu}/cgroup.procs`, String(pid));
+      await mkdirOne(d.cpu);
+      await io(
+        writeFile(`${d.cpu}/cpu.max`, `${limits.vcpus * PERIOD_US} ${PERIOD_US}`),
+        'cpu.max',
+      );
+      await io(writeFile(`${d.memory}/memory.max`, bytes), 'memory.max');
       return;
     }
-    await mkdir(d.cpu, { recursive: true });
-    await mkdir(d.memory, { recursive: true });
-    await writeFile(`${d.cpu}/cpu.cfs_period_us`, String(period));
-    await writeFile(`${d.cpu}/cpu.cfs_quota_us`, String(limits.vcpus * period));
-    await writeFile(`${d.memory}/memory.limit_in_bytes`, bytes);
-    await writeFile(`${d.cpu}/cgroup.procs`, String(pid));
-    await writeFile(`${d.memory}/cgroup.procs`, String(pid));
+    for (const root of new Set([r.cpu, r.memory])) await mkdirOne(join(root, this.parent));
+    await mkdirOne(d.cpu);
+    await mkdirOne(d.memory);
+    await io(writeFile(`${d.cpu}/cpu.cfs_period_us`, String(PERIOD_US)), 'cpu.cfs_period_us');
+    await io(
+      writeFile(`${d.cpu}/cpu.cfs_quota_us`, String(limits.vcpus * PERIOD_US)),
+      'cpu.cfs_quota_us',
+    );
+    await io(writeFile(`${d.memory}/memory.limit_in_bytes`, bytes), 'memory.limit_in_bytes');
   }
 
-  /** Reads the limits back (for describe and tests). */
+  async enter(name: string, pid: number): Promise<void> {
+    const d = this.dirs(name);
+    for (const dir of new Set([d.cpu, d.memory])) {
+      // Writing a pid to cgroup.procs moves the whole thread group (every QEMU thread).
+      await io(writeFile(`${dir}/cgroup.procs`, String(pid)), `${dir}/cgroup.procs`);
+      const members = await io(readFile(`${dir}/cgroup.procs`, 'utf8'), `${dir}/cgroup.procs`);
+      if (!members.split('\n').includes(String(pid)))
+        throw new Error(`process ${pid} is not in ${dir} after joining it`);
+    }
+  }
+
   async limits(name: string): Promise<{ cpuQuotaUs: number; memoryBytes: number } | undefined> {
     const d = this.dirs(name);
+    const read = (f: string) => io(readFile(f, 'utf8'), f).then((t) => t.trim());
     try {
-      if (this.version === 'v2') {
-        const [quota] = (await readFile(`${d.cpu}/cpu.max`, 'utf8')).trim().split(' ');
+      if (this.layout.version === 'v2') {
+        const [quota] = (await read(`${d.cpu}/cpu.max`)).split(' ');
         return {
           cpuQuotaUs: Number(quota),
-          memoryBytes: Number((await readFile(`${d.memory}/memory.max`, 'utf8')).trim()),
+          memoryBytes: Number(await read(`${d.memory}/memory.max`)),
         };
       }
       return {
-        cpuQuotaUs: Number((await readFile(`${d.cpu}/cpu.cfs_quota_us`, 'utf8')).trim()),
-        memoryBytes: Number((await readFile(`${d.memory}/memory.limit_in_bytes`, 'utf8')).trim()),
+        cpuQuotaUs: Number(await read(`${d.cpu}/cpu.cfs_quota_us`)),
+        memoryBytes: Number(await read(`${d.memory}/memory.limit_in_bytes`)),
       };
     } catch {
       return undefined;
@@ -95,7 +135,7 @@ export class Cgroups {
     const d = this.dirs(name);
     for (const dir of new Set([d.cpu, d.memory])) {
       for (let attempt = 0; ; attempt++) {
-        const error = await rmdir(dir).then(
+        const error = await io(rmdir(dir), `rmdir ${dir}`).then(
           () => undefined,
           (e: NodeJS.ErrnoException) => e,
         );
@@ -110,11 +150,35 @@ export class Cgroups {
   }
 
   private async enableV2Controllers(): Promise<void> {
-    await mkdir(`${ROOT}/${this.parent}`, { recursive: true });
-    for (const dir of [ROOT, `${ROOT}/${this.parent}`]) {
-      await writeFile(`${dir}/cgroup.subtree_control`, '+cpu +memory').catch((e: unknown) => {
-        this.logger.warn('could not enable cgroup controllers', { dir, error: String(e) });
-      });
+    if (this.layout.version !== 'v2') return;
+    const root = this.layout.root;
+    await mkdirOne(join(root, this.parent));
+    for (const dir of [root, join(root, this.parent)]) {
+      await io(writeFile(`${dir}/cgroup.subtree_control`, '+cpu +memory'), 'subtree_control').catch(
+        (e: unknown) => {
+          this.logger.warn('could not enable cgroup controllers', { dir, error: String(e) });
+        },
+      );
     }
+  }
+}
+
+/**
+ * No limits at all: only with kumod's explicit --no-cgroups, logged at start-up and reported by
+ * describe-host, for hosts (containers) that give kumod no cgroup hierarchy.
+ */
+export class NoCgroups implements VmConfinement {
+  readonly description = 'none (--no-cgroups)';
+  create(): Promise<void> {
+    return Promise.resolve();
+  }
+  enter(): Promise<void> {
+    return Promise.resolve();
+  }
+  limits(): Promise<undefined> {
+    return Promise.resolve(undefined);
+  }
+  remove(): Promise<void> {
+    return Promise.resolve();
   }
 }

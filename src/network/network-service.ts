@@ -9,7 +9,7 @@ import { invalidParameter, insufficientCapacity, notFound } from '../core/errors
 import { assertId, newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Instance, InstanceNetworkInfo } from '../compute/instance.js';
-import type { InstanceNetwork } from '../compute/ports.js';
+import type { InstanceNetwork, NetworkPort } from '../compute/ports.js';
 import {
   instanceMac,
   instanceTap,
@@ -119,24 +119,39 @@ export class NetworkService implements InstanceNetwork {
     });
   }
 
-  async plug(instance: Instance): Promise<{ netns: string }> {
-    const net = requireNetwork(instance);
-    const { vpc, subnet } = this.locate(net.vpcId, net.subnetId);
-    await this.ensureVpcHost(vpc);
-    await this.deps.host.ensureSubnet(this.subnetSpec(vpc, subnet));
-    const netns = vpcNetns(this.deps.settings, vpc.id);
-    await this.deps.host.ensureTap({ netns, bridge: subnetBridge(subnet.id), tap: net.tap });
-    await this.applyRules(vpc);
-    return { netns };
+  /**
+   * Host plumbing for a batch of instances. Per VPC, once: namespace and uplink, each subnet's
+   * bridge and dnsmasq (with every reservation of the batch), the rules; per instance: its tap.
+   * Host commands grow linearly with the batch instead of redoing the VPC for each instance.
+   */
+  async plug(instances: readonly Instance[]): Promise<ReadonlyMap<string, NetworkPort>> {
+    const ports = new Map<string, NetworkPort>();
+    for (const [vpcId, members] of groupBy(instances.map(requireNetwork), (n) => n.net.vpcId)) {
+      const vpc = this.deps.vpcs.get(vpcId);
+      if (!vpc) throw notFound('InvalidVpcID.NotFound', `VPC ${vpcId} is gone`);
+      await this.ensureVpcHost(vpc);
+      const netns = vpcNetns(this.deps.settings, vpc.id);
+      for (const subnetId of new Set(members.map((m) => m.net.subnetId))) {
+        const { subnet } = this.locate(vpcId, subnetId);
+        await this.deps.host.ensureSubnet(this.subnetSpec(vpc, subnet));
+      }
+      for (const { id, net } of members) {
+        await this.deps.host.ensureTap({ netns, bridge: subnetBridge(net.subnetId), tap: net.tap });
+        ports.set(id, { netns, tap: net.tap, mac: net.mac });
+      }
+      await this.applyRules(vpc);
+    }
+    return ports;
   }
 
-  async unplug(instance: Instance): Promise<void> {
-    const net = requireNetwork(instance);
-    await this.deps.host.removeTap({
-      netns: vpcNetns(this.deps.settings, net.vpcId),
-      bridge: subnetBridge(net.subnetId),
-      tap: net.tap,
-    });
+  async unplug(instances: readonly Instance[]): Promise<void> {
+    for (const { net } of instances.map(requireNetwork)) {
+      await this.deps.host.removeTap({
+        netns: vpcNetns(this.deps.settings, net.vpcId),
+        bridge: subnetBridge(net.subnetId),
+        tap: net.tap,
+      });
+    }
   }
 
   async sync(vpcId: string): Promise<void> {
@@ -252,8 +267,14 @@ export class NetworkService implements InstanceNetwork {
   }
 }
 
-function requireNetwork(instance: Instance): InstanceNetworkInfo {
+function requireNetwork(instance: Instance): { id: string; net: InstanceNetworkInfo } {
   if (!instance.network)
     throw notFound('InvalidNetworkInterfaceID.NotFound', `${instance.id} has no network`);
-  return instance.network;
+  return { id: instance.id, net: instance.network };
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return groups;
 }

@@ -5,7 +5,7 @@ import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlit
  * stored as JSON documents with the columns queries need beside them, so the domain model can grow
  * without a migration for every field.
  */
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: readonly (string | ((db: Db) => void))[] = [
   `CREATE TABLE instances (
      id TEXT PRIMARY KEY, state TEXT NOT NULL, client_token TEXT, vpc_id TEXT, private_ip TEXT,
      doc TEXT NOT NULL);
@@ -17,7 +17,39 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE subnets (id TEXT PRIMARY KEY, vpc_id TEXT NOT NULL, doc TEXT NOT NULL);`,
   // Facts about the host kumod last ran on (its boot id), to tell a host reboot from a crash.
   `CREATE TABLE host_facts (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // VM runtimes carry their instance id and every path (0.1 stored only the QMP socket's).
+  migrateRuntimePaths,
 ];
+
+/**
+ * Runtimes written before paths were recorded: {pid, startTime, qmpSocket}. Their files sat
+ * beside the QMP socket under fixed names (frozen here: this is history, not the adapter's
+ * current naming), and a runtime was only recorded once its start had completed.
+ */
+function migrateRuntimePaths(db: Db): void {
+  for (const row of db.all<{ id: string; doc: string }>('SELECT id, doc FROM instances')) {
+    const doc = JSON.parse(row.doc) as { runtime?: Record<string, unknown> };
+    const rt = doc.runtime;
+    if (!rt || rt.paths || typeof rt.qmpSocket !== 'string') continue;
+    const dir = rt.qmpSocket.slice(0, rt.qmpSocket.lastIndexOf('/'));
+    const { qmpSocket, ...rest } = rt;
+    doc.runtime = {
+      ...rest,
+      instanceId: row.id,
+      launched: true,
+      paths: {
+        dir,
+        qmpSocket,
+        qmpEventSocket: `${dir}/qmp-events.sock`,
+        consoleSocket: `${dir}/console.sock`,
+        consoleLog: `${dir}/console.log`,
+        pidFile: `${dir}/qemu.pid`,
+        qemuLog: `${dir}/qemu.log`,
+      },
+    };
+    db.run('UPDATE instances SET doc = ? WHERE id = ?', JSON.stringify(doc), row.id);
+  }
+}
 
 type Row = Record<string, SQLInputValue>;
 
@@ -88,8 +120,10 @@ export function openDatabase(path: string): Db {
   const db = new Db(raw);
   const version = Number(db.get<{ user_version: number }>('PRAGMA user_version')?.user_version);
   for (let v = version; v < MIGRATIONS.length; v++) {
+    const migration = MIGRATIONS[v] as string | ((db: Db) => void);
     db.transaction(() => {
-      raw.exec(MIGRATIONS[v] as string);
+      if (typeof migration === 'string') raw.exec(migration);
+      else migration(db);
       raw.exec(`PRAGMA user_version = ${v + 1}`);
     });
   }

@@ -45,6 +45,8 @@ export type FakeComputeDeps = ComputeDeps & {
   rootDisks: FakeRootDisks;
   network: FakeNetwork;
   clock: ManualClock;
+  /** Every wake-up the use-cases asked for. */
+  wakes: { instanceId: string; afterMs: number }[];
 };
 
 /** ComputeDeps wired entirely with fakes: 8 vCPUs and 8 GiB of capacity, the tiny image registered. */
@@ -53,6 +55,7 @@ export function fakeComputeDeps(): FakeComputeDeps {
   images.put(TINY_IMAGE);
   const instances = new FakeInstanceRepository();
   const keyPairs = new FakeKeyPairRepository();
+  const wakes: { instanceId: string; afterMs: number }[] = [];
   return {
     uow: new FakeUnitOfWork(instances, images, keyPairs),
     instances,
@@ -65,10 +68,13 @@ export function fakeComputeDeps(): FakeComputeDeps {
     clock: new ManualClock(),
     logger: silentLogger,
     locks: new KeyedMutex(),
+    wakes,
+    wake: (instanceId, afterMs) => wakes.push({ instanceId, afterMs }),
     settings: {
       stopTimeoutMs: 60_000,
       rebootTimeoutMs: 60_000,
       terminatedRetentionMs: 3_600_000,
+      launchTimeoutMs: 60_000,
       accel: 'tcg',
     },
   };

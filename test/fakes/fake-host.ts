@@ -3,6 +3,7 @@ import type {
   GeneratedKey,
   Hypervisor,
   InstanceNetwork,
+  NetworkPort,
   RootDisks,
   SshKeyTool,
   VmSpec,
@@ -20,19 +21,44 @@ export class FakeHypervisor implements Hypervisor {
   /** Pids whose resources were released by kill(), whether or not the VM was still running. */
   released: number[] = [];
 
-  start(spec: VmSpec): Promise<VmRuntime> {
+  /** Instance ids whose events are followed (watch). */
+  watched = new Set<string>();
+  /** Every start, in order, with the runtime it recorded first. */
+  recorded: VmRuntime[] = [];
+
+  start(spec: VmSpec, record: (rt: VmRuntime) => void): Promise<VmRuntime> {
     if (this.failNextStart) {
       const e = this.failNextStart;
       this.failNextStart = undefined;
       return Promise.reject(e);
     }
     const pid = this.nextPid++;
-    this.vms.set(pid, { spec, status: 'running', powerDowns: 0, reboots: 0 });
-    return Promise.resolve({
+    const dir = `/fake/${spec.instanceId}`;
+    const runtime: VmRuntime = {
+      instanceId: spec.instanceId,
       pid,
       startTime: pid * 10,
-      qmpSocket: `/fake/${spec.instanceId}/qmp.sock`,
-    });
+      launched: false,
+      paths: {
+        dir,
+        qmpSocket: `${dir}/qmp.sock`,
+        qmpEventSocket: `${dir}/qmp-events.sock`,
+        consoleSocket: `${dir}/console.sock`,
+        consoleLog: `${dir}/console.log`,
+        pidFile: `${dir}/qemu.pid`,
+        qemuLog: `${dir}/qemu.log`,
+      },
+    };
+    this.vms.set(pid, { spec, status: 'paused', powerDowns: 0, reboots: 0 });
+    record(runtime);
+    this.recorded.push(runtime);
+    (this.vms.get(pid) as { status: VmStatus }).status = 'running';
+    this.watched.add(spec.instanceId);
+    return Promise.resolve({ ...runtime, launched: true });
+  }
+  watch(rt: VmRuntime): Promise<void> {
+    this.watched.add(rt.instanceId);
+    return Promise.resolve();
   }
   vmOf(instanceId: string) {
     return [...this.vms.values()].find(
@@ -55,6 +81,7 @@ export class FakeHypervisor implements Hypervisor {
   kill(rt: VmRuntime): Promise<void> {
     const vm = this.vms.get(rt.pid);
     if (vm) vm.status = 'gone';
+    this.watched.delete(rt.instanceId);
     this.released.push(rt.pid);
     return Promise.resolve();
   }
@@ -83,11 +110,14 @@ export class FakeRootDisks implements RootDisks {
   }
 }
 
-/** Hands out 10.0.0.x addresses; records plugged taps. */
+/** Hands out 10.0.0.x addresses; records plugged taps and how often the VPC-wide work ran. */
 export class FakeNetwork implements InstanceNetwork {
   taps = new Set<string>();
   next = 10;
   syncs: string[] = [];
+  /** One entry per plug call: the batch size (the VPC-wide work runs once per call). */
+  plugCalls: number[] = [];
+  failNextPlug: Error | undefined;
   allocate(ids: readonly string[]): InstanceNetworkInfo[] {
     return ids.map((id) => {
       const n = this.next++;
@@ -101,12 +131,23 @@ export class FakeNetwork implements InstanceNetwork {
       };
     });
   }
-  plug(i: Instance): Promise<{ netns: string }> {
-    if (i.network) this.taps.add(i.network.tap);
-    return Promise.resolve({ netns: 'fake-ns' });
+  plug(instances: readonly Instance[]): Promise<ReadonlyMap<string, NetworkPort>> {
+    if (this.failNextPlug) {
+      const e = this.failNextPlug;
+      this.failNextPlug = undefined;
+      return Promise.reject(e);
+    }
+    this.plugCalls.push(instances.length);
+    const ports = new Map<string, NetworkPort>();
+    for (const i of instances) {
+      if (!i.network) continue;
+      this.taps.add(i.network.tap);
+      ports.set(i.id, { netns: 'fake-ns', tap: i.network.tap, mac: i.network.mac });
+    }
+    return Promise.resolve(ports);
   }
-  unplug(i: Instance): Promise<void> {
-    if (i.network) this.taps.delete(i.network.tap);
+  unplug(instances: readonly Instance[]): Promise<void> {
+    for (const i of instances) if (i.network) this.taps.delete(i.network.tap);
     return Promise.resolve();
   }
   sync(vpcId: string): Promise<void> {

@@ -1,14 +1,5 @@
+import type { VmPaths } from '../../compute/instance.js';
 import type { VmSpec } from '../../compute/ports.js';
-
-/** Where one instance's runtime files live (sockets, console log, pid file). */
-export interface VmPaths {
-  readonly qmpSocket: string;
-  /** A second QMP monitor, used only to wait for events (a QMP socket serves one client at a time). */
-  readonly qmpEventSocket: string;
-  readonly consoleSocket: string;
-  readonly consoleLog: string;
-  readonly pidFile: string;
-}
 
 export interface QemuOptions {
   /** Drop privileges to this user after QEMU has opened its files (-runas). */
@@ -51,9 +42,9 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, opts: QemuOptions): strin
     '-device',
     'virtio-blk-pci,drive=root',
     '-netdev',
-    `tap,id=net0,ifname=${spec.tap},script=no,downscript=no`,
+    `tap,id=net0,ifname=${spec.port.tap},script=no,downscript=no`,
     '-device',
-    `virtio-net-pci,netdev=net0,mac=${spec.mac}`,
+    `virtio-net-pci,netdev=net0,mac=${spec.port.mac}`,
     // Entropy for the guest: without it, SSH host-key generation can stall the first boot.
     '-device',
     'virtio-rng-pci',
@@ -72,6 +63,9 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, opts: QemuOptions): strin
     'chardev=qmpev,mode=control',
     // A guest power-off leaves QEMU waiting in "shutdown", so kumod can tell it from a crash.
     '-no-shutdown',
+    // Start with the vCPUs stopped: kumod moves the process into its cgroup first, then sends
+    // "cont", so no guest code ever runs outside the instance type's limits.
+    '-S',
     '-pidfile',
     paths.pidFile,
     '-msg',

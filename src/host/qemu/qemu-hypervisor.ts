@@ -2,15 +2,18 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { VmRuntime } from '../../compute/instance.js';
+import type { VmPaths, VmRuntime } from '../../compute/instance.js';
 import type { Hypervisor, VmSpec, VmStatus } from '../../compute/ports.js';
 import type { Logger } from '../../core/logger.js';
-import type { Cgroups } from '../cgroups.js';
+import { withRollback } from '../../core/rollback.js';
+import type { VmConfinement } from '../cgroups.js';
 import { netnsPath } from '../command-runner.js';
+import { KERNEL_FILE_DEADLINE_MS, withDeadline } from '../deadline.js';
 import { keepTail, tailFile } from '../files.js';
 import { isSameProcessAlive, processStartTime, sleep } from '../proc.js';
-import { qemuArgs, type VmPaths } from './qemu-args.js';
-import { qmpExecute, QmpSession } from './qmp-client.js';
+import { qemuArgs } from './qemu-args.js';
+import { qmpExecute } from './qmp-client.js';
+import { statusFromQmp, VmWatcher } from './vm-watcher.js';
 
 export interface QemuHypervisorOptions {
   readonly qemuBinary: string;
@@ -20,8 +23,12 @@ export interface QemuHypervisorOptions {
   readonly tcgCacheMib: number;
   /** Memory QEMU itself needs beyond guest RAM (counted in the cgroup limit). */
   readonly overheadMib: number;
-  readonly cgroups: Cgroups;
+  readonly confinement: VmConfinement;
   readonly logger: Logger;
+  /** Told whenever a watched VM changes (powered off, reset, exited): kumod reconciles it. */
+  readonly onVmChange?: (instanceId: string) => void;
+  /** How long QEMU may take to answer on its monitor when no caller deadline is given. */
+  readonly monitorTimeoutMs?: number;
 }
 
 /**
@@ -30,12 +37,16 @@ export interface QemuHypervisorOptions {
  * them across restarts (GetConsoleOutput returns the last 64 KiB).
  */
 const LOG_KEEP_BYTES = 256 * 1024;
+/** How often start-up checks whether QEMU's monitor answers yet. */
+const MONITOR_POLL_MS = 10;
 
 /** Runs each instance as a detached QEMU process controlled over QMP (survives kumod restarts). */
 export class QemuHypervisor implements Hypervisor {
+  private readonly watchers = new Map<string, VmWatcher>();
+
   constructor(private readonly o: QemuHypervisorOptions) {}
 
-  paths(instanceId: string): VmPaths & { dir: string; qemuLog: string } {
+  paths(instanceId: string): VmPaths {
     const dir = join(this.o.instancesDir, instanceId);
     return {
       dir,
@@ -48,70 +59,82 @@ export class QemuHypervisor implements Hypervisor {
     };
   }
 
-  async start(spec: VmSpec): Promise<VmRuntime> {
-    const p = this.paths(spec.instanceId);
-    await mkdir(p.dir, { recursive: true, mode: 0o750 });
-    for (const s of [p.qmpSocket, p.qmpEventSocket, p.consoleSocket, p.pidFile])
-      await rm(s, { force: true });
-    for (const f of [p.consoleLog, p.qemuLog]) await keepTail(f, LOG_KEEP_BYTES);
-    const args = qemuArgs(spec, p, { runAs: this.o.runAs, tcgCacheMib: this.o.tcgCacheMib });
-    const log = openSync(p.qemuLog, 'a');
-    // nsenter execs QEMU in the VPC namespace (where its tap is), so the pid is QEMU's own.
-    const child = spawn(
-      'nsenter',
-      [`--net=${netnsPath(spec.netns)}`, '--', this.o.qemuBinary, ...args],
-      {
-        detached: true,
-        stdio: ['ignore', log, log],
-        env: { LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
-      },
-    );
-    closeSync(log);
-    let exited: string | undefined;
-    child.on('exit', (code, signal) => {
-      exited = signal ? `signal ${signal}` : `exit code ${code}`;
-    });
-    child.on('error', (e) => {
-      exited = String(e);
-    });
-    child.unref();
-    const pid = child.pid;
-    if (pid === undefined) throw new Error(`could not spawn ${this.o.qemuBinary}`);
-    this.o.logger.info('qemu started', { instanceId: spec.instanceId, pid, netns: spec.netns });
+  /**
+   * Check, act, verify, one step at a time, each with its undo registered as soon as it took
+   * effect: stray QEMU reaped, cgroup made with its limits, QEMU spawned paused (and recorded),
+   * monitor answering, process inside its cgroup, vCPUs resumed and running.
+   */
+  async start(
+    spec: VmSpec,
+    record: (runtime: VmRuntime) => void,
+    signal?: AbortSignal,
+  ): Promise<VmRuntime> {
+    const id = spec.instanceId;
+    const p = this.paths(id);
+    const t0 = performance.now();
+    const timings: Record<string, number> = {};
+    const lap = (step: string): void => {
+      timings[step] = Math.round(performance.now() - t0);
+    };
+    const runtime = await withRollback(this.o.logger, async (rollback) => {
+      await this.reapStray(id, p);
+      await mkdir(p.dir, { recursive: true, mode: 0o750 });
+      for (const s of [p.qmpSocket, p.qmpEventSocket, p.consoleSocket, p.pidFile])
+        await rm(s, { force: true });
+      for (const f of [p.consoleLog, p.qemuLog]) await keepTail(f, LOG_KEEP_BYTES);
+      lap('prepared');
 
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      if (exited)
-        throw new Error(`QEMU exited during start-up (${exited}): ${await tailFile(p.qemuLog)}`);
-      try {
-        await qmpExecute(p.qmpSocket, 'query-status');
-        break;
-      } catch (e) {
-        if (Date.now() > deadline) {
-          process.kill(pid, 'SIGKILL');
-          throw new Error(`QEMU did not answer on QMP within 20 s: ${String(e)}`);
-        }
-        await sleep(50);
+      await this.o.confinement.create(id, {
+        vcpus: spec.vcpus,
+        memoryMib:
+          spec.memoryMib + this.o.overheadMib + (spec.accel === 'tcg' ? this.o.tcgCacheMib : 0),
+      });
+      rollback.add('cgroup', () => this.o.confinement.remove(id));
+      lap('cgroup');
+
+      const child = this.spawnPaused(spec, p);
+      const startTime = await processStartTime(child.pid);
+      if (startTime === undefined) {
+        throw new Error(`QEMU (pid ${child.pid}) exited at once: ${await tailFile(p.qemuLog)}`);
       }
-    }
-    const startTime = await processStartTime(pid);
-    if (startTime === undefined)
-      throw new Error(`QEMU (pid ${pid}) vanished during start-up: ${await tailFile(p.qemuLog)}`);
-    await this.o.cgroups.place(spec.instanceId, pid, {
-      vcpus: spec.vcpus,
-      memoryMib:
-        spec.memoryMib + this.o.overheadMib + (spec.accel === 'tcg' ? this.o.tcgCacheMib : 0),
+      const spawned: VmRuntime = {
+        instanceId: id,
+        pid: child.pid,
+        startTime,
+        paths: p,
+        launched: false,
+      };
+      rollback.add('QEMU process', () => this.endProcess(spawned));
+      record(spawned);
+      lap('spawned');
+
+      await this.waitForMonitor(p, child.exited, signal);
+      lap('monitor');
+      await this.o.confinement.enter(id, child.pid);
+      lap('confined');
+      await qmpExecute(p.qmpSocket, 'cont');
+      const status = (await qmpExecute(p.qmpSocket, 'query-status')) as { status?: string };
+      if (status.status !== 'running')
+        throw new Error(`QEMU did not resume (status ${String(status.status)})`);
+      lap('resumed');
+      return { ...spawned, launched: true };
     });
-    return { pid, startTime, qmpSocket: p.qmpSocket };
+    this.o.logger.debug('qemu started', {
+      instanceId: id,
+      pid: runtime.pid,
+      msAfterStart: timings,
+    });
+    await this.watch(runtime);
+    return runtime;
   }
 
   async inspect(rt: VmRuntime): Promise<VmStatus> {
     if (!(await isSameProcessAlive(rt.pid, rt.startTime))) return 'gone';
+    const watcher = this.watchers.get(rt.instanceId);
+    if (watcher?.open) return watcher.status;
     try {
-      const r = (await qmpExecute(rt.qmpSocket, 'query-status')) as { status?: string };
-      if (r.status === 'running') return 'running';
-      if (r.status === 'shutdown') return 'guest-shutdown';
-      return 'paused';
+      const r = (await qmpExecute(rt.paths.qmpSocket, 'query-status')) as { status?: string };
+      return statusFromQmp(r.status);
     } catch (e) {
       // A busy QMP socket or a process between checks: the process is there, call it running.
       if (!(await isSameProcessAlive(rt.pid, rt.startTime))) return 'gone';
@@ -120,44 +143,50 @@ export class QemuHypervisor implements Hypervisor {
     }
   }
 
+  async watch(rt: VmRuntime): Promise<void> {
+    if (this.watchers.get(rt.instanceId)?.open) return;
+    try {
+      const watcher = await VmWatcher.open(rt.instanceId, rt.paths.qmpEventSocket, (id) => {
+        if (!this.watchers.get(id)?.open) this.watchers.delete(id);
+        this.o.onVmChange?.(id);
+      });
+      this.watchers.get(rt.instanceId)?.close();
+      this.watchers.set(rt.instanceId, watcher);
+    } catch (e) {
+      // Not fatal: the reconciler's sweep asks again; inspect falls back to a short QMP session.
+      this.o.logger.debug('could not follow VM events', {
+        instanceId: rt.instanceId,
+        error: String(e),
+      });
+    }
+  }
+
   async powerDown(rt: VmRuntime): Promise<void> {
-    await qmpExecute(rt.qmpSocket, 'system_powerdown');
+    await qmpExecute(rt.paths.qmpSocket, 'system_powerdown');
   }
 
   async reboot(rt: VmRuntime, softTimeoutMs: number): Promise<void> {
-    const eventSocket = rt.qmpSocket.replace(/qmp\.sock$/, 'qmp-events.sock');
-    const events = await QmpSession.open(eventSocket);
-    try {
-      await qmpExecute(rt.qmpSocket, 'send-key', {
-        keys: [
-          { type: 'qcode', data: 'ctrl' },
-          { type: 'qcode', data: 'alt' },
-          { type: 'qcode', data: 'delete' },
-        ],
-      });
-      const reset = await events.waitEvent('RESET', softTimeoutMs);
-      if (!reset) {
-        this.o.logger.warn('guest ignored the soft reboot; resetting it', { pid: rt.pid });
-        await qmpExecute(rt.qmpSocket, 'system_reset');
-      }
-    } finally {
-      events.close();
+    await this.watch(rt);
+    const watcher = this.watchers.get(rt.instanceId);
+    if (!watcher?.open) throw new Error(`cannot follow the events of ${rt.instanceId}`);
+    // Listen before asking, so a fast reset is not missed.
+    const reset = watcher.session.waitEvent('RESET', softTimeoutMs);
+    await qmpExecute(rt.paths.qmpSocket, 'send-key', {
+      keys: [
+        { type: 'qcode', data: 'ctrl' },
+        { type: 'qcode', data: 'alt' },
+        { type: 'qcode', data: 'delete' },
+      ],
+    });
+    if (!(await reset)) {
+      this.o.logger.warn('guest ignored the soft reboot; resetting it', { pid: rt.pid });
+      await qmpExecute(rt.paths.qmpSocket, 'system_reset');
     }
   }
 
   async kill(rt: VmRuntime): Promise<void> {
-    const instanceId = rt.qmpSocket.split('/').at(-2) ?? '';
-    if (await isSameProcessAlive(rt.pid, rt.startTime)) {
-      await qmpExecute(rt.qmpSocket, 'quit').catch(() => undefined);
-      for (let i = 0; i < 50 && (await isSameProcessAlive(rt.pid, rt.startTime)); i++)
-        await sleep(100);
-      if (await isSameProcessAlive(rt.pid, rt.startTime)) {
-        process.kill(rt.pid, 'SIGKILL');
-        for (let i = 0; i < 50 && (await isSameProcessAlive(rt.pid, rt.startTime)); i++)
-          await sleep(100);
-      }
-    }
-    await this.o.cgroups.remove(instanceId);
+    await this.endProcess(rt);
+    await this.o.confinement.remove(rt.instanceId);
   }
 
   async consoleOutput(instanceId: string, maxBytes: number): Promise<string> {
@@ -168,9 +197,113 @@ export class QemuHypervisor implements Hypervisor {
     await rm(this.paths(instanceId).dir, { recursive: true, force: true });
   }
 
+  /** Stops following every VM (kumod is stopping; the guests keep running). */
+  close(): void {
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+  }
+
   /** The pid QEMU wrote, for adoption checks and tests. */
   async pidFromFile(instanceId: string): Promise<number | undefined> {
     const text = await readFile(this.paths(instanceId).pidFile, 'utf8').catch(() => '');
     return text ? Number(text.trim()) : undefined;
+  }
+
+  private spawnPaused(spec: VmSpec, p: VmPaths): { pid: number; exited: () => string | undefined } {
+    const args = qemuArgs(spec, p, { runAs: this.o.runAs, tcgCacheMib: this.o.tcgCacheMib });
+    const log = openSync(p.qemuLog, 'a');
+    let exited: string | undefined;
+    try {
+      // nsenter execs QEMU in the VPC namespace (where its tap is), so the pid is QEMU's own.
+      const child = spawn(
+        'nsenter',
+        [`--net=${netnsPath(spec.port.netns)}`, '--', this.o.qemuBinary, ...args],
+        {
+          detached: true,
+          stdio: ['ignore', log, log],
+          env: { LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+        },
+      );
+      child.on('exit', (code, signal) => {
+        exited = signal ? `signal ${signal}` : `exit code ${code}`;
+      });
+      child.on('error', (e) => {
+        exited = String(e);
+      });
+      child.unref();
+      if (child.pid === undefined) throw new Error(`could not spawn ${this.o.qemuBinary}`);
+      return { pid: child.pid, exited: () => exited };
+    } finally {
+      closeSync(log);
+    }
+  }
+
+  private async waitForMonitor(
+    p: VmPaths,
+    exited: () => string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const deadline = performance.now() + (this.o.monitorTimeoutMs ?? 20_000);
+    for (;;) {
+      const gone = exited();
+      if (gone)
+        throw new Error(`QEMU exited during start-up (${gone}): ${await tailFile(p.qemuLog)}`);
+      if (signal?.aborted)
+        throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
+      try {
+        await qmpExecute(p.qmpSocket, 'query-status');
+        return;
+      } catch (e) {
+        if (performance.now() > deadline)
+          throw new Error(`QEMU did not answer on its monitor in time: ${String(e)}`);
+        await sleep(MONITOR_POLL_MS);
+      }
+    }
+  }
+
+  /** QMP quit, then SIGKILL; returns once the very process (pid + start time) is gone. */
+  private async endProcess(rt: VmRuntime): Promise<void> {
+    this.watchers.get(rt.instanceId)?.close();
+    this.watchers.delete(rt.instanceId);
+    if (!(await isSameProcessAlive(rt.pid, rt.startTime))) return;
+    await qmpExecute(rt.paths.qmpSocket, 'quit').catch(() => undefined);
+    if (await this.waitGone(rt.pid, rt.startTime, 5_000)) return;
+    try {
+      process.kill(rt.pid, 'SIGKILL');
+    } catch {
+      return; // already gone
+    }
+    if (!(await this.waitGone(rt.pid, rt.startTime, 5_000)))
+      throw new Error(`QEMU (pid ${rt.pid}) survived SIGKILL for 5 s`);
+  }
+
+  private async waitGone(pid: number, startTime: number, ms: number): Promise<boolean> {
+    const until = performance.now() + ms;
+    while (performance.now() < until) {
+      if (!(await isSameProcessAlive(pid, startTime))) return true;
+      await sleep(50);
+    }
+    return !(await isSameProcessAlive(pid, startTime));
+  }
+
+  /**
+   * Never two QEMUs for one instance: a start that kumod did not finish (killed after the spawn)
+   * can leave its QEMU behind. Its pid file names it; its command line must name this instance
+   * (after a host reboot the pid may belong to anyone else).
+   */
+  private async reapStray(instanceId: string, p: VmPaths): Promise<void> {
+    const pid = Number((await readFile(p.pidFile, 'utf8').catch(() => '')).trim());
+    if (!Number.isInteger(pid) || pid <= 1) return;
+    const cmdline = await withDeadline(
+      readFile(`/proc/${pid}/cmdline`, 'utf8'),
+      KERNEL_FILE_DEADLINE_MS,
+      `reading /proc/${pid}/cmdline`,
+    ).catch(() => '');
+    if (!cmdline.split('\0').includes(`guest=${instanceId},debug-threads=on`)) return;
+    const startTime = await processStartTime(pid);
+    if (startTime === undefined) return;
+    this.o.logger.warn('killing a QEMU left behind by an interrupted start', { instanceId, pid });
+    await this.endProcess({ instanceId, pid, startTime, paths: p, launched: false });
+    await this.o.confinement.remove(instanceId);
   }
 }

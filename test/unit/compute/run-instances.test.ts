@@ -97,8 +97,8 @@ describe('runInstances', () => {
     d.hypervisor.failNextStart = undefined;
     let starts = 0;
     const realStart = d.hypervisor.start.bind(d.hypervisor);
-    d.hypervisor.start = (spec) =>
-      ++starts === 2 ? Promise.reject(new Error('qemu: boom')) : realStart(spec);
+    d.hypervisor.start = (spec, record) =>
+      ++starts === 2 ? Promise.reject(new Error('qemu: boom')) : realStart(spec, record);
     await expect(runInstances(d, { minCount: 2, maxCount: 2 })).rejects.toThrow('qemu: boom');
     expect(d.instances.list()).toEqual([]);
     expect(d.hypervisor.running()).toBe(0);

@@ -110,8 +110,9 @@ describe('NetworkService', () => {
     const { svc } = service(instances, calls);
     const [net] = svc.allocate(['i-0123456789abcdef0']);
     instances.push({ instanceId: 'i-0123456789abcdef0', terminated: false, ...net! });
-    const { netns } = await svc.plug({ id: 'i-0123456789abcdef0', network: net } as never);
-    expect(netns).toMatch(/^kt-vpc-/);
+    const ports = await svc.plug([{ id: 'i-0123456789abcdef0', network: net } as never]);
+    expect(ports.get('i-0123456789abcdef0')).toMatchObject({ tap: net!.tap, mac: net!.mac });
+    expect(ports.get('i-0123456789abcdef0')?.netns).toMatch(/^kt-vpc-/);
     expect(calls.map((c) => c.split(' ')[0])).toEqual([
       'ensurePublicBridge',
       'ensureVpc',
@@ -121,5 +122,27 @@ describe('NetworkService', () => {
     ]);
     expect(calls[2]).toContain(net!.mac);
     expect(calls[4]).toContain('"publicIp":"100.80.0.3"');
+  });
+
+  it('does the VPC-wide work once for a batch: host calls grow by one tap per instance', async () => {
+    const callsFor = async (n: number) => {
+      const calls: string[] = [];
+      const instances: NetworkedInstance[] = [];
+      const { svc } = service(instances, calls);
+      const ids = Array.from({ length: n }, (_, k) => `i-${String(k + 1).padStart(17, '0')}`);
+      const nets = svc.allocate(ids);
+      ids.forEach((id, k) => instances.push({ instanceId: id, terminated: false, ...nets[k]! }));
+      await svc.plug(ids.map((id, k) => ({ id, network: nets[k] }) as never));
+      return { calls, names: calls.map((c) => c.split(' ')[0] as string), nets };
+    };
+    const one = await callsFor(1);
+    const three = await callsFor(3);
+    expect(three.names.length - one.names.length).toBe(2);
+    expect(three.names.filter((c) => c === 'ensureTap')).toHaveLength(3);
+    for (const once of ['ensureVpc', 'ensureSubnet', 'applyVpcRules'])
+      expect(three.names.filter((c) => c === once)).toHaveLength(1);
+    // The one dnsmasq reload carries every reservation of the batch.
+    const subnetCall = three.calls.find((c) => c.startsWith('ensureSubnet')) as string;
+    for (const net of three.nets) expect(subnetCall).toContain(net.mac);
   });
 });

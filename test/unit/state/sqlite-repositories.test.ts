@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
+import { encodeDoc } from '../../../src/state/codec.js';
 import { openDatabase } from '../../../src/state/database.js';
 import {
   SqliteImageRepository,
@@ -60,5 +65,45 @@ describe('SQLite repositories', () => {
     expect(keys.findByName('me')?.id).toBe('key-1');
     keys.delete('key-1');
     expect(keys.list()).toEqual([]);
+  });
+});
+
+describe('state migrations', () => {
+  it('gives 0.1 runtimes their instance id, every path and launched: true', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kumo-migrate-'));
+    const file = join(dir, 'kumo.db');
+    // A database as kumo 0.1 left it: schema version 2, a runtime with only the QMP socket.
+    const old = new DatabaseSync(file);
+    old.exec(`CREATE TABLE instances (id TEXT PRIMARY KEY, state TEXT NOT NULL, client_token TEXT,
+      vpc_id TEXT, private_ip TEXT, doc TEXT NOT NULL);
+      CREATE TABLE images (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL);
+      CREATE TABLE key_pairs (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, doc TEXT NOT NULL);
+      CREATE TABLE vpcs (id TEXT PRIMARY KEY, doc TEXT NOT NULL);
+      CREATE TABLE subnets (id TEXT PRIMARY KEY, vpc_id TEXT NOT NULL, doc TEXT NOT NULL);
+      CREATE TABLE host_facts (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      PRAGMA user_version = 2;`);
+    const runtime = { pid: 42, startTime: 7, qmpSocket: '/var/lib/kumo/instances/i-1/qmp.sock' };
+    old
+      .prepare('INSERT INTO instances (id, state, doc) VALUES (?, ?, ?)')
+      .run(instance.id, 'running', encodeDoc({ ...instance, runtime }));
+    old.close();
+
+    const repo = new SqliteInstanceRepository(openDatabase(file));
+    expect(repo.get(instance.id)?.runtime).toEqual({
+      instanceId: instance.id,
+      pid: 42,
+      startTime: 7,
+      launched: true,
+      paths: {
+        dir: '/var/lib/kumo/instances/i-1',
+        qmpSocket: '/var/lib/kumo/instances/i-1/qmp.sock',
+        qmpEventSocket: '/var/lib/kumo/instances/i-1/qmp-events.sock',
+        consoleSocket: '/var/lib/kumo/instances/i-1/console.sock',
+        consoleLog: '/var/lib/kumo/instances/i-1/console.log',
+        pidFile: '/var/lib/kumo/instances/i-1/qemu.pid',
+        qemuLog: '/var/lib/kumo/instances/i-1/qemu.log',
+      },
+    });
+    rmSync(dir, { recursive: true, force: true });
   });
 });
