@@ -41,6 +41,10 @@ export async function launch(
   const deadline = AbortSignal.timeout(timeoutMs);
   const abort = signal ? AbortSignal.any([signal, deadline]) : deadline;
   stepDone(abort, timeoutMs);
+  const t0 = performance.now();
+  const ids = batch.map((i) => i.id);
+  const step = (name: string): void =>
+    deps.logger.debug(name, { instanceIds: ids, ms: Math.round(performance.now() - t0) });
   return withRollback(deps.logger, async (rollback) => {
     const withDisks = await Promise.all(
       batch.map(async (instance) => {
@@ -53,10 +57,12 @@ export async function launch(
         return next;
       }),
     );
+    step('root disks ready');
     stepDone(abort, timeoutMs);
 
     const ports = await deps.network.plug(withDisks);
     rollback.add('network ports', () => deps.network.unplug(withDisks));
+    step('network ready');
     stepDone(abort, timeoutMs);
 
     const started = await Promise.allSettled(
@@ -72,6 +78,7 @@ export async function launch(
         ),
       ),
     );
+    step('vms started');
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) throw abort.aborted ? abortError(abort, timeoutMs) : failed.reason;
     return withDisks.map((instance, k) => {

@@ -65,6 +65,7 @@ async function reconcilePending(deps: ComputeDeps, i: Instance, heal: boolean): 
     }
     const fresh = { ...i, runtime: undefined };
     deps.instances.put(fresh);
+    deps.logger.info('redoing a launch that kumod was interrupted in', { instanceId: i.id });
     try {
       await launch(deps, [fresh]);
     } catch (e) {

@@ -114,6 +114,10 @@ export async function runInstances(
     return { retried: false, instances };
   });
   if (reservation.retried) return reservation.instances;
+  deps.logger.info('launching', {
+    reservationId: reservation.instances[0]?.reservationId,
+    instanceIds: reservation.instances.map((i) => i.id),
+  });
   return launchReservation(deps, reservation.instances, options.signal);
 }
 

@@ -83,8 +83,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       dnsServers: [],
     },
   });
-  // The loop is made after the deps it drives; QEMU events and wake-ups reach it through these.
-  let loop: ReconcilerLoop | undefined;
+  // QEMU events, API kicks and wake-ups reach the reconciler through the loop.
+  const loop = new ReconcilerLoop(config.sweepIntervalS * 1000);
   const hypervisor = new QemuHypervisor({
     qemuBinary: config.qemuBinary,
     instancesDir: join(config.stateDir, 'instances'),
@@ -93,7 +93,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     overheadMib: 256,
     confinement: probe.confinement,
     logger,
-    onVmChange: (id) => loop?.kick([id]),
+    onVmChange: (id) => loop.kick([id]),
   });
   const deps: ComputeDeps = {
     uow: new SqliteUnitOfWork(db),
@@ -107,7 +107,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     clock: systemClock,
     logger,
     locks: new KeyedMutex(),
-    wake: (id, afterMs) => loop?.wakeAfter(id, afterMs),
+    wake: (id, afterMs) => loop.wakeAfter(id, afterMs),
     settings: {
       stopTimeoutMs: config.stopTimeoutS * 1000,
       rebootTimeoutMs: config.rebootTimeoutS * 1000,
@@ -143,16 +143,15 @@ export async function main(argv: readonly string[]): Promise<void> {
   // After a host reboot nothing survived: what ran is started again. After a kumod restart,
   // adopt what survived (QEMU outlives kumod), finish launches it left half-done, heal the host.
   recoverAfterHostReboot({ ...deps, hostFacts: new SqliteHostFacts(db) }, await readBootId());
-  loop = new ReconcilerLoop(deps, config.sweepIntervalS * 1000);
   await reconcileAll(deps, true);
-  loop.start();
+  loop.start(deps);
 
   const abort = new AbortController();
   const server = createGrpcServer(
     {
       compute: deps,
       sshKeys: new SshKeygen(runner),
-      kick: (ids) => loop?.kick(ids),
+      kick: (ids) => loop.kick(ids),
       shutdownSignal: abort.signal,
       describeHost: () => {
         const all = instances.list();
@@ -194,7 +193,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     logger,
     server,
     abort,
-    stopLoop: (ms) => loop?.stop(ms) ?? Promise.resolve(),
+    stopLoop: (ms) => loop.stop(ms),
     close: () => {
       hypervisor.close();
       endpoints.forEach((e) => e.close());

@@ -12,15 +12,15 @@ export class ReconcilerLoop {
   private readonly wakeTimers = new Map<string, NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
+  private deps: ComputeDeps | undefined;
 
-  constructor(
-    private readonly deps: ComputeDeps,
-    private readonly sweepIntervalMs: number,
-  ) {}
+  constructor(private readonly sweepIntervalMs: number) {}
 
-  start(): void {
+  /** Starts the sweep; kicks that come earlier are dropped (the start-up heal covers them). */
+  start(deps: ComputeDeps): void {
+    this.deps = deps;
     this.sweepTimer = setInterval(() => {
-      this.sweeping ??= this.track(reconcileAll(this.deps)).finally(() => {
+      this.sweeping ??= this.track(reconcileAll(deps)).finally(() => {
         this.sweeping = undefined;
       });
     }, this.sweepIntervalMs);
@@ -28,11 +28,12 @@ export class ReconcilerLoop {
 
   /** Reconciles these instances now. */
   kick(ids: readonly string[]): void {
-    if (this.stopped) return;
+    const deps = this.deps;
+    if (this.stopped || !deps) return;
     for (const id of ids) {
       void this.track(
-        reconcileInstance(this.deps, id).catch((e: unknown) =>
-          this.deps.logger.error('reconcile failed', { instanceId: id, error: String(e) }),
+        reconcileInstance(deps, id).catch((e: unknown) =>
+          deps.logger.error('reconcile failed', { instanceId: id, error: String(e) }),
         ),
       );
     }
@@ -40,6 +41,7 @@ export class ReconcilerLoop {
 
   /** Reconciles an instance after a delay (its stop timeout, its purge); one timer per instance. */
   wakeAfter(id: string, afterMs: number): void {
+    // Taken before start() too: the start-up heal asks for wake-ups (stop timeouts) it must keep.
     if (this.stopped) return;
     clearTimeout(this.wakeTimers.get(id));
     const timer = setTimeout(

@@ -107,11 +107,13 @@ export class QemuHypervisor implements Hypervisor {
       rollback.add('QEMU process', () => this.endProcess(spawned));
       record(spawned);
       lap('spawned');
+      this.o.logger.debug('qemu spawned', { instanceId: id, pid: child.pid });
 
       await this.waitForMonitor(p, child.exited, signal);
       lap('monitor');
       await this.o.confinement.enter(id, child.pid);
       lap('confined');
+      this.o.logger.debug('qemu confined', { instanceId: id, pid: child.pid });
       await qmpExecute(p.qmpSocket, 'cont');
       const status = (await qmpExecute(p.qmpSocket, 'query-status')) as { status?: string };
       if (status.status !== 'running')
