@@ -1,12 +1,5 @@
 import type { Image as DomainImage } from '../compute/image.js';
-import {
-  INSTANCE_STATE_CODES,
-  shownPrivateIp,
-  shownPublicIp,
-  type Instance as DomainInstance,
-  type InstanceStateName,
-} from '../compute/instance.js';
-import { findInstanceType, type InstanceType } from '../compute/instance-types.js';
+import type { InstanceType } from '../compute/instance-types.js';
 import type { KeyPair } from '../compute/key-pair.js';
 import type { StateChange } from '../compute/instance-lifecycle.js';
 import type { TagSpecification } from '../compute/tag-specifications.js';
@@ -19,13 +12,9 @@ import type {
 } from '../gen/kumo/v1/common.js';
 import type { Image } from '../gen/kumo/v1/images.js';
 import type { InstanceTypeInfo } from '../gen/kumo/v1/instance_types.js';
-import type {
-  Instance,
-  InstanceState,
-  InstanceStateChange,
-  Reservation,
-} from '../gen/kumo/v1/instances.js';
+import type { Instance, InstanceStateChange, Reservation } from '../gen/kumo/v1/instances.js';
 import type { KeyPairInfo } from '../gen/kumo/v1/key_pairs.js';
+import { ROOT_DEVICE_NAME, stateOf } from './instance-view.js';
 
 /** Proto <-> domain conversion. Kept apart from handlers so both stay small. */
 
@@ -36,47 +25,7 @@ export const toTagSpecs = (ts: readonly PTagSpec[]): TagSpecification[] =>
     resourceType: t.resourceType,
     tags: t.tags.map((x) => ({ key: x.key, value: x.value })),
   }));
-const tags = (ts: readonly Tag[]): PTag[] => ts.map((t) => ({ key: t.key, value: t.value }));
-
-export const stateOf = (name: InstanceStateName): InstanceState => ({
-  code: INSTANCE_STATE_CODES[name],
-  name,
-});
-
-export function instanceToProto(
-  i: DomainInstance,
-  image: DomainImage | undefined,
-  accelerator: string,
-): Instance {
-  const type = findInstanceType(i.instanceType);
-  return {
-    instanceId: i.id,
-    imageId: i.imageId,
-    instanceType: i.instanceType,
-    keyName: i.keyName ?? '',
-    state: stateOf(i.state),
-    stateReason: i.stateReason
-      ? { code: i.stateReason.code, message: i.stateReason.message }
-      : undefined,
-    stateTransitionReason: i.stateTransitionReason,
-    privateIpAddress: shownPrivateIp(i) ?? '',
-    publicIpAddress: shownPublicIp(i) ?? '',
-    macAddress: i.network?.mac ?? '',
-    vpcId: i.network?.vpcId ?? '',
-    subnetId: i.network?.subnetId ?? '',
-    launchTime: i.launchTime,
-    tags: tags(i.tags),
-    clientToken: i.clientToken ?? '',
-    amiLaunchIndex: i.launchIndex,
-    architecture: image?.architecture ?? 'x86_64',
-    hypervisor: 'qemu',
-    rootDeviceName: '/dev/vda',
-    cpuOptions: { coreCount: type?.vcpus ?? 0, threadsPerCore: 1 },
-    memoryMib: type?.memoryMib ?? 0,
-    defaultUser: image?.defaultUser ?? 'root',
-    accelerator,
-  };
-}
+export const tags = (ts: readonly Tag[]): PTag[] => ts.map((t) => ({ key: t.key, value: t.value }));
 
 /** Instances grouped into reservations in launch order, as DescribeInstances returns them. */
 export function toReservations(
@@ -88,7 +37,8 @@ export function toReservations(
     const rid = reservationOf(i.instanceId);
     let r = byId.get(rid);
     if (!r) {
-      r = { reservationId: rid, ownerId: OWNER_ID, instances: [] };
+      // EC2 lists no groups on reservations of VPC instances: they are on each instance.
+      r = { reservationId: rid, ownerId: OWNER_ID, instances: [], groups: [] };
       byId.set(rid, r);
     }
     r.instances.push(i);
@@ -108,7 +58,7 @@ export const imageToProto = (i: DomainImage): Image => ({
   description: i.description,
   architecture: i.architecture,
   state: 'available',
-  rootDeviceName: '/dev/vda',
+  rootDeviceName: ROOT_DEVICE_NAME,
   rootDeviceType: 'ebs',
   virtualizationType: 'hvm',
   creationDate: i.createdAt.toISOString(),

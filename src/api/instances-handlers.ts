@@ -1,5 +1,11 @@
 import type { Logger } from '../core/logger.js';
-import { describeInstances, getInstances } from '../compute/describe-instances.js';
+import {
+  describeInstanceStatus,
+  describeInstances,
+  getInstances,
+  type InstanceHealth,
+  type StatusSummary,
+} from '../compute/describe-instances.js';
 import {
   consoleOutput,
   modifyInstanceType,
@@ -12,81 +18,153 @@ import type { Instance as DomainInstance } from '../compute/instance.js';
 import { runInstances } from '../compute/run-instances.js';
 import { invalidParameter } from '../core/errors.js';
 import { OWNER_ID } from '../core/ids.js';
-import type { InstancesServer } from '../gen/kumo/v1/instances.js';
+import type { InstancesServer, InstanceStatusSummary } from '../gen/kumo/v1/instances.js';
 import type { ApiContext } from './context.js';
-import {
-  instanceToProto,
-  stateChangeToProto,
-  toFilters,
-  toReservations,
-  toTagSpecs,
-} from './convert.js';
+import { stateChangeToProto, toFilters, toReservations, toTagSpecs } from './convert.js';
+import { instanceToProto, stateOf } from './instance-view.js';
+import { checkPageRequest, indexKey, paginate, PAGE_LIMITS } from './pagination.js';
+import { DEFAULT_SITE } from './site.js';
 import { unary } from './unary.js';
+
+/** The order instances are described and paged in (launch order), as a sortable string. */
+const launchKey = (i: DomainInstance): string =>
+  `${i.launchTime.toISOString()}|${indexKey(i.launchIndex)}|${i.id}`;
+
+const summaryToProto = (s: StatusSummary): InstanceStatusSummary => ({
+  status: s.status,
+  details: s.reachability ? [{ name: 'reachability', status: s.reachability }] : [],
+});
 
 export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesServer {
   const d = ctx.compute;
+  const site = ctx.site ?? DEFAULT_SITE;
   const toProto = (i: DomainInstance) =>
-    instanceToProto(i, d.images.get(i.imageId), d.settings.accel);
+    instanceToProto(i, d.images.get(i.imageId), d.settings.accel, site);
+  // Every call of this service stops when kumod shuts down, not only when its client goes away.
+  const handle: typeof unary = (method, log, fn) => unary(method, log, fn, ctx.shutdownSignal);
   const requireIds = (ids: readonly string[]): readonly string[] => {
     if (ids.length === 0)
       throw invalidParameter('Pass at least one instance id (--instance-ids)', 'MissingParameter');
     return ids;
   };
   return {
-    runInstances: unary('RunInstances', logger, async (req) => {
-      const launched = await runInstances(d, {
-        imageId: req.imageId,
-        instanceType: req.instanceType,
-        keyName: req.keyName,
-        minCount: req.minCount,
-        maxCount: req.maxCount,
-        userData: req.userData,
-        clientToken: req.clientToken,
-        tagSpecifications: toTagSpecs(req.tagSpecifications),
-        subnetId: req.subnetId,
-      });
+    runInstances: handle('RunInstances', logger, async (req, { signal }) => {
+      const launched = await runInstances(
+        d,
+        {
+          imageId: req.imageId,
+          instanceType: req.instanceType,
+          keyName: req.keyName,
+          minCount: req.minCount,
+          maxCount: req.maxCount,
+          userData: req.userData,
+          clientToken: req.clientToken,
+          tagSpecifications: toTagSpecs(req.tagSpecifications),
+          subnetId: req.subnetId,
+          dryRun: req.dryRun,
+        },
+        { signal },
+      );
       ctx.kick(launched.map((i) => i.id));
       const reservationId = launched[0]?.reservationId ?? '';
       return {
-        reservation: { reservationId, ownerId: OWNER_ID, instances: launched.map(toProto) },
+        reservation: {
+          reservationId,
+          ownerId: OWNER_ID,
+          instances: launched.map(toProto),
+          groups: [],
+        },
       };
     }),
-    describeInstances: unary('DescribeInstances', logger, (req) => {
+    describeInstances: handle('DescribeInstances', logger, (req) => {
+      const limits = PAGE_LIMITS.describeInstances;
+      const pageRequest = {
+        maxResults: req.maxResults,
+        nextToken: req.nextToken,
+        idCount: req.instanceIds.length,
+        query: [req.instanceIds, req.filters],
+      };
+      // As EC2: paging mistakes are reported before any id is looked up.
+      checkPageRequest(limits, pageRequest);
       const found = describeInstances(d.instances, req.instanceIds, toFilters(req.filters));
-      const reservationOf = new Map(found.map((i) => [i.id, i.reservationId]));
+      const { page, nextToken } = paginate(limits, pageRequest, found, launchKey);
+      const reservationOf = new Map(page.map((i) => [i.id, i.reservationId]));
       return {
-        reservations: toReservations(found.map(toProto), (id) => reservationOf.get(id) ?? ''),
+        reservations: toReservations(page.map(toProto), (id) => reservationOf.get(id) ?? ''),
+        nextToken,
       };
     }),
-    startInstances: unary('StartInstances', logger, async (req) => {
-      const changes = await startInstances(d, requireIds(req.instanceIds));
+    describeInstanceStatus: handle('DescribeInstanceStatus', logger, async (req) => {
+      const limits = PAGE_LIMITS.describeInstanceStatus;
+      const pageRequest = {
+        maxResults: req.maxResults,
+        nextToken: req.nextToken,
+        idCount: req.instanceIds.length,
+        query: [req.instanceIds, req.filters, req.includeAllInstances],
+      };
+      // Paging mistakes fail before any QEMU is asked for its status.
+      checkPageRequest(limits, pageRequest);
+      const health = await describeInstanceStatus(d, {
+        ids: req.instanceIds,
+        filters: toFilters(req.filters),
+        includeAll: req.includeAllInstances,
+        availabilityZone: site.availabilityZone,
+      });
+      const { page, nextToken } = paginate(limits, pageRequest, health, (h: InstanceHealth) =>
+        launchKey(h.instance),
+      );
+      return {
+        instanceStatuses: page.map((h) => ({
+          instanceId: h.instance.id,
+          availabilityZone: site.availabilityZone,
+          instanceState: stateOf(h.instance.state),
+          instanceStatus: summaryToProto(h.guest),
+          systemStatus: summaryToProto(h.system),
+        })),
+        nextToken,
+      };
+    }),
+    startInstances: handle('StartInstances', logger, async (req, { signal }) => {
+      const changes = await startInstances(d, requireIds(req.instanceIds), {
+        dryRun: req.dryRun,
+        signal,
+      });
       ctx.kick(req.instanceIds);
       return { startingInstances: changes.map(stateChangeToProto) };
     }),
-    stopInstances: unary('StopInstances', logger, async (req) => {
-      const changes = await stopInstances(d, requireIds(req.instanceIds), req.force);
+    stopInstances: handle('StopInstances', logger, async (req, { signal }) => {
+      const changes = await stopInstances(d, requireIds(req.instanceIds), req.force, {
+        dryRun: req.dryRun,
+        signal,
+      });
       ctx.kick(req.instanceIds);
       return { stoppingInstances: changes.map(stateChangeToProto) };
     }),
-    rebootInstances: unary('RebootInstances', logger, async (req) => {
-      await rebootInstances(d, requireIds(req.instanceIds));
+    rebootInstances: handle('RebootInstances', logger, async (req, { signal }) => {
+      await rebootInstances(d, requireIds(req.instanceIds), { dryRun: req.dryRun, signal });
       return {};
     }),
-    terminateInstances: unary('TerminateInstances', logger, async (req) => {
-      const changes = await terminateInstances(d, requireIds(req.instanceIds));
+    terminateInstances: handle('TerminateInstances', logger, async (req, { signal }) => {
+      const changes = await terminateInstances(d, requireIds(req.instanceIds), {
+        dryRun: req.dryRun,
+        signal,
+      });
       ctx.kick(req.instanceIds);
       return { terminatingInstances: changes.map(stateChangeToProto) };
     }),
-    modifyInstanceAttribute: unary('ModifyInstanceAttribute', logger, async (req) => {
+    modifyInstanceAttribute: handle('ModifyInstanceAttribute', logger, async (req, { signal }) => {
       if (!req.instanceType)
         throw invalidParameter(
           'Pass the attribute to change (--instance-type)',
           'MissingParameter',
         );
-      await modifyInstanceType(d, req.instanceId, req.instanceType);
+      await modifyInstanceType(d, req.instanceId, req.instanceType, {
+        dryRun: req.dryRun,
+        signal,
+      });
       return {};
     }),
-    getConsoleOutput: unary('GetConsoleOutput', logger, async (req) => {
+    getConsoleOutput: handle('GetConsoleOutput', logger, async (req) => {
       getInstances(d.instances, [req.instanceId]);
       return {
         instanceId: req.instanceId,

@@ -1,5 +1,5 @@
 import { describeImages } from '../compute/images.js';
-import { describeInstanceTypes } from '../compute/instance-types.js';
+import { allInstanceTypes, describeInstanceTypes } from '../compute/instance-types.js';
 import {
   createKeyPair,
   deleteKeyPair,
@@ -16,31 +16,63 @@ import {
   imageToProto,
   instanceTypeToProto,
   keyPairToProto,
+  tags,
   toFilters,
   toTagSpecs,
 } from './convert.js';
+import { indexKey, paginate, PAGE_LIMITS } from './pagination.js';
 import { unary } from './unary.js';
 
 export function imagesHandlers(ctx: ApiContext, logger: Logger): ImagesServer {
   return {
-    describeImages: unary('DescribeImages', logger, (req) => ({
-      images: describeImages(
+    describeImages: unary('DescribeImages', logger, (req) => {
+      const found = describeImages(
         ctx.compute.images,
         req.imageIds,
         toFilters(req.filters),
         req.owners,
-      ).map(imageToProto),
-    })),
+      ).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      const { page, nextToken } = paginate(
+        PAGE_LIMITS.describeImages,
+        {
+          maxResults: req.maxResults,
+          nextToken: req.nextToken,
+          idCount: req.imageIds.length,
+          query: [req.imageIds, req.owners, req.filters],
+        },
+        found,
+        (i) => i.id,
+      );
+      return { images: page.map(imageToProto), nextToken };
+    }),
   };
 }
 
-export function instanceTypesHandlers(ctx: ApiContext, logger: Logger): InstanceTypesServer {
+/**
+ * EC2's InstanceTypeHypervisor has `nitro` and `xen`; its KVM-based types (every type kumo
+ * offers) say `nitro`. Whether kumod runs guests with KVM or TCG is in DescribeHost.
+ */
+const INSTANCE_TYPE_HYPERVISOR = 'nitro';
+
+export function instanceTypesHandlers(_ctx: ApiContext, logger: Logger): InstanceTypesServer {
+  const catalogueIndex = new Map(allInstanceTypes().map((t, i) => [t.name, indexKey(i)]));
   return {
     describeInstanceTypes: unary('DescribeInstanceTypes', logger, (req) => {
+      const found = describeInstanceTypes(req.instanceTypes, toFilters(req.filters));
+      const { page, nextToken } = paginate(
+        PAGE_LIMITS.describeInstanceTypes,
+        {
+          maxResults: req.maxResults,
+          nextToken: req.nextToken,
+          idCount: req.instanceTypes.length,
+          query: [req.instanceTypes, req.filters],
+        },
+        found,
+        (t) => catalogueIndex.get(t.name) ?? '',
+      );
       return {
-        instanceTypes: describeInstanceTypes(req.instanceTypes, toFilters(req.filters)).map((t) =>
-          instanceTypeToProto(t, ctx.compute.settings.accel === 'kvm' ? 'kvm' : 'qemu-tcg'),
-        ),
+        instanceTypes: page.map((t) => instanceTypeToProto(t, INSTANCE_TYPE_HYPERVISOR)),
+        nextToken,
       };
     }),
   };
@@ -55,12 +87,14 @@ export function keyPairsHandlers(ctx: ApiContext, logger: Logger): KeyPairsServe
         req.keyName,
         req.keyType,
         toTagSpecs(req.tagSpecifications),
+        { dryRun: req.dryRun },
       );
       return {
         keyPairId: key.id,
         keyName: key.name,
         keyFingerprint: key.fingerprint,
         keyMaterial: privateKey,
+        tags: tags(key.tags),
       };
     }),
     importKeyPair: unary('ImportKeyPair', logger, async (req) => {
@@ -70,8 +104,14 @@ export function keyPairsHandlers(ctx: ApiContext, logger: Logger): KeyPairsServe
         req.keyName,
         material,
         toTagSpecs(req.tagSpecifications),
+        { dryRun: req.dryRun },
       );
-      return { keyPairId: key.id, keyName: key.name, keyFingerprint: key.fingerprint };
+      return {
+        keyPairId: key.id,
+        keyName: key.name,
+        keyFingerprint: key.fingerprint,
+        tags: tags(key.tags),
+      };
     }),
     describeKeyPairs: unary('DescribeKeyPairs', logger, (req) => ({
       keyPairs: describeKeyPairs(
@@ -82,7 +122,9 @@ export function keyPairsHandlers(ctx: ApiContext, logger: Logger): KeyPairsServe
       ).map((k) => keyPairToProto(k, req.includePublicKey)),
     })),
     deleteKeyPair: unary('DeleteKeyPair', logger, (req) => {
-      const id = deleteKeyPair(ctx.compute.keyPairs, req.keyName, req.keyPairId);
+      const id = deleteKeyPair(ctx.compute.keyPairs, req.keyName, req.keyPairId, {
+        dryRun: req.dryRun,
+      });
       return { return: true, keyPairId: id ?? '' };
     }),
   };

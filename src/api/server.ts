@@ -1,6 +1,4 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { ReflectionService } from '@grpc/reflection';
 import type { Logger } from '../core/logger.js';
 import { HostService } from '../gen/kumo/v1/host.js';
 import { ImagesService } from '../gen/kumo/v1/images.js';
@@ -15,21 +13,26 @@ import {
   instanceTypesHandlers,
   keyPairsHandlers,
 } from './other-handlers.js';
+import { addReflection } from './reflection.js';
+import { guardRequests, TRANSPORT_MAX_REQUEST_BYTES } from './request-guard.js';
 
-const PROTO_FILES = ['host', 'images', 'instance_types', 'instances', 'key_pairs', 'common'].map(
-  (n) => `kumo/v1/${n}.proto`,
-);
-
-/** The gRPC server with every service and server reflection (so grpcurl and friends work). */
-export function createGrpcServer(ctx: ApiContext, logger: Logger, protoDir: string): Server {
-  const server = new Server();
-  server.addService(InstancesService, instancesHandlers(ctx, logger));
-  server.addService(InstanceTypesService, instanceTypesHandlers(ctx, logger));
-  server.addService(ImagesService, imagesHandlers(ctx, logger));
-  server.addService(KeyPairsService, keyPairsHandlers(ctx, logger));
-  server.addService(HostService, hostHandlers(ctx, logger));
-  const definition = loadSync(PROTO_FILES, { includeDirs: [protoDir] });
-  new ReflectionService(definition).addToServer(server);
+/**
+ * The gRPC server with every service and server reflection (so grpcurl and friends work).
+ * `descriptorSetPath` is the FileDescriptorSet that `buf build --as-file-descriptor-set` wrote
+ * for proto/; reflection serves it as it is.
+ */
+export function createGrpcServer(
+  ctx: ApiContext,
+  logger: Logger,
+  descriptorSetPath: string,
+): Server {
+  const server = new Server({ 'grpc.max_receive_message_length': TRANSPORT_MAX_REQUEST_BYTES });
+  server.addService(guardRequests(InstancesService), instancesHandlers(ctx, logger));
+  server.addService(guardRequests(InstanceTypesService), instanceTypesHandlers(ctx, logger));
+  server.addService(guardRequests(ImagesService), imagesHandlers(ctx, logger));
+  server.addService(guardRequests(KeyPairsService), keyPairsHandlers(ctx, logger));
+  server.addService(guardRequests(HostService), hostHandlers(ctx, logger));
+  addReflection(server, descriptorSetPath, logger);
   return server;
 }
 

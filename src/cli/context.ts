@@ -8,6 +8,8 @@ export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** The terminal's width when standard output is one (--output table fits it, as aws does). */
+  readonly columns?: number | undefined;
 }
 
 /** The options every subcommand accepts (`--endpoint`, `--output`, `--query`, `--debug`). */
@@ -22,6 +24,11 @@ export interface GlobalOptions {
 export class CliContext {
   /** Set by commands that exit with a code of their own (ssh passes on ssh's). */
   exitCode = 0;
+  /**
+   * Set by `--generate-cli-skeleton output`: calls answer with a sample response of the
+   * operation instead of reaching kumod.
+   */
+  sampleResponses: ((operation: string) => Promise<unknown>) | undefined;
   private clientsMade: KumoClients | undefined;
 
   constructor(
@@ -58,16 +65,26 @@ export class CliContext {
     request: Req,
     deadlineMs?: number,
   ): Promise<Res> {
+    if (this.sampleResponses) return this.sampleResponses(operation) as Promise<Res>;
     return callUnary(operation, method, request, deadlineMs);
   }
 
   /**
-   * Prints a response (a ts-proto object) EC2-shaped: PascalCase, then --query, then --output.
-   * `text` renders the unqueried response for --output text where aws prints something special.
+   * Prints the response (a ts-proto object) of EC2 `operation` EC2-shaped: PascalCase, then
+   * --query, then --output (a table is titled with the operation, as in aws-cli). `text` renders
+   * the unqueried response for --output text where aws prints something special.
    */
-  print(response: unknown, text?: (value: unknown) => string): void {
+  print(operation: string, response: unknown, text?: (value: unknown) => string): void {
     const { output, query } = this.options;
-    this.io.stdout(renderOutput(toPascalCase(response), { format: output, query, text }));
+    this.io.stdout(
+      renderOutput(toPascalCase(response), {
+        format: output,
+        operation,
+        query,
+        text,
+        terminalWidth: this.io.columns,
+      }),
+    );
   }
 
   /** Closes the gRPC channels so the process can exit. */

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { HELP_FLAGS, route } from './argv-routing.js';
+import { enableCliInput, relaxRequiredOptions, SKELETON_PRINTED } from './cli-input.js';
 import { DEFAULT_ENDPOINT } from './client.js';
 import { registerHostCommands } from './commands/host.js';
 import { registerImageCommands } from './commands/images.js';
@@ -35,6 +37,7 @@ export function processIo(): CliIo {
     stdout: (text) => void process.stdout.write(text),
     stderr: (text) => void process.stderr.write(text),
     env: process.env,
+    columns: process.stdout.isTTY ? process.stdout.columns : undefined,
   };
 }
 
@@ -75,21 +78,24 @@ export function buildProgram(ctx: CliContext, io: CliIo): Command {
   registerHostCommands(program, ctx);
   registerWaitCommands(program, ctx);
   registerSshCommand(program, ctx);
+  enableCliInput(program, ctx);
   return program;
 }
 
-/** `kumo wait instance-running` from argv, to point a usage error at the right --help. */
-function commandPath(program: Command, args: readonly string[]): string {
-  const names: string[] = [];
-  let current = program;
-  for (const arg of args) {
-    if (arg === '--') break;
-    const sub = current.commands.find((c) => c.name() === arg);
-    if (sub === undefined) continue;
-    names.push(arg);
-    current = sub;
+/**
+ * The arguments as commander should see them, for two aws-cli habits: `help` as a word
+ * (`kumo describe-instances help`, `kumo help wait`) asks for that command's help, and an
+ * unknown command stays an error even with --help (commander would show the parent's help).
+ */
+function awsStyleArgs(program: Command, args: readonly string[]): readonly string[] {
+  let where = route(program, args);
+  if (where.next === 'help') {
+    args = [...where.path, ...(where.path.length === 0 ? where.rest : []), '--help'];
+    where = route(program, args);
   }
-  return ['kumo', ...names].join(' ');
+  if (where.next !== undefined && where.command.commands.length > 0)
+    return args.filter((a) => !HELP_FLAGS.includes(a));
+  return args;
 }
 
 /**
@@ -101,18 +107,22 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
   // Global options are read when a command runs, after the program parsed them.
   const ctx = new CliContext(io, () => program.opts());
   const program = buildProgram(ctx, io);
-  const args = argv.slice(2);
+  const args = awsStyleArgs(program, argv.slice(2));
   try {
-    await program.parseAsync([...argv], { from: 'node' });
+    relaxRequiredOptions(program, args);
+    await program.parseAsync([argv[0] ?? 'node', argv[1] ?? 'kumo', ...args], { from: 'node' });
     return ctx.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help or version was asked for (exit 0), or `kumo` / `kumo wait` alone got the help on
-      // stderr (exit 1 from commander, a usage error for us). Either way it is already printed.
-      if (['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(error.code))
+      // Help, version or a skeleton was asked for (exit 0), or `kumo` / `kumo wait` alone got
+      // the help on stderr (exit 1 from commander, a usage error for us). All already printed.
+      const printed = ['commander.helpDisplayed', 'commander.version', 'commander.help'];
+      if ([...printed, SKELETON_PRINTED].includes(error.code))
         return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
       const message = oneLine(error.message.replace(/^error:\s*/, ''));
-      io.stderr(`kumo: error: ${message} (see: ${commandPath(program, args)} --help)\n`);
+      io.stderr(
+        `kumo: error: ${message} (see: ${['kumo', ...route(program, args).path].join(' ')} --help)\n`,
+      );
       return EXIT.usage;
     }
     const endpoint = String(program.opts().endpoint ?? DEFAULT_ENDPOINT);

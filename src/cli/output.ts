@@ -1,6 +1,6 @@
-import { search as jmesSearch } from '@jmespath-community/jmespath';
 import { UsageError } from './errors.js';
-import { formatTable } from './table-format.js';
+import { jmesSearch } from './jmespath.js';
+import { DEFAULT_TABLE_WIDTH, formatTable } from './table-format.js';
 import { formatText } from './text-format.js';
 
 /** The `--output` formats, as in aws-cli. */
@@ -14,7 +14,7 @@ export const isOutputFormat = (v: string): v is OutputFormat =>
 export function applyQuery(value: unknown, query: string | undefined): unknown {
   if (query === undefined) return value;
   try {
-    return jmesSearch(value as never, query);
+    return jmesSearch(value, query);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     throw new UsageError(`Bad value for --query ${query}: ${why}`);
@@ -24,7 +24,11 @@ export function applyQuery(value: unknown, query: string | undefined): unknown {
 /** How to print one response. */
 export interface RenderOptions {
   readonly format: OutputFormat;
+  /** The EC2 operation that answered (`DescribeInstances`): the table's title. */
+  readonly operation: string;
   readonly query?: string | undefined;
+  /** Columns of the terminal the table must fit (aws-cli: 80 when not a terminal). */
+  readonly terminalWidth?: number | undefined;
   /** The text form of an unqueried response, where aws prints something better than the generic
    * one (get-console-output prints the console itself). */
   readonly text?: ((value: unknown) => string) | undefined;
@@ -42,7 +46,7 @@ export function renderOutput(value: unknown, options: RenderOptions): string {
     case 'text':
       return formatText(result);
     case 'table':
-      return formatTable(result);
+      return formatTable(result, options.operation, options.terminalWidth ?? DEFAULT_TABLE_WIDTH);
   }
 }
 

@@ -1,10 +1,22 @@
-import Table from 'cli-table3';
+import { compareCodePoints } from './code-point-order.js';
+import { CliFailure } from './errors.js';
+import { pythonStr } from './python-text.js';
+import { renderSections, TableSection, TableShapeError } from './table-layout.js';
 
 /**
- * `--output table`: a readable view of a (PascalCase, queried) response. A list of objects is one
- * row per object with a column per scalar (nested objects flattened to dotted keys like
- * `State.Name`, tags shown as `Key=Value`); a single object is key/value rows; lists of objects
- * nested inside rows (a reservation's Instances) follow as their own tables.
+ * `--output table`, as aws-cli's TableFormatter builds it (awscli/formatter.py), so a table
+ * printed by kumo is the one aws prints for the same response:
+ *
+ * - the first section is titled with the operation (`DescribeInstances`);
+ * - an object's scalar values form one row under their sorted keys (a single scalar becomes a
+ *   `key | value` row); each nested object or list follows as its own section, titled with its
+ *   key and indented one level deeper;
+ * - a list of objects is one row per object under the union of their scalar keys; an object
+ *   that has nested values repeats the title and headers after its nested sections;
+ * - a list of scalars is one row per value, a list of scalar lists one row per list;
+ * - an empty response, list, object or string (or 0, false, null) shows nothing at all.
+ *
+ * table-layout.ts draws the sections.
  */
 
 type Obj = Record<string, unknown>;
@@ -12,107 +24,112 @@ type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isScalar = (v: unknown): boolean => typeof v !== 'object' || v === null;
 
-function cellText(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-  return JSON.stringify(v) ?? '';
+/** Python's falsiness, which decides whether aws draws a value at all. */
+const isEmpty = (v: unknown): boolean =>
+  v === null ||
+  v === undefined ||
+  v === false ||
+  v === 0 ||
+  v === '' ||
+  (Array.isArray(v) && v.length === 0) ||
+  (isObject(v) && Object.keys(v).length === 0);
+
+const sorted = (keys: Iterable<string>): string[] => [...keys].sort(compareCodePoints);
+
+/** An object's keys split into those holding scalars and those holding lists or objects. */
+function splitKeys(objects: readonly Obj[]): { scalars: string[]; nested: string[] } {
+  const scalars = new Set<string>();
+  const nested = new Set<string>();
+  for (const o of objects)
+    for (const [k, v] of Object.entries(o)) (isScalar(v) ? scalars : nested).add(k);
+  return { scalars: sorted(scalars), nested: sorted(nested) };
 }
 
-const isTag = (v: unknown): v is Obj =>
-  isObject(v) && 'Key' in v && Object.keys(v).every((k) => k === 'Key' || k === 'Value');
+class TableBuilder {
+  readonly sections: TableSection[] = [];
+  private current: TableSection | undefined;
 
-interface Flat {
-  /** Dotted path -> cell text, in first-seen order. */
-  readonly cells: Map<string, string>;
-  /** Lists of objects that do not fit in a cell, rendered as tables of their own. */
-  readonly nested: [string, unknown[]][];
-}
-
-function flatten(value: Obj, prefix = '', flat: Flat = { cells: new Map(), nested: [] }): Flat {
-  for (const [key, v] of Object.entries(value)) {
-    const path = prefix === '' ? key : `${prefix}.${key}`;
-    if (isScalar(v)) flat.cells.set(path, cellText(v));
-    else if (Array.isArray(v)) {
-      if (v.every(isScalar)) flat.cells.set(path, v.map(cellText).join(', '));
-      else if (v.every(isTag))
-        flat.cells.set(path, v.map((t) => `${cellText(t.Key)}=${cellText(t.Value)}`).join(', '));
-      else flat.nested.push([path, v]);
-    } else if (isObject(v)) flatten(v, path, flat);
+  private open(title: string | null, indent: number): void {
+    this.current = new TableSection(title, indent);
+    this.sections.push(this.current);
   }
-  return flat;
-}
 
-function newTable(title: string | undefined, columns: number): Table.Table {
-  const table = new Table({ style: { head: [], border: [] } });
-  if (title !== undefined)
-    table.push([{ content: title, colSpan: Math.max(columns, 1), hAlign: 'center' }]);
-  return table;
-}
-
-function objectRows(items: readonly Obj[], title: string | undefined): string[] {
-  const flats = items.map((i) => flatten(i));
-  const columns = [...new Set(flats.flatMap((f) => [...f.cells.keys()]))];
-  const out: string[] = [];
-  if (columns.length > 0) {
-    const table = newTable(title, columns.length);
-    table.push(columns);
-    for (const f of flats) table.push(columns.map((c) => f.cells.get(c) ?? ''));
-    out.push(table.toString());
+  private get section(): TableSection {
+    if (this.current === undefined) throw new TableShapeError('a value outside any section');
+    return this.current;
   }
-  for (const f of flats) for (const [path, list] of f.nested) out.push(...sections(list, path));
-  return out;
-}
 
-function keyValueRows(value: Obj, title: string | undefined): string[] {
-  const flat = flatten(value);
-  const out: string[] = [];
-  if (flat.cells.size > 0) {
-    const table = newTable(title, 2);
-    for (const [k, v] of flat.cells) table.push([k, v]);
-    out.push(table.toString());
-  }
-  for (const [path, list] of flat.nested) out.push(...sections(list, path));
-  return out;
-}
-
-function sections(value: unknown, title?: string): string[] {
-  if (isScalar(value)) {
-    const table = newTable(title, 1);
-    table.push([cellText(value)]);
-    return [table.toString()];
-  }
-  if (Array.isArray(value)) {
-    if (value.length === 0) return title === undefined ? [] : [newTable(title, 1).toString()];
-    if (value.every(isScalar)) {
-      const table = newTable(title, 1);
-      for (const v of value) table.push([cellText(v)]);
-      return [table.toString()];
+  /** Adds `value` under `title` (null: into the current section); false if there is nothing. */
+  add(title: string | null, value: unknown, indent: number): boolean {
+    if (isEmpty(value)) return false;
+    if (title !== null) this.open(title, indent);
+    if (Array.isArray(value)) {
+      if (isObject(value[0])) this.addObjects(value, title, indent);
+      else for (const item of value) this.addListItem(item);
+    } else if (isObject(value)) {
+      this.addObject(value, indent);
     }
-    if (value.every((v) => Array.isArray(v) && v.every(isScalar))) {
-      const rows = value as unknown[][];
-      const width = Math.max(...rows.map((r) => r.length));
-      const table = newTable(title, width);
-      for (const r of rows) table.push(Array.from({ length: width }, (_, i) => cellText(r[i])));
-      return [table.toString()];
+    return true;
+  }
+
+  private addListItem(item: unknown): void {
+    if (isScalar(item)) return this.section.addRow([pythonStr(item)]);
+    // aws iterates the item: a list gives its elements, an object its keys (always scalars).
+    const elements = Array.isArray(item) ? item : Object.keys(item as Obj);
+    if (elements.every(isScalar)) return this.section.addRow(elements.map(pythonStr));
+    // aws adds a mixed list to the section at hand, at the top indentation.
+    this.add(null, item, 0);
+  }
+
+  private addObject(value: Obj, indent: number): void {
+    const { scalars, nested } = splitKeys([value]);
+    const [only] = scalars;
+    if (scalars.length === 1 && only !== undefined) {
+      this.section.addRow([only, pythonStr(value[only])]);
+    } else if (scalars.length > 0) {
+      this.section.setHeaders(scalars);
+      this.section.addRow(scalars.map((k) => pythonStr(value[k])));
     }
-    if (value.every(isObject)) return objectRows(value, title);
-    return value.flatMap((v) => sections(v, title));
+    for (const key of nested) this.add(key, value[key], indent + 1);
   }
-  const obj = value as Obj;
-  const entries = Object.entries(obj);
-  // {"Reservations": [...]}: the list is the content, its key the title.
-  if (entries.length === 1 && entries[0] !== undefined && !isScalar(entries[0][1])) {
-    const [key, inner] = entries[0];
-    return sections(inner, title === undefined ? key : `${title}.${key}`);
+
+  private addObjects(items: readonly unknown[], title: string | null, indent: number): void {
+    const objects = items.filter(isObject);
+    if (objects.length !== items.length)
+      throw new TableShapeError('a list that mixes objects with other values');
+    const { scalars, nested } = splitKeys(objects);
+    this.section.setHeaders(scalars);
+    objects.forEach((item, i) => {
+      if (i > 0 && nested.length > 0) {
+        this.open(title, indent);
+        this.section.setHeaders(scalars);
+      }
+      this.section.addRow(scalars.map((k) => (k in item ? pythonStr(item[k]) : '')));
+      for (const key of nested) if (key in item) this.add(key, item[key], indent + 1);
+    });
   }
-  return keyValueRows(obj, title);
 }
 
-/** Renders a response as one or more tables, separated by newlines; '' when there is nothing. */
-export function formatTable(value: unknown): string {
-  const parts = sections(value);
-  return parts.length === 0 ? '' : `${parts.join('\n')}\n`;
+/** aws-cli's width when standard output is not a terminal. */
+export const DEFAULT_TABLE_WIDTH = 80;
+
+/**
+ * Renders a (PascalCase, queried) response as aws-cli's table, titled with the operation name,
+ * for a terminal `terminalWidth` columns wide; '' when there is nothing to show.
+ */
+export function formatTable(
+  value: unknown,
+  operation: string,
+  terminalWidth: number = DEFAULT_TABLE_WIDTH,
+): string {
+  const builder = new TableBuilder();
+  try {
+    if (!builder.add(operation, value, 0)) return '';
+    return renderSections(builder.sections, terminalWidth);
+  } catch (e) {
+    if (!(e instanceof TableShapeError)) throw e;
+    throw new CliFailure(
+      `--output table cannot lay out this result (${e.message}), nor can aws-cli; use --output json or text`,
+    );
+  }
 }

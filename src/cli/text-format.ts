@@ -1,3 +1,6 @@
+import { compareCodePoints } from './code-point-order.js';
+import { pythonStr } from './python-text.js';
+
 /**
  * aws-cli's `--output text`, ported from awscli/text.py so scripts written against aws keep
  * working: a scalar prints itself; a list of scalars prints tab-separated on one line; an object
@@ -10,15 +13,8 @@ type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNested = (v: unknown): boolean => typeof v === 'object' && v !== null;
 
-/** Python's str() of a JSON scalar, which is what aws-cli prints. */
-function scalarText(v: unknown): string {
-  if (v === null || v === undefined) return 'None';
-  if (v === true) return 'True';
-  if (v === false) return 'False';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-  return JSON.stringify(v) ?? '';
-}
+/** Python's str(), which is what aws-cli prints. */
+const scalarText = pythonStr;
 
 class TextWriter {
   out = '';
@@ -60,7 +56,7 @@ class TextWriter {
     const scalars: string[] = [];
     const nested: [string, unknown][] = [];
     if (scalarKeys === undefined) {
-      for (const key of Object.keys(value).sort()) {
+      for (const key of Object.keys(value).sort(compareCodePoints)) {
         const v = value[key];
         if (isNested(v)) nested.push([key, v]);
         else scalars.push(scalarText(v));
@@ -69,7 +65,7 @@ class TextWriter {
       for (const key of scalarKeys) scalars.push(key in value ? scalarText(value[key]) : '');
       const rest = Object.keys(value)
         .filter((k) => !scalarKeys.includes(k))
-        .sort();
+        .sort(compareCodePoints);
       for (const key of rest) nested.push([key, value[key]]);
     }
     if (scalars.length > 0) {
@@ -87,7 +83,7 @@ function allScalarKeys(items: readonly unknown[]): string[] {
     if (!isObject(item)) continue;
     for (const [k, v] of Object.entries(item)) if (!isNested(v)) keys.add(k);
   }
-  return [...keys].sort();
+  return [...keys].sort(compareCodePoints);
 }
 
 /** Renders a (PascalCase, queried) response as aws-cli's text output. */

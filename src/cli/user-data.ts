@@ -41,9 +41,12 @@ export function loadTextParameter(value: string, param: string): string {
     : value;
 }
 
-/** `--user-data`: the raw bytes the guest will see (the daemon enforces the 16 KiB limit). */
-export function loadUserData(value: string): Buffer {
-  return loadBlobParameter(value, '--user-data');
+/**
+ * `--user-data`: the raw bytes the guest will see (the daemon enforces the 16 KiB limit). Bytes
+ * from --cli-input-json arrive as a Buffer and are taken as they are.
+ */
+export function loadUserData(value: string | Buffer): Buffer {
+  return Buffer.isBuffer(value) ? value : loadBlobParameter(value, '--user-data');
 }
 
 const SSH_PUBLIC_KEY = /^(ssh-|ecdsa-|sk-)/;
@@ -51,9 +54,10 @@ const SSH_PUBLIC_KEY = /^(ssh-|ecdsa-|sk-)/;
 /**
  * `--public-key-material`: an OpenSSH public key line. aws-cli v2 users often pass the key
  * base64-encoded (the API's blob encoding), so a literal that decodes to a key line is decoded.
+ * A Buffer (from --cli-input-json) is the literal, never a file:// reference.
  */
-export function loadPublicKeyMaterial(value: string): Buffer {
-  const bytes = loadBlobParameter(value, '--public-key-material');
+export function loadPublicKeyMaterial(value: string | Buffer): Buffer {
+  const bytes = Buffer.isBuffer(value) ? value : loadBlobParameter(value, '--public-key-material');
   const text = bytes.toString('utf8').trim();
   if (!SSH_PUBLIC_KEY.test(text) && /^[A-Za-z0-9+/=\s]+$/.test(text)) {
     const decoded = Buffer.from(text, 'base64');

@@ -1,63 +1,153 @@
-import type { Instance } from '../gen/kumo/v1/instances.js';
+import { isDeepStrictEqual } from 'node:util';
+import { jmesSearch } from './jmespath.js';
 
 /**
- * The instance waiters of `aws ec2 wait`: which state ends the wait, and which states mean it can
- * never end (a terminated instance never runs again), so the CLI fails at once instead of polling
- * until the timeout.
+ * The EC2 waiters of `aws ec2 wait`, as botocore defines them in
+ * data/ec2/2016-11-15/waiters-2.json: the operation each one polls and its acceptors, in order.
+ * The first acceptor that matches a poll decides: success ends the wait, failure ends it with an
+ * error at once, retry (or no match) polls again. An error answer no acceptor expects fails the
+ * wait. test/unit/cli/waiters.test.ts checks these entries against botocore's file.
+ *
+ * Only the timing is kumo's own (wait.ts): botocore polls every 15 s, 40 times; kumo's guests
+ * start in seconds, so it polls every 2 s until --timeout.
  */
-export interface Waiter {
-  /** aws' waiter name, used in messages ("Waiter InstanceRunning failed: ..."). */
-  readonly name: string;
-  readonly target: string;
-  readonly hopeless: readonly string[];
+
+export type AcceptorState = 'success' | 'failure' | 'retry';
+
+export type Acceptor =
+  /** `argument` (JMESPath over the EC2-shaped response) equals `expected`. */
+  | {
+      readonly matcher: 'path';
+      readonly argument: string;
+      readonly expected: unknown;
+      readonly state: AcceptorState;
+    }
+  /** `argument` gives a non-empty list whose every element equals `expected`. */
+  | {
+      readonly matcher: 'pathAll';
+      readonly argument: string;
+      readonly expected: unknown;
+      readonly state: AcceptorState;
+    }
+  /** `argument` gives a non-empty list with at least one element equal to `expected`. */
+  | {
+      readonly matcher: 'pathAny';
+      readonly argument: string;
+      readonly expected: unknown;
+      readonly state: AcceptorState;
+    }
+  /** The call failed with this EC2 error code (true: with any error; false: without one). */
+  | {
+      readonly matcher: 'error';
+      readonly expected: string | boolean;
+      readonly state: AcceptorState;
+    };
+
+export interface WaiterDefinition {
+  /** The EC2 operation polled. */
+  readonly operation: string;
+  readonly acceptors: readonly Acceptor[];
 }
 
-export const WAITERS: Readonly<Record<string, Waiter>> = {
-  'instance-running': {
-    name: 'InstanceRunning',
-    target: 'running',
-    hopeless: ['shutting-down', 'terminated'],
+const STATE_NAMES = 'Reservations[].Instances[].State.Name';
+const NOT_FOUND_RETRIES: Acceptor = {
+  matcher: 'error',
+  expected: 'InvalidInstanceID.NotFound',
+  state: 'retry',
+};
+const stateIs = (matcher: 'pathAll' | 'pathAny', expected: string, state: AcceptorState) =>
+  ({ matcher, argument: STATE_NAMES, expected, state }) as const;
+
+/** botocore's EC2 instance waiters, by botocore's name. */
+export const WAITERS: Readonly<Record<string, WaiterDefinition>> = {
+  InstanceExists: {
+    operation: 'DescribeInstances',
+    acceptors: [
+      {
+        matcher: 'path',
+        argument: 'length(Reservations[]) > `0`',
+        expected: true,
+        state: 'success',
+      },
+      NOT_FOUND_RETRIES,
+    ],
   },
-  'instance-stopped': {
-    name: 'InstanceStopped',
-    target: 'stopped',
-    hopeless: ['shutting-down', 'terminated'],
+  InstanceRunning: {
+    operation: 'DescribeInstances',
+    acceptors: [
+      stateIs('pathAll', 'running', 'success'),
+      stateIs('pathAny', 'shutting-down', 'failure'),
+      stateIs('pathAny', 'terminated', 'failure'),
+      stateIs('pathAny', 'stopping', 'failure'),
+      NOT_FOUND_RETRIES,
+    ],
   },
-  'instance-terminated': { name: 'InstanceTerminated', target: 'terminated', hopeless: [] },
+  InstanceStopped: {
+    operation: 'DescribeInstances',
+    acceptors: [
+      stateIs('pathAll', 'stopped', 'success'),
+      stateIs('pathAny', 'pending', 'failure'),
+      stateIs('pathAny', 'terminated', 'failure'),
+    ],
+  },
+  InstanceTerminated: {
+    operation: 'DescribeInstances',
+    acceptors: [
+      stateIs('pathAll', 'terminated', 'success'),
+      stateIs('pathAny', 'pending', 'failure'),
+      stateIs('pathAny', 'stopping', 'failure'),
+    ],
+  },
+  InstanceStatusOk: {
+    operation: 'DescribeInstanceStatus',
+    acceptors: [
+      {
+        matcher: 'pathAll',
+        argument: 'InstanceStatuses[].InstanceStatus.Status',
+        expected: 'ok',
+        state: 'success',
+      },
+      NOT_FOUND_RETRIES,
+    ],
+  },
+  SystemStatusOk: {
+    operation: 'DescribeInstanceStatus',
+    acceptors: [
+      {
+        matcher: 'pathAll',
+        argument: 'InstanceStatuses[].SystemStatus.Status',
+        expected: 'ok',
+        state: 'success',
+      },
+    ],
+  },
 };
 
-/** What one poll found. */
-export type WaitVerdict =
-  | { readonly kind: 'done' }
-  | { readonly kind: 'waiting'; readonly pending: string }
-  | { readonly kind: 'failed'; readonly message: string };
+/** What one poll gave: the EC2-shaped response, or the EC2 error kumod answered with. */
+export type PollOutcome =
+  | { readonly response: unknown }
+  | { readonly error: { readonly code: string; readonly message: string } };
 
-const stateOf = (i: Instance): string => i.state?.name ?? 'unknown';
-
-/** Judges one DescribeInstances answer for `ids`: done, still waiting (on what), or hopeless. */
-export function judgeWait(
-  waiter: Waiter,
-  ids: readonly string[],
-  instances: readonly Instance[],
-): WaitVerdict {
-  const byId = new Map(instances.map((i) => [i.instanceId, i]));
-  const pending: string[] = [];
-  for (const id of ids) {
-    const instance = byId.get(id);
-    if (instance === undefined) {
-      pending.push(`${id} (not found yet)`);
-      continue;
-    }
-    const state = stateOf(instance);
-    if (state === waiter.target) continue;
-    if (waiter.hopeless.includes(state)) {
-      const reason = instance.stateReason?.message ? ` (${instance.stateReason.message})` : '';
-      return {
-        kind: 'failed',
-        message: `Waiter ${waiter.name} failed: ${id} is ${state}${reason} and can no longer become ${waiter.target}`,
-      };
-    }
-    pending.push(`${id} (${state})`);
+/** Whether `acceptor` matches `outcome`, with botocore's rules (path matchers ignore errors). */
+export function matches(acceptor: Acceptor, outcome: PollOutcome): boolean {
+  if (acceptor.matcher === 'error') {
+    if (acceptor.expected === true) return 'error' in outcome;
+    if (acceptor.expected === false) return !('error' in outcome);
+    return 'error' in outcome && outcome.error.code === acceptor.expected;
   }
-  return pending.length === 0 ? { kind: 'done' } : { kind: 'waiting', pending: pending.join(', ') };
+  if ('error' in outcome) return false;
+  const found = jmesSearch(outcome.response, acceptor.argument);
+  const equal = (v: unknown) => isDeepStrictEqual(v, acceptor.expected);
+  if (acceptor.matcher === 'path') return equal(found);
+  // A list is required, and an empty one matches neither all nor any.
+  if (!Array.isArray(found) || found.length === 0) return false;
+  return acceptor.matcher === 'pathAll' ? found.every(equal) : found.some(equal);
+}
+
+/** The acceptor that decides this poll: the first that matches, or none (poll again). */
+export function decidingAcceptor(
+  waiter: WaiterDefinition,
+  outcome: PollOutcome,
+): Acceptor | undefined {
+  return waiter.acceptors.find((a) => matches(a, outcome));
 }

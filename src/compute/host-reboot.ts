@@ -16,17 +16,27 @@ export const BOOT_ID_FACT = 'boot-id';
  * Returns the ids that will be started again.
  */
 export function recoverAfterHostReboot(
-  deps: Pick<ComputeDeps, 'instances' | 'uow' | 'logger'> & { readonly hostFacts: HostFacts },
+  deps: Pick<ComputeDeps, 'instances' | 'uow' | 'logger' | 'clock'> & {
+    readonly hostFacts: HostFacts;
+  },
   bootId: string,
 ): string[] {
   const previous = deps.hostFacts.get(BOOT_ID_FACT);
   const restarted: string[] = [];
+  // The instances start again now: EC2's LaunchTime is the last start.
+  const now = deps.clock.now();
   if (previous !== undefined && previous !== bootId) {
     deps.uow.run(() => {
       for (const i of deps.instances.list()) {
         if (i.state === 'running' || i.state === 'pending') {
           const reason = REASONS.hostRebooted;
-          deps.instances.put({ ...i, state: 'pending', runtime: undefined, stateReason: reason });
+          deps.instances.put({
+            ...i,
+            state: 'pending',
+            runtime: undefined,
+            stateReason: reason,
+            launchTime: now,
+          });
           restarted.push(i.id);
         } else if (i.state === 'stopping') {
           const reason = i.stateReason ?? REASONS.userStop;

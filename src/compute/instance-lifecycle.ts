@@ -59,11 +59,13 @@ export async function startInstances(
     );
     return deps.uow.run(() =>
       toStart.map((i) => {
+        // EC2's LaunchTime is the last start, not the first launch.
         const next: Instance = {
           ...i,
           state: 'pending',
           stateReason: REASONS.pending,
           stateTransitionReason: '',
+          launchTime: deps.clock.now(),
         };
         deps.instances.put(next);
         return next;

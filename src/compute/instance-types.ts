@@ -1,4 +1,4 @@
-import { invalidParameter } from '../core/errors.js';
+import { invalidParameter, listed } from '../core/errors.js';
 import { applyFilters, type Filter } from '../core/tags.js';
 
 /** One EC2 instance type as kumo runs it: the guest's vCPUs and memory, and its instance store. */
@@ -65,7 +65,7 @@ export function describeInstanceTypes(
   const unknown = names.filter((n) => !BY_NAME.has(n));
   if (unknown.length > 0) {
     throw invalidParameter(
-      `The instance type '${unknown.join(', ')}' does not exist; see kumo describe-instance-types`,
+      `The following supplied instance types do not exist: [${listed(unknown)}]; see kumo describe-instance-types`,
       'InvalidInstanceType',
     );
   }

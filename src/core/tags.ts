@@ -1,4 +1,5 @@
-import { invalidParameter } from './errors.js';
+import { filterLimitExceeded, invalidParameter, quoted } from './errors.js';
+import { wildcardMatcher } from './filters-wildcard.js';
 
 /** A key/value label, as in EC2. */
 export interface Tag {
@@ -12,23 +13,36 @@ export interface Filter {
   readonly values: readonly string[];
 }
 
-/** A matcher for an EC2 filter value: `*` is any run of characters, `?` any one character. */
-export function wildcardMatcher(pattern: string): (value: string) => boolean {
-  const re = new RegExp(
-    '^' +
-      pattern
-        .split('')
-        .map((ch) =>
-          ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&'),
-        )
-        .join('') +
-      '$',
-  );
-  return (value) => re.test(value);
-}
+/**
+ * Bounds on what one describe call may ask for, so a request cannot keep the daemon busy (each
+ * filter value is compared with a field of every item). EC2 answers FilterLimitExceeded beyond
+ * 200 filter values in one call; kumo also caps the filters at 50. No field kumo filters on is
+ * longer than 256 characters (tag values), so a pattern of more than 512 characters (each of
+ * those escaped) cannot be meant.
+ */
+export const FILTER_LIMITS = { filters: 50, values: 200, valueChars: 512 } as const;
 
-export function wildcardMatch(pattern: string, value: string): boolean {
-  return wildcardMatcher(pattern)(value);
+/** Throws FilterLimitExceeded / InvalidParameterValue when filters exceed FILTER_LIMITS. */
+export function checkFilterLimits(filters: readonly Filter[]): void {
+  if (filters.length > FILTER_LIMITS.filters) {
+    throw filterLimitExceeded(
+      `The request has ${filters.length} filters; at most ${FILTER_LIMITS.filters} are allowed`,
+    );
+  }
+  const values = filters.reduce((n, f) => n + f.values.length, 0);
+  if (values > FILTER_LIMITS.values) {
+    throw filterLimitExceeded(
+      `The request has ${values} filter values; at most ${FILTER_LIMITS.values} are allowed in one call`,
+    );
+  }
+  for (const f of filters) {
+    const long = f.values.find((v) => v.length > FILTER_LIMITS.valueChars);
+    if (long !== undefined) {
+      throw invalidParameter(
+        `A value of the filter ${quoted(f.name)} is ${long.length} characters long; at most ${FILTER_LIMITS.valueChars} are allowed`,
+      );
+    }
+  }
 }
 
 /**
@@ -49,6 +63,7 @@ export function applyFilters<T>(
   filters: readonly Filter[],
   schema: FilterSchema<T>,
 ): T[] {
+  checkFilterLimits(filters);
   // Fields are resolved and patterns compiled once per call, not once per item.
   const checks = filters.map((f) => ({
     read: fieldReader(schema, f.name),
@@ -73,6 +88,6 @@ function fieldReader<T>(schema: FilterSchema<T>, name: string): (item: T) => rea
   if (tags && name === 'tag-key') return (item) => tags(item).map((t) => t.key);
   const supported = [...Object.keys(schema.fields), ...(tags ? ['tag:<key>', 'tag-key'] : [])];
   throw invalidParameter(
-    `The filter '${name}' is invalid; supported filters: ${supported.join(', ')}`,
+    `The filter ${quoted(name)} is invalid; supported filters: ${supported.join(', ')}`,
   );
 }

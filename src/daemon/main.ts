@@ -12,6 +12,7 @@ import { KeyedMutex } from '../core/keyed-mutex.js';
 import { MetadataService } from '../network/metadata-service.js';
 import { NetworkService } from '../network/network-service.js';
 import { createGrpcServer, listen } from '../api/server.js';
+import { DEFAULT_SITE } from '../api/site.js';
 import { MetadataEndpoint } from '../api/metadata-http.js';
 import { ExecaCommandRunner } from '../host/command-runner.js';
 import { FileImageStore } from '../host/image-store.js';
@@ -45,12 +46,14 @@ const DIST = dirname(dirname(fileURLToPath(import.meta.url)));
 export async function main(argv: readonly string[]): Promise<void> {
   const config = parseConfig(argv);
   const logger = jsonLogger(config.logLevel);
-  const runner = new ExecaCommandRunner();
+  const runner = new ExecaCommandRunner(logger);
   for (const d of [config.stateDir, config.runDir, dirname(config.socket)])
     await mkdir(d, { recursive: true });
   await mkdir(join(config.runDir, 'metadata'), { recursive: true, mode: 0o700 });
 
   const probe = await probeHostForDaemon(config, runner, logger);
+  // One host is one region with one zone; API, metadata and DHCP all say the same.
+  const site = DEFAULT_SITE;
   const db = openDatabase(join(config.stateDir, 'kumo.db'));
   const instances = new SqliteInstanceRepository(db);
   const images = new SqliteImageRepository(db);
@@ -79,7 +82,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       publicBridge: config.publicBridge,
       runDir: join(config.runDir, 'net'),
       metadataSocketDir: join(config.runDir, 'metadata'),
-      domain: 'kumo.internal',
+      domain: site.dnsDomain,
       dnsServers: [],
     },
   });
@@ -130,7 +133,7 @@ export async function main(argv: readonly string[]): Promise<void> {
 
   const metadata = new MetadataService(
     instances,
-    { domain: 'kumo.internal', region: 'kumo-local-1' },
+    { domain: site.dnsDomain, region: site.region },
     systemClock,
   );
   const endpoints: MetadataEndpoint[] = [];
@@ -153,6 +156,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       sshKeys: new SshKeygen(runner),
       kick: (ids) => loop.kick(ids),
       shutdownSignal: abort.signal,
+      site,
       describeHost: () => {
         const all = instances.list();
         const used = usage(all);
@@ -178,7 +182,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       },
     },
     logger,
-    join(DIST, '..', 'proto'),
+    // The descriptors `buf build` made at build time, served as they are by reflection.
+    join(DIST, 'kumo.binpb'),
   );
   const socketPath = config.socket.replace(/^unix:\/\//, '');
   await mkdir(dirname(socketPath), { recursive: true });

@@ -1,3 +1,4 @@
+import type { Logger } from '../core/logger.js';
 import { execa, ExecaError } from 'execa';
 
 /** Options for one command. */
@@ -54,12 +55,16 @@ export function inNetns(
 }
 
 export class ExecaCommandRunner implements CommandRunner {
+  /** With a logger, every command is logged at debug level with its duration (for the bench). */
+  constructor(private readonly logger?: Logger) {}
+
   async run(
     command: string,
     args: readonly string[],
     options: RunOptions = {},
   ): Promise<RunResult> {
     const [cmd, argv] = inNetns(options.netns, command, args);
+    const t0 = performance.now();
     try {
       const r = await execa(cmd, argv, {
         env: { LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
@@ -83,6 +88,12 @@ export class ExecaCommandRunner implements CommandRunner {
             : 'non-zero exit';
         throw new HostCommandError(cmd, argv, r.exitCode, String(r.stderr), reason);
       }
+      this.logger?.debug('host command', {
+        command,
+        args: args.slice(0, 4),
+        netns: options.netns,
+        ms: Math.round(performance.now() - t0),
+      });
       return { stdout: String(r.stdout), stderr: String(r.stderr), exitCode };
     } catch (e) {
       if (e instanceof HostCommandError) throw e;

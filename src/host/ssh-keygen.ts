@@ -2,11 +2,18 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { GeneratedKey, SshKeyTool } from '../compute/ports.js';
-import type { KeyType } from '../compute/key-pair.js';
+import {
+  createdKeyFingerprint,
+  importedKeyFingerprint,
+  type KeyType,
+} from '../compute/key-pair.js';
 import { invalidParameter } from '../core/errors.js';
 import type { CommandRunner } from './command-runner.js';
 
-/** Key pairs made and checked by OpenSSH's ssh-keygen; private keys only pass through a 0700 temp dir. */
+/**
+ * Key pairs made and checked by OpenSSH's ssh-keygen; private keys only pass through a 0700 temp
+ * dir. Fingerprints are EC2's (compute/key-pair.ts), not ssh-keygen's.
+ */
 export class SshKeygen implements SshKeyTool {
   constructor(private readonly runner: CommandRunner) {}
 
@@ -14,13 +21,18 @@ export class SshKeygen implements SshKeyTool {
     const dir = await mkdtemp(join(tmpdir(), 'kumo-key-'));
     try {
       const file = join(dir, 'key');
-      // RSA in PEM ("BEGIN RSA PRIVATE KEY") as EC2 returns it; ed25519 in OpenSSH format.
+      // RSA: 2048 bits in PEM ("BEGIN RSA PRIVATE KEY"), as EC2 makes and returns it; ed25519 in
+      // OpenSSH format.
       const typeArgs =
-        type === 'rsa' ? ['-t', 'rsa', '-b', '3072', '-m', 'PEM'] : ['-t', 'ed25519'];
+        type === 'rsa' ? ['-t', 'rsa', '-b', '2048', '-m', 'PEM'] : ['-t', 'ed25519'];
       await this.runner.run('ssh-keygen', [...typeArgs, '-N', '', '-q', '-C', comment, '-f', file]);
       const privateKey = await readFile(file, 'utf8');
       const publicKey = (await readFile(`${file}.pub`, 'utf8')).trim();
-      return { privateKey, publicKey, fingerprint: await this.fingerprint(`${file}.pub`) };
+      return {
+        privateKey,
+        publicKey,
+        fingerprint: createdKeyFingerprint(type, privateKey, publicKey),
+      };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -41,25 +53,24 @@ export class SshKeygen implements SshKeyTool {
         'InvalidKey.Format',
       );
     }
+    const invalid = () =>
+      invalidParameter('Key is not in valid OpenSSH public key format', 'InvalidKey.Format');
     const dir = await mkdtemp(join(tmpdir(), 'kumo-key-'));
     try {
+      // ssh-keygen is the judge of a well-formed key; the fingerprint is then EC2's.
       await writeFile(join(dir, 'key.pub'), line + '\n');
-      const fingerprint = await this.fingerprint(join(dir, 'key.pub')).catch(() => {
-        throw invalidParameter(
-          'Key is not in valid OpenSSH public key format',
-          'InvalidKey.Format',
-        );
+      await this.runner.run('ssh-keygen', ['-l', '-f', join(dir, 'key.pub')]).catch(() => {
+        throw invalid();
       });
+      let fingerprint: string;
+      try {
+        fingerprint = importedKeyFingerprint(type, line);
+      } catch {
+        throw invalid();
+      }
       return { type, fingerprint, publicKey: line };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }
-
-  private async fingerprint(pubFile: string): Promise<string> {
-    const { stdout } = await this.runner.run('ssh-keygen', ['-l', '-E', 'sha256', '-f', pubFile]);
-    const fp = stdout.split(' ')[1];
-    if (!fp?.startsWith('SHA256:')) throw new Error(`unexpected ssh-keygen output: ${stdout}`);
-    return fp;
   }
 }

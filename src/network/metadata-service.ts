@@ -60,6 +60,7 @@ export class MetadataService {
         imageId: instance.imageId,
         instanceType: instance.instanceType,
         reservationId: instance.reservationId,
+        launchIndex: instance.launchIndex,
         privateIp: instance.network.privateIp,
         publicIp: instance.network.publicIp,
         mac: instance.network.mac,

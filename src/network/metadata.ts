@@ -7,6 +7,8 @@ export interface MetadataContext {
   readonly imageId: string;
   readonly instanceType: string;
   readonly reservationId: string;
+  /** The instance's position in its launch (0 for the first of `--count N`): ami-launch-index. */
+  readonly launchIndex: number;
   readonly privateIp: string;
   readonly publicIp?: string | undefined;
   readonly mac: string;
@@ -33,7 +35,7 @@ const NOT_FOUND: MetadataResponse = { status: 404, contentType: 'text/plain', bo
 function metaData(ctx: MetadataContext): Map<string, string> {
   const m = new Map<string, string>([
     ['ami-id', ctx.imageId],
-    ['ami-launch-index', '0'],
+    ['ami-launch-index', String(ctx.launchIndex)],
     ['hostname', ctx.localHostname],
     ['instance-id', ctx.instanceId],
     ['instance-type', ctx.instanceType],

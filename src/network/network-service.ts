@@ -121,8 +121,8 @@ export class NetworkService implements InstanceNetwork {
 
   /**
    * Host plumbing for a batch of instances. Per VPC, once: namespace and uplink, each subnet's
-   * bridge and dnsmasq (with every reservation of the batch), the rules; per instance: its tap.
-   * Host commands grow linearly with the batch instead of redoing the VPC for each instance.
+   * bridge and dnsmasq (with every reservation of the batch), the taps, the rules. The VPC-wide
+   * work is not redone for each instance.
    */
   async plug(instances: readonly Instance[]): Promise<ReadonlyMap<string, NetworkPort>> {
     const ports = new Map<string, NetworkPort>();
@@ -135,10 +135,10 @@ export class NetworkService implements InstanceNetwork {
         const { subnet } = this.locate(vpcId, subnetId);
         await this.deps.host.ensureSubnet(this.subnetSpec(vpc, subnet));
       }
-      for (const { id, net } of members) {
-        await this.deps.host.ensureTap({ netns, bridge: subnetBridge(net.subnetId), tap: net.tap });
-        ports.set(id, { netns, tap: net.tap, mac: net.mac });
-      }
+      await this.deps.host.ensureTaps(
+        members.map(({ net }) => ({ netns, bridge: subnetBridge(net.subnetId), tap: net.tap })),
+      );
+      for (const { id, net } of members) ports.set(id, { netns, tap: net.tap, mac: net.mac });
       await this.applyRules(vpc);
     }
     return ports;

@@ -90,7 +90,8 @@ export interface NetworkHost {
   /** Bridge + gateway address + dnsmasq (restarted or reloaded when the reservations change). */
   ensureSubnet(spec: SubnetHostSpec): Promise<void>;
   removeSubnet(spec: SubnetHostSpec): Promise<void>;
-  ensureTap(spec: TapSpec): Promise<void>;
+  /** Every tap exists, on its bridge, up; the missing ones are made in one go. */
+  ensureTaps(specs: readonly TapSpec[]): Promise<void>;
   removeTap(spec: TapSpec): Promise<void>;
   /** Also adds/removes the public addresses on the uplink so the host's ARP finds them. */
   applyVpcRules(spec: VpcRulesSpec): Promise<void>;

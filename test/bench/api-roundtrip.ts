@@ -11,7 +11,7 @@
  * (the cost of starting Node at all).
  *
  * kumod runs in a throwaway network namespace (KumodHarness) like the integration tests.
- * Usage: vite-node test/bench/api-roundtrip.ts [calls=2000] [cliRounds=10]
+ * Usage: npx tsx test/bench/api-roundtrip.ts [calls=2000] [cliRounds=10]
  */
 import { credentials, makeGenericClientConstructor, type ServiceError } from '@grpc/grpc-js';
 import { execa } from 'execa';

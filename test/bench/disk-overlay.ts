@@ -6,7 +6,7 @@
  * what the adapter adds (mkdir of the volumes dir, execa, the runner's env/timeout handling).
  * Rounds alternate which side goes first; every overlay is removed outside the timed part.
  *
- * Usage: vite-node test/bench/disk-overlay.ts [rounds=30]   (builds the image if it is missing)
+ * Usage: npx tsx test/bench/disk-overlay.ts [rounds=30]   (builds the image if it is missing)
  */
 import { execa } from 'execa';
 import { spawn } from 'node:child_process';

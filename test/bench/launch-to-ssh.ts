@@ -99,6 +99,8 @@ async function main(): Promise<void> {
       const instDir = join(h.stateDir, 'instances', id);
       const bareArgv = argv
         .slice(1)
+        // kumod starts QEMU paused (-S) and resumes it once confined; bare QEMU runs at once.
+        .filter((a) => a !== '-S')
         .map((a) =>
           a
             .replaceAll(instDir, bareDir)

@@ -6,8 +6,18 @@ import {
   StopInstancesRequest,
   TerminateInstancesRequest,
 } from '../../gen/kumo/v1/instances.js';
+import { withCliInput } from '../cli-input.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
+import {
+  ATTRIBUTE_VALUE,
+  BOOLEAN,
+  enumOf,
+  STRING,
+  STRING_LIST,
+  type CommandInput,
+  type InputMember,
+} from '../request-shapes.js';
 import { parseAttributeValue } from '../structured-params.js';
 
 interface ModifyOptions {
@@ -17,22 +27,43 @@ interface ModifyOptions {
   value?: string;
 }
 
+const INSTANCE_IDS: InputMember = {
+  name: 'InstanceIds',
+  shape: STRING_LIST,
+  option: 'instanceIds',
+};
+const idsOnly = (operation: string): CommandInput => ({ operation, members: [INSTANCE_IDS] });
+
+const STOP_INPUT: CommandInput = {
+  operation: 'StopInstances',
+  members: [INSTANCE_IDS, { name: 'Force', shape: BOOLEAN, option: 'force' }],
+};
+
+const MODIFY_INPUT: CommandInput = {
+  operation: 'ModifyInstanceAttribute',
+  members: [
+    { name: 'InstanceId', shape: STRING, option: 'instanceId' },
+    { name: 'Attribute', shape: enumOf('instanceType'), option: 'attribute' },
+    { name: 'Value', shape: STRING, option: 'value' },
+    { name: 'InstanceType', shape: ATTRIBUTE_VALUE, option: 'instanceType' },
+  ],
+};
+
 /** start/stop/reboot/terminate-instances and modify-instance-attribute. */
 export function registerLifecycleCommands(program: Command, ctx: CliContext): void {
   const ids = '--instance-ids <ids...>';
 
-  program
-    .command('start-instances')
+  withCliInput(program.command('start-instances'), idsOnly('StartInstances'))
     .description('Start stopped instances (EC2 StartInstances)')
     .requiredOption(ids, 'instance ids')
     .action(async (o: { instanceIds: string[] }) => {
       const c = ctx.clients.instances;
       const request = StartInstancesRequest.fromPartial({ instanceIds: o.instanceIds });
-      ctx.print(await ctx.call('StartInstances', c.startInstances.bind(c), request));
+      const res = await ctx.call('StartInstances', c.startInstances.bind(c), request);
+      ctx.print('StartInstances', res);
     });
 
-  program
-    .command('stop-instances')
+  withCliInput(program.command('stop-instances'), STOP_INPUT)
     .description('Stop instances (EC2 StopInstances)')
     .requiredOption(ids, 'instance ids')
     .option('--force', 'stop at once, without an ACPI power-down')
@@ -42,11 +73,10 @@ export function registerLifecycleCommands(program: Command, ctx: CliContext): vo
         instanceIds: o.instanceIds,
         force: o.force === true,
       });
-      ctx.print(await ctx.call('StopInstances', c.stopInstances.bind(c), request));
+      ctx.print('StopInstances', await ctx.call('StopInstances', c.stopInstances.bind(c), request));
     });
 
-  program
-    .command('reboot-instances')
+  withCliInput(program.command('reboot-instances'), idsOnly('RebootInstances'))
     .description('Reboot instances (EC2 RebootInstances); prints nothing')
     .requiredOption(ids, 'instance ids')
     .action(async (o: { instanceIds: string[] }) => {
@@ -55,18 +85,17 @@ export function registerLifecycleCommands(program: Command, ctx: CliContext): vo
       await ctx.call('RebootInstances', c.rebootInstances.bind(c), request);
     });
 
-  program
-    .command('terminate-instances')
+  withCliInput(program.command('terminate-instances'), idsOnly('TerminateInstances'))
     .description('Terminate instances (EC2 TerminateInstances)')
     .requiredOption(ids, 'instance ids')
     .action(async (o: { instanceIds: string[] }) => {
       const c = ctx.clients.instances;
       const request = TerminateInstancesRequest.fromPartial({ instanceIds: o.instanceIds });
-      ctx.print(await ctx.call('TerminateInstances', c.terminateInstances.bind(c), request));
+      const res = await ctx.call('TerminateInstances', c.terminateInstances.bind(c), request);
+      ctx.print('TerminateInstances', res);
     });
 
-  program
-    .command('modify-instance-attribute')
+  withCliInput(program.command('modify-instance-attribute'), MODIFY_INPUT)
     .description("Change a stopped instance's type (EC2 ModifyInstanceAttribute); prints nothing")
     .requiredOption('--instance-id <id>', 'instance id')
     .option('--instance-type <type>', 'new instance type: T, Value=T or {"Value":"T"}')

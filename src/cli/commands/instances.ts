@@ -1,10 +1,21 @@
+import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import {
   DescribeInstancesRequest,
   GetConsoleOutputRequest,
   RunInstancesRequest,
 } from '../../gen/kumo/v1/instances.js';
+import { withCliInput } from '../cli-input.js';
 import type { CliContext } from '../context.js';
+import {
+  BOOLEAN,
+  DESCRIBE_INSTANCES_INPUT,
+  enumOf,
+  INTEGER,
+  STRING,
+  tagSpecifications,
+  type CommandInput,
+} from '../request-shapes.js';
 import { parseCount, parseFilters, parseTagSpecifications } from '../structured-params.js';
 import { loadUserData } from '../user-data.js';
 
@@ -16,23 +27,55 @@ interface RunOptions {
   instanceType: string;
   keyName?: string;
   count: string;
-  userData?: string;
+  /** Text or a file:// reference from the command line; the bytes themselves from JSON input. */
+  userData?: string | Buffer;
   clientToken?: string;
   tagSpecifications?: string[];
   subnetId?: string;
 }
 
+/** --count N:M from MinCount and MaxCount; kumod fills in the one that is missing. */
+function countOf(input: Readonly<Record<string, unknown>>): string {
+  const min = typeof input.MinCount === 'number' ? input.MinCount : 0;
+  const max = typeof input.MaxCount === 'number' ? input.MaxCount : 0;
+  return `${min}:${max}`;
+}
+
+const RUN_INSTANCES_INPUT: CommandInput = {
+  operation: 'RunInstances',
+  members: [
+    { name: 'ImageId', shape: STRING, option: 'imageId' },
+    { name: 'InstanceType', shape: enumOf('t3.micro'), option: 'instanceType' },
+    { name: 'KeyName', shape: STRING, option: 'keyName' },
+    { name: 'MaxCount', shape: INTEGER, option: 'count', toOption: (_v, input) => countOf(input) },
+    { name: 'MinCount', shape: INTEGER, option: 'count', toOption: (_v, input) => countOf(input) },
+    { name: 'SubnetId', shape: STRING, option: 'subnetId' },
+    // JSON carries the user data itself: no file:// lookup (aws takes it literally too).
+    {
+      name: 'UserData',
+      shape: STRING,
+      option: 'userData',
+      toOption: (v) => Buffer.from(String(v)),
+    },
+    {
+      name: 'TagSpecifications',
+      shape: tagSpecifications('instance'),
+      option: 'tagSpecifications',
+    },
+    { name: 'ClientToken', shape: STRING, option: 'clientToken' },
+  ],
+};
+
 /** run-instances, describe-instances, get-console-output. */
 export function registerInstanceCommands(program: Command, ctx: CliContext): void {
-  program
-    .command('run-instances')
+  withCliInput(program.command('run-instances'), RUN_INSTANCES_INPUT)
     .description('Launch instances (EC2 RunInstances); prints the reservation')
     .option('--image-id <id>', "image to launch (default: the daemon's default image)")
     .option('--instance-type <type>', 'instance type', 't3.micro')
     .option('--key-name <name>', 'key pair whose public key the guest accepts')
     .option('--count <n>', 'how many: N or MIN:MAX', '1')
     .option('--user-data <data>', 'user data: literal text, file://path (text) or fileb://path')
-    .option('--client-token <token>', 'idempotency token')
+    .option('--client-token <token>', 'idempotency token (default: a new UUID, as aws-cli sends)')
     .option(
       '--tag-specifications <spec...>',
       'ResourceType=instance,Tags=[{Key=k,Value=v}] or JSON',
@@ -45,7 +88,9 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
         keyName: o.keyName ?? '',
         ...parseCount(o.count),
         userData: o.userData === undefined ? Buffer.alloc(0) : loadUserData(o.userData),
-        clientToken: o.clientToken ?? '',
+        // One token per invocation, as aws-cli generates for idempotency tokens: a retry of this
+        // request (grpc-js resends the same message) cannot launch a second reservation.
+        clientToken: o.clientToken ?? randomUUID(),
         tagSpecifications: parseTagSpecifications(o.tagSpecifications),
         subnetId: o.subnetId ?? '',
       });
@@ -57,11 +102,10 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
         RUN_INSTANCES_DEADLINE_MS,
       );
       // EC2 answers RunInstances with the reservation itself, not wrapped.
-      ctx.print(res.reservation ?? {});
+      ctx.print('RunInstances', res.reservation ?? {});
     });
 
-  program
-    .command('describe-instances')
+  withCliInput(program.command('describe-instances'), DESCRIBE_INSTANCES_INPUT)
     .description('Describe instances (EC2 DescribeInstances)')
     .option('--instance-ids <ids...>', 'instance ids')
     .option('--filters <filter...>', 'Name=instance-state-name,Values=running,stopped or JSON')
@@ -71,11 +115,18 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
         filters: parseFilters(o.filters),
       });
       const c = ctx.clients.instances;
-      ctx.print(await ctx.call('DescribeInstances', c.describeInstances.bind(c), request));
+      const res = await ctx.call('DescribeInstances', c.describeInstances.bind(c), request);
+      ctx.print('DescribeInstances', res);
     });
 
-  program
-    .command('get-console-output')
+  const consoleInput: CommandInput = {
+    operation: 'GetConsoleOutput',
+    members: [
+      { name: 'InstanceId', shape: STRING, option: 'instanceId' },
+      { name: 'Latest', shape: BOOLEAN, option: 'latest' },
+    ],
+  };
+  withCliInput(program.command('get-console-output'), consoleInput)
     .description("Show an instance's serial console (EC2 GetConsoleOutput)")
     .requiredOption('--instance-id <id>', 'instance id')
     .option('--latest', 'the most recent output (kumo always returns the latest 64 KiB)')
@@ -84,7 +135,7 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
       const c = ctx.clients.instances;
       const res = await ctx.call('GetConsoleOutput', c.getConsoleOutput.bind(c), request);
       // With --output text, the console itself is what anyone wants to read.
-      ctx.print(res, () =>
+      ctx.print('GetConsoleOutput', res, () =>
         res.output === '' || res.output.endsWith('\n') ? res.output : `${res.output}\n`,
       );
     });

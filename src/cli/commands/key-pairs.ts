@@ -5,8 +5,19 @@ import {
   DescribeKeyPairsRequest,
   ImportKeyPairRequest,
 } from '../../gen/kumo/v1/key_pairs.js';
+import { withCliInput } from '../cli-input.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
+import {
+  BLOB,
+  BOOLEAN,
+  enumOf,
+  FILTERS,
+  STRING,
+  STRING_LIST,
+  tagSpecifications,
+  type CommandInput,
+} from '../request-shapes.js';
 import { parseFilters, parseTagSpecifications } from '../structured-params.js';
 import { loadPublicKeyMaterial } from '../user-data.js';
 
@@ -17,16 +28,60 @@ interface DescribeOptions {
   filters?: string[];
 }
 
+const KEY_PAIR_TAGS = {
+  name: 'TagSpecifications',
+  shape: tagSpecifications('key-pair'),
+  option: 'tagSpecifications',
+};
+const KEY_NAME = { name: 'KeyName', shape: STRING, option: 'keyName' };
+
+const CREATE_INPUT: CommandInput = {
+  operation: 'CreateKeyPair',
+  members: [KEY_NAME, { name: 'KeyType', shape: enumOf('rsa'), option: 'keyType' }, KEY_PAIR_TAGS],
+};
+
+const IMPORT_INPUT: CommandInput = {
+  operation: 'ImportKeyPair',
+  members: [
+    KEY_PAIR_TAGS,
+    KEY_NAME,
+    // The key line itself, never a file:// reference (aws takes JSON values literally).
+    {
+      name: 'PublicKeyMaterial',
+      shape: BLOB,
+      option: 'publicKeyMaterial',
+      toOption: (v) => Buffer.from(String(v)),
+    },
+  ],
+};
+
+const DESCRIBE_INPUT: CommandInput = {
+  operation: 'DescribeKeyPairs',
+  members: [
+    { name: 'KeyNames', shape: STRING_LIST, option: 'keyNames' },
+    { name: 'KeyPairIds', shape: STRING_LIST, option: 'keyPairIds' },
+    { name: 'IncludePublicKey', shape: BOOLEAN, option: 'includePublicKey' },
+    { name: 'Filters', shape: FILTERS, option: 'filters' },
+  ],
+};
+
+const DELETE_INPUT: CommandInput = {
+  operation: 'DeleteKeyPair',
+  members: [KEY_NAME, { name: 'KeyPairId', shape: STRING, option: 'keyPairId' }],
+};
+
 /** create/import/describe/delete-key-pair(s). */
 export function registerKeyPairCommands(program: Command, ctx: CliContext): void {
   const tagSpecs = '--tag-specifications <spec...>';
 
-  program
-    .command('create-key-pair')
+  withCliInput(program.command('create-key-pair'), CREATE_INPUT)
     .description('Create a key pair; the private key is shown once (EC2 CreateKeyPair)')
     .requiredOption('--key-name <name>', 'key pair name')
     .addOption(
-      new Option('--key-type <type>', 'key type (default: ed25519)').choices(['ed25519', 'rsa']),
+      new Option('--key-type <type>', 'key type (kumod chooses when omitted)').choices([
+        'ed25519',
+        'rsa',
+      ]),
     )
     .option(tagSpecs, 'ResourceType=key-pair,Tags=[{Key=k,Value=v}] or JSON')
     .action(async (o: { keyName: string; keyType?: string; tagSpecifications?: string[] }) => {
@@ -38,7 +93,7 @@ export function registerKeyPairCommands(program: Command, ctx: CliContext): void
       });
       const res = await ctx.call('CreateKeyPair', c.createKeyPair.bind(c), request);
       // EC2's order, so the JSON reads like aws' own.
-      ctx.print({
+      ctx.print('CreateKeyPair', {
         keyFingerprint: res.keyFingerprint,
         keyMaterial: res.keyMaterial,
         keyName: res.keyName,
@@ -46,8 +101,7 @@ export function registerKeyPairCommands(program: Command, ctx: CliContext): void
       });
     });
 
-  program
-    .command('import-key-pair')
+  withCliInput(program.command('import-key-pair'), IMPORT_INPUT)
     .description('Import an OpenSSH public key (EC2 ImportKeyPair)')
     .requiredOption('--key-name <name>', 'key pair name')
     .requiredOption(
@@ -56,7 +110,11 @@ export function registerKeyPairCommands(program: Command, ctx: CliContext): void
     )
     .option(tagSpecs, 'ResourceType=key-pair,Tags=[{Key=k,Value=v}] or JSON')
     .action(
-      async (o: { keyName: string; publicKeyMaterial: string; tagSpecifications?: string[] }) => {
+      async (o: {
+        keyName: string;
+        publicKeyMaterial: string | Buffer;
+        tagSpecifications?: string[];
+      }) => {
         const c = ctx.clients.keyPairs;
         const request = ImportKeyPairRequest.fromPartial({
           keyName: o.keyName,
@@ -64,7 +122,7 @@ export function registerKeyPairCommands(program: Command, ctx: CliContext): void
           tagSpecifications: parseTagSpecifications(o.tagSpecifications),
         });
         const res = await ctx.call('ImportKeyPair', c.importKeyPair.bind(c), request);
-        ctx.print({
+        ctx.print('ImportKeyPair', {
           keyFingerprint: res.keyFingerprint,
           keyName: res.keyName,
           keyPairId: res.keyPairId,
@@ -72,8 +130,7 @@ export function registerKeyPairCommands(program: Command, ctx: CliContext): void
       },
     );
 
-  program
-    .command('describe-key-pairs')
+  withCliInput(program.command('describe-key-pairs'), DESCRIBE_INPUT)
     .description('Describe key pairs (EC2 DescribeKeyPairs)')
     .option('--key-names <names...>', 'key pair names')
     .option('--key-pair-ids <ids...>', 'key pair ids')
@@ -87,11 +144,11 @@ export function registerKeyPairCommands(program: Command, ctx: CliContext): void
         includePublicKey: o.includePublicKey === true,
         filters: parseFilters(o.filters),
       });
-      ctx.print(await ctx.call('DescribeKeyPairs', c.describeKeyPairs.bind(c), request));
+      const res = await ctx.call('DescribeKeyPairs', c.describeKeyPairs.bind(c), request);
+      ctx.print('DescribeKeyPairs', res);
     });
 
-  program
-    .command('delete-key-pair')
+  withCliInput(program.command('delete-key-pair'), DELETE_INPUT)
     .description('Delete a key pair by name or id (EC2 DeleteKeyPair)')
     .option('--key-name <name>', 'key pair name')
     .option('--key-pair-id <id>', 'key pair id')
@@ -103,6 +160,6 @@ export function registerKeyPairCommands(program: Command, ctx: CliContext): void
         keyName: o.keyName ?? '',
         keyPairId: o.keyPairId ?? '',
       });
-      ctx.print(await ctx.call('DeleteKeyPair', c.deleteKeyPair.bind(c), request));
+      ctx.print('DeleteKeyPair', await ctx.call('DeleteKeyPair', c.deleteKeyPair.bind(c), request));
     });
 }

@@ -32,9 +32,19 @@ interface IpJsonLink {
 
 /** Parses `ip -j -d addr show dev NAME` output (an array with one link). Pure. */
 export function parseLinkJson(stdout: string): LinkState | undefined {
-  const links = JSON.parse(stdout) as IpJsonLink[];
-  const l = links[0];
-  if (!l?.ifname) return undefined;
+  return parseLinksJson(stdout)[0];
+}
+
+/** Parses `ip -j -d addr show` output: every link of the namespace. Pure. */
+export function parseLinksJson(stdout: string): LinkState[] {
+  return (JSON.parse(stdout) as IpJsonLink[]).flatMap((l) => {
+    const link = toLinkState(l);
+    return link ? [link] : [];
+  });
+}
+
+function toLinkState(l: IpJsonLink): LinkState | undefined {
+  if (!l.ifname) return undefined;
   const nf = l.linkinfo?.info_data?.nf_call_iptables;
   return {
     name: l.ifname,
@@ -75,6 +85,23 @@ export class IpLinks {
       throw new Error(`ip addr show dev ${name} failed: ${r.stderr.trim()}`);
     }
     return parseLinkJson(r.stdout);
+  }
+
+  /** Every interface of the namespace, in one command. */
+  async list(): Promise<LinkState[]> {
+    return parseLinksJson((await this.ip(['-j', '-d', 'addr', 'show'])).stdout);
+  }
+
+  /**
+   * Several `ip` commands in one process (`ip -batch -`), stopping at the first that fails: the
+   * host work for a batch of instances costs one process, not one per command.
+   */
+  async batch(commands: readonly (readonly string[])[]): Promise<void> {
+    if (commands.length === 0) return;
+    await this.runner.run('ip', ['-batch', '-'], {
+      netns: this.netns,
+      input: commands.map((c) => c.join(' ')).join('\n') + '\n',
+    });
   }
 
   async add(name: string, typeArgs: readonly string[]): Promise<void> {

@@ -16,7 +16,13 @@ import { assertInterfaceName, assertNetnsName } from './names.js';
 import { planUplinkAddresses } from './uplink-addresses.js';
 import { renderVpcL2Rules } from './vpc-l2-rules.js';
 import { renderVpcRules } from './vpc-rules.js';
-import { ensureNamespace, ensureUplink, netnsExists, stopProcessesIn } from './vpc-namespace.js';
+import {
+  ensureNamespace,
+  ensureUplink,
+  namespaceFileExists,
+  netnsExists,
+  stopProcessesIn,
+} from './vpc-namespace.js';
 
 export interface LinuxNetworkHostOptions {
   /** argv that runs the metadata proxy program, e.g. [node, ".../metadata-proxy.js"]. */
@@ -42,6 +48,13 @@ export class LinuxNetworkHost implements NetworkHost {
   private readonly host: IpLinks;
   private readonly mutex = new KeyedMutex();
   private brNetfilterLoaded = false;
+  /**
+   * What this process has fully ensured (VPC namespaces, subnet bridges): a later ensure of the
+   * same object checks only that its namespace still exists instead of re-measuring every link
+   * with a dozen commands. Dropped when a step on it fails or it is removed; empty at start-up,
+   * so a restarted kumod measures everything once.
+   */
+  private readonly ensured = new Set<string>();
 
   constructor(
     private readonly runner: CommandRunner,
@@ -66,10 +79,15 @@ export class LinuxNetworkHost implements NetworkHost {
     assertInterfaceName(spec.uplinkHostIf, 'host-side uplink');
     assertInterfaceName(spec.uplinkVpcIf, 'VPC uplink');
     return this.mutex.run(spec.netns, async () => {
-      await this.loadBrNetfilter();
-      await ensureNamespace(this.runner, spec);
-      await ensureUplink(this.host, spec);
-      await ensureMetadataProxy(this.runner, this.o.metadataProxyCommand, spec, this.logger);
+      await this.once(`vpc:${spec.netns}`, spec.netns, async () => {
+        await this.loadBrNetfilter();
+        await ensureNamespace(this.runner, spec);
+        await ensureUplink(this.host, spec);
+      });
+      // The proxy is a process that can die at any time; checking it costs no command.
+      await this.guard(spec.netns, () =>
+        ensureMetadataProxy(this.runner, this.o.metadataProxyCommand, spec, this.logger),
+      );
     });
   }
 
@@ -77,6 +95,7 @@ export class LinuxNetworkHost implements NetworkHost {
     assertNetnsName(spec.netns);
     assertInterfaceName(spec.uplinkHostIf, 'host-side uplink');
     return this.mutex.run(spec.netns, async () => {
+      this.forget(spec.netns);
       const exists = await netnsExists(this.runner, spec.netns);
       await stopMetadataProxy(spec, exists ? spec.netns : undefined, this.logger);
       if (exists) await stopProcessesIn(this.runner, spec.netns, this.logger);
@@ -92,10 +111,13 @@ export class LinuxNetworkHost implements NetworkHost {
     assertNetnsName(spec.netns);
     assertInterfaceName(spec.bridge, 'subnet bridge');
     return this.mutex.run(spec.netns, async () => {
-      await this.requireNetns(spec.netns);
-      await ensureBridge(this.host.in(spec.netns), spec.bridge, spec.gatewayAddress, {
-        nfCallIptables: true,
+      await this.once(`bridge:${spec.netns}/${spec.bridge}`, spec.netns, async () => {
+        await this.requireNetns(spec.netns);
+        await ensureBridge(this.host.in(spec.netns), spec.bridge, spec.gatewayAddress, {
+          nfCallIptables: true,
+        });
       });
+      // dnsmasq measures itself from files and /proc (no commands), and reservations change.
       await ensureDnsmasq(this.runner, spec, {
         user: this.o.dnsmasqUser ?? 'nobody',
         logger: this.logger,
@@ -107,6 +129,7 @@ export class LinuxNetworkHost implements NetworkHost {
     assertNetnsName(spec.netns);
     assertInterfaceName(spec.bridge, 'subnet bridge');
     return this.mutex.run(spec.netns, async () => {
+      this.ensured.delete(`bridge:${spec.netns}/${spec.bridge}`);
       const exists = await netnsExists(this.runner, spec.netns);
       await removeDnsmasq(spec, exists ? spec.netns : undefined, this.logger);
       const vpc = this.host.in(spec.netns);
@@ -114,28 +137,43 @@ export class LinuxNetworkHost implements NetworkHost {
     });
   }
 
-  ensureTap(spec: TapSpec): Promise<void> {
-    assertNetnsName(spec.netns);
-    assertInterfaceName(spec.tap, 'instance tap');
-    assertInterfaceName(spec.bridge, 'subnet bridge');
-    return this.mutex.run(spec.netns, async () => {
-      await this.requireNetns(spec.netns);
-      const vpc = this.host.in(spec.netns);
-      let tap = await vpc.show(spec.tap);
+  async ensureTaps(specs: readonly TapSpec[]): Promise<void> {
+    for (const spec of specs) {
+      assertNetnsName(spec.netns);
+      assertInterfaceName(spec.tap, 'instance tap');
+      assertInterfaceName(spec.bridge, 'subnet bridge');
+    }
+    for (const netns of new Set(specs.map((s) => s.netns))) {
+      await this.mutex.run(netns, () =>
+        this.guard(netns, () =>
+          this.ensureTapsIn(
+            netns,
+            specs.filter((s) => s.netns === netns),
+          ),
+        ),
+      );
+    }
+  }
+
+  /** One listing, then one batch that makes what is missing: two commands for any number. */
+  private async ensureTapsIn(netns: string, specs: readonly TapSpec[]): Promise<void> {
+    await this.requireNetns(netns);
+    const vpc = this.host.in(netns);
+    const links = new Map((await vpc.list()).map((l) => [l.name, l]));
+    const commands: string[][] = [];
+    for (const spec of specs) {
+      const tap = links.get(spec.tap);
       if (tap && tap.tunType !== 'tap') {
-        throw new Error(
-          `${spec.tap} exists in ${spec.netns} but is not a tap (${tap.kind ?? '?'})`,
-        );
+        throw new Error(`${spec.tap} exists in ${netns} but is not a tap (${tap.kind ?? '?'})`);
       }
-      if (!tap) {
-        // No vnet_hdr flag needed: QEMU's TUNSETIFF on the persistent tap sets the offload
-        // features it wants (vnet_hdr included), overriding whatever the tap was created with.
-        await vpc.ip(['tuntap', 'add', 'dev', spec.tap, 'mode', 'tap']);
-        tap = await vpc.show(spec.tap);
+      // No vnet_hdr flag needed: QEMU's TUNSETIFF on the persistent tap sets the offload
+      // features it wants (vnet_hdr included), overriding whatever the tap was created with.
+      if (!tap) commands.push(['tuntap', 'add', 'dev', spec.tap, 'mode', 'tap']);
+      if (tap?.master !== spec.bridge || !tap.up) {
+        commands.push(['link', 'set', 'dev', spec.tap, 'master', spec.bridge, 'up']);
       }
-      if (tap?.master !== spec.bridge) await vpc.set(spec.tap, ['master', spec.bridge]);
-      if (!tap?.up) await vpc.set(spec.tap, ['up']);
-    });
+    }
+    await vpc.batch(commands);
   }
 
   removeTap(spec: TapSpec): Promise<void> {
@@ -152,21 +190,55 @@ export class LinuxNetworkHost implements NetworkHost {
     assertNetnsName(spec.netns);
     const rules = renderVpcRules(spec);
     const l2Rules = renderVpcL2Rules(spec);
-    return this.mutex.run(spec.netns, async () => {
-      await this.requireNetns(spec.netns);
-      await this.runner.run('iptables-restore', ['--noflush'], { netns: spec.netns, input: rules });
-      await this.runner.run('ebtables-restore', ['--noflush'], {
-        netns: spec.netns,
-        input: l2Rules,
-      });
-      // After the rules, so a new public IP is never local without its DNAT.
-      const vpc = this.host.in(spec.netns);
-      const uplink = await vpc.show(spec.uplinkVpcIf);
-      if (!uplink) throw new Error(`${spec.uplinkVpcIf} is missing in ${spec.netns}`);
-      const plan = planUplinkAddresses(uplink.ipv4, spec.publicIps);
-      for (const a of plan.add) await vpc.addAddress(spec.uplinkVpcIf, a);
-      for (const a of plan.remove) await vpc.delAddress(spec.uplinkVpcIf, a);
-    });
+    return this.mutex.run(spec.netns, () =>
+      this.guard(spec.netns, async () => {
+        await this.requireNetns(spec.netns);
+        await this.runner.run('iptables-restore', ['--noflush'], {
+          netns: spec.netns,
+          input: rules,
+        });
+        await this.runner.run('ebtables-restore', ['--noflush'], {
+          netns: spec.netns,
+          input: l2Rules,
+        });
+        // After the rules, so a new public IP is never local without its DNAT.
+        const vpc = this.host.in(spec.netns);
+        const uplink = await vpc.show(spec.uplinkVpcIf);
+        if (!uplink) throw new Error(`${spec.uplinkVpcIf} is missing in ${spec.netns}`);
+        const plan = planUplinkAddresses(uplink.ipv4, spec.publicIps);
+        await vpc.batch([
+          ...plan.add.map((a) => ['addr', 'add', a, 'dev', spec.uplinkVpcIf]),
+          ...plan.remove.map((a) => ['addr', 'del', a, 'dev', spec.uplinkVpcIf]),
+        ]);
+      }),
+    );
+  }
+
+  /**
+   * Runs a full ensure of `key` unless this process already completed one and the namespace is
+   * still there (checked on the file system, without a command).
+   */
+  private async once(key: string, netns: string, ensure: () => Promise<void>): Promise<void> {
+    if (this.ensured.has(key) && (await namespaceFileExists(netns))) return;
+    this.ensured.delete(key);
+    await this.guard(netns, ensure);
+    this.ensured.add(key);
+  }
+
+  /** Any failure in a namespace makes the next call re-measure everything in it. */
+  private async guard<T>(netns: string, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (e) {
+      this.forget(netns);
+      throw e;
+    }
+  }
+
+  private forget(netns: string): void {
+    for (const key of [...this.ensured]) {
+      if (key === `vpc:${netns}` || key.startsWith(`bridge:${netns}/`)) this.ensured.delete(key);
+    }
   }
 
   private async requireNetns(netns: string): Promise<void> {

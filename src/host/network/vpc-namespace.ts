@@ -1,9 +1,18 @@
 import type { Logger } from '../../core/logger.js';
 import type { VpcHostSpec } from '../../network/ports.js';
-import type { CommandRunner } from '../command-runner.js';
+import { stat } from 'node:fs/promises';
+import { netnsPath, type CommandRunner } from '../command-runner.js';
 import { netnsPids, processArgv, stopProcess } from './detached-process.js';
 import { IpLinks } from './ip-link.js';
 import { METADATA_ADDRESS } from './metadata-proxy-launcher.js';
+
+/** True when the namespace's file is there (what `ip netns add` makes), without a command. */
+export async function namespaceFileExists(name: string): Promise<boolean> {
+  return stat(netnsPath(name)).then(
+    () => true,
+    () => false,
+  );
+}
 
 /** True when `ip netns` knows the namespace. */
 export async function netnsExists(runner: CommandRunner, name: string): Promise<boolean> {

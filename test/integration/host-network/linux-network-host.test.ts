@@ -117,7 +117,7 @@ describe.skipIf(reason !== undefined)(
         await host.ensurePublicBridge(bridge);
         await host.ensureVpc(vpc);
         await host.ensureSubnet(subnet);
-        await host.ensureTap(tap);
+        await host.ensureTaps([tap]);
         await host.applyVpcRules(rules);
       }
       await createNetns(inst);
@@ -158,7 +158,7 @@ describe.skipIf(reason !== undefined)(
       await again.ensurePublicBridge(bridge);
       await again.ensureVpc(vpc);
       await again.ensureSubnet(subnet);
-      await again.ensureTap(tap);
+      await again.ensureTaps([tap]);
       expect(await pids()).toEqual(before);
       // Both helpers are detached from kumod: their own session, so they outlive it.
       expect(await procStatField(before.proxy!, 6)).toBe(String(before.proxy));

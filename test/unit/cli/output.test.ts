@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../../src/cli/errors.js';
+import { CliFailure, UsageError } from '../../../src/cli/errors.js';
 import { applyQuery, renderOutput } from '../../../src/cli/output.js';
 import { formatTable } from '../../../src/cli/table-format.js';
 import { formatText } from '../../../src/cli/text-format.js';
@@ -27,11 +27,11 @@ const described = {
 
 describe('json output', () => {
   it('is indented by 4 like aws-cli and prints nothing for an empty response', () => {
-    expect(renderOutput({ A: [1], B: { C: 'x' } }, { format: 'json' })).toBe(
+    expect(renderOutput({ A: [1], B: { C: 'x' } }, { format: 'json', operation: 'X' })).toBe(
       '{\n    "A": [\n        1\n    ],\n    "B": {\n        "C": "x"\n    }\n}\n',
     );
-    expect(renderOutput({}, { format: 'json' })).toBe('');
-    expect(renderOutput({ Reservations: [] }, { format: 'json' })).toBe(
+    expect(renderOutput({}, { format: 'json', operation: 'X' })).toBe('');
+    expect(renderOutput({ Reservations: [] }, { format: 'json', operation: 'X' })).toBe(
       '{\n    "Reservations": []\n}\n',
     );
   });
@@ -40,13 +40,20 @@ describe('json output', () => {
     expect(
       renderOutput(described, {
         format: 'json',
+        operation: 'DescribeInstances',
         query: 'Reservations[].Instances[].InstanceId',
       }),
     ).toBe('[\n    "i-1",\n    "i-2"\n]\n');
     expect(
-      renderOutput(described, { format: 'json', query: 'Reservations[0].Instances[0].State.Name' }),
+      renderOutput(described, {
+        format: 'json',
+        operation: 'X',
+        query: 'Reservations[0].Instances[0].State.Name',
+      }),
     ).toBe('"running"\n');
-    expect(renderOutput(described, { format: 'json', query: 'Nope' })).toBe('null\n');
+    expect(renderOutput(described, { format: 'json', operation: 'X', query: 'Nope' })).toBe(
+      'null\n',
+    );
   });
 
   it('refuses a bad --query as a usage error', () => {
@@ -60,9 +67,13 @@ describe('json output', () => {
 describe('text output', () => {
   it('writes KeyMaterial exactly, so `> me.pem` is a valid key file', () => {
     const res = { KeyFingerprint: 'SHA256:x', KeyMaterial: KEY, KeyName: 'me', KeyPairId: 'key-1' };
-    expect(renderOutput(res, { format: 'text', query: 'KeyMaterial' })).toBe(KEY);
+    expect(
+      renderOutput(res, { format: 'text', operation: 'CreateKeyPair', query: 'KeyMaterial' }),
+    ).toBe(KEY);
     // A value without its own newline gets one, as aws-cli prints it.
-    expect(renderOutput(res, { format: 'text', query: 'KeyName' })).toBe('me\n');
+    expect(
+      renderOutput(res, { format: 'text', operation: 'CreateKeyPair', query: 'KeyName' }),
+    ).toBe('me\n');
   });
 
   it('prints scalars, scalar lists on one line, and None/True/False like aws-cli', () => {
@@ -92,94 +103,127 @@ describe('text output', () => {
   it('uses the command-specific text form only without --query', () => {
     const res = { InstanceId: 'i-1', Output: 'boot\nready\n', Timestamp: 't' };
     const text = () => 'boot\nready\n';
-    expect(renderOutput(res, { format: 'text', text })).toBe('boot\nready\n');
-    expect(renderOutput(res, { format: 'text', text, query: 'InstanceId' })).toBe('i-1\n');
-    expect(renderOutput(res, { format: 'json', text })).toContain('"Output": "boot\\nready\\n"');
+    expect(renderOutput(res, { format: 'text', operation: 'GetConsoleOutput', text })).toBe(
+      'boot\nready\n',
+    );
+    expect(
+      renderOutput(res, {
+        format: 'text',
+        operation: 'GetConsoleOutput',
+        text,
+        query: 'InstanceId',
+      }),
+    ).toBe('i-1\n');
+    expect(renderOutput(res, { format: 'json', operation: 'GetConsoleOutput', text })).toContain(
+      '"Output": "boot\\nready\\n"',
+    );
   });
 });
 
 describe('table output', () => {
-  it('renders a list of objects as one row per object, flattening nested keys', () => {
-    expect(
-      formatTable([
-        { Id: 'i-1', State: { Name: 'running' }, Tags: [{ Key: 'a', Value: 'b' }] },
-        { Id: 'i-22', State: { Name: 'stopped' } },
-      ]),
-    ).toBe(
-      [
-        '┌──────┬────────────┬──────┐',
-        '│ Id   │ State.Name │ Tags │',
-        '├──────┼────────────┼──────┤',
-        '│ i-1  │ running    │ a=b  │',
-        '├──────┼────────────┼──────┤',
-        '│ i-22 │ stopped    │      │',
-        '└──────┴────────────┴──────┘',
-        '',
-      ].join('\n'),
+  // The tables below are what aws-cli prints for the same input (output-aws.test.ts compares
+  // many more against aws-cli itself); these keep the layout rules readable here.
+  const lines = (...l: string[]) => `${l.join('\n')}\n`;
+
+  it('titles the table with the operation and nests each level inside one more |', () => {
+    const response = {
+      Reservations: [
+        { ReservationId: 'r-1', Instances: [{ InstanceId: 'i-1', State: { Name: 'running' } }] },
+      ],
+    };
+    expect(formatTable(response, 'DescribeInstances')).toBe(
+      lines(
+        '---------------------------',
+        '|    DescribeInstances    |',
+        '+-------------------------+',
+        '||     Reservations      ||',
+        '|+-----------------------+|',
+        '||     ReservationId     ||',
+        '|+-----------------------+|',
+        '||  r-1                  ||',
+        '|+-----------------------+|',
+        '|||      Instances      |||',
+        '||+---------------------+||',
+        '|||     InstanceId      |||',
+        '||+---------------------+||',
+        '|||  i-1                |||',
+        '||+---------------------+||',
+        '||||       State       ||||',
+        '|||+-------+-----------+|||',
+        '||||  Name |  running  ||||',
+        '|||+-------+-----------+|||',
+      ),
     );
   });
 
-  it('renders a single object as key/value rows', () => {
-    expect(formatTable({ Accelerator: 'tcg', CpuCount: 2, Ok: true })).toBe(
-      [
-        '┌─────────────┬──────┐',
-        '│ Accelerator │ tcg  │',
-        '├─────────────┼──────┤',
-        '│ CpuCount    │ 2    │',
-        '├─────────────┼──────┤',
-        '│ Ok          │ True │',
-        '└─────────────┴──────┘',
-        '',
-      ].join('\n'),
-    );
-  });
-
-  it('titles a wrapped list with its key and puts nested lists of objects in their own tables', () => {
-    const out = formatTable({
-      Reservations: [{ ReservationId: 'r-1', Instances: [{ InstanceId: 'i-1' }] }],
-    });
-    expect(out).toBe(
-      [
-        '┌───────────────┐',
-        '│ Reservations  │',
-        '├───────────────┤',
-        '│ ReservationId │',
-        '├───────────────┤',
-        '│ r-1           │',
-        '└───────────────┘',
-        '┌────────────┐',
-        '│ Instances  │',
-        '├────────────┤',
-        '│ InstanceId │',
-        '├────────────┤',
-        '│ i-1        │',
-        '└────────────┘',
-        '',
-      ].join('\n'),
-    );
-  });
-
-  it('renders scalars and lists of scalars in one column, and nothing for nothing', () => {
-    expect(formatTable('t3.small')).toBe('┌──────────┐\n│ t3.small │\n└──────────┘\n');
-    expect(formatTable(['a', 'b'])).toBe('┌───┐\n│ a │\n├───┤\n│ b │\n└───┘\n');
-    expect(formatTable([])).toBe('');
-  });
-
-  it('goes through --query like the other formats', () => {
+  it('goes through --query like the other formats: a list of lists is one row per list', () => {
     expect(
       renderOutput(described, {
         format: 'table',
+        operation: 'DescribeInstances',
         query: 'Reservations[].Instances[].[InstanceId, State.Name]',
       }),
     ).toBe(
-      [
-        '┌─────┬─────────┐',
-        '│ i-1 │ running │',
-        '├─────┼─────────┤',
-        '│ i-2 │ stopped │',
-        '└─────┴─────────┘',
-        '',
-      ].join('\n'),
+      lines(
+        '--------------------',
+        '| DescribeInstances|',
+        '+------+-----------+',
+        '|  i-1 |  running  |',
+        '|  i-2 |  stopped  |',
+        '+------+-----------+',
+      ),
     );
+  });
+
+  it('prints sorted scalar keys as headers, and turns one-row tables into key/value rows when too wide', () => {
+    const host = { Ok: true, CpuCount: 2, Accelerator: 'tcg' };
+    expect(formatTable(host, 'DescribeHost', 80)).toBe(
+      lines(
+        '-------------------------------------',
+        '|           DescribeHost            |',
+        '+--------------+------------+-------+',
+        '|  Accelerator | CpuCount   |  Ok   |',
+        '+--------------+------------+-------+',
+        '|  tcg         |  2         |  True |',
+        '+--------------+------------+-------+',
+      ),
+    );
+    expect(formatTable(host, 'DescribeHost', 30)).toBe(
+      lines(
+        '-------------------------',
+        '|     DescribeHost      |',
+        '+--------------+--------+',
+        '|  Accelerator |  tcg   |',
+        '|  CpuCount    |  2     |',
+        '|  Ok          |  True  |',
+        '+--------------+--------+',
+      ),
+    );
+  });
+
+  it('counts wide characters as two columns', () => {
+    expect(formatTable({ Name: 'ＡＢ' }, 'X')).toBe(
+      lines(
+        '------------------',
+        '|        X       |',
+        '+-------+--------+',
+        '|  Name |  ＡＢ  |',
+        '+-------+--------+',
+      ),
+    );
+  });
+
+  it('shows only the title for an empty list, and nothing for an empty response', () => {
+    expect(formatTable({ KeyPairs: [] }, 'DescribeKeyPairs')).toBe(
+      lines('------------------', '|DescribeKeyPairs|', '+----------------+'),
+    );
+    expect(formatTable({}, 'RebootInstances')).toBe('');
+    expect(formatTable([], 'DescribeInstances')).toBe('');
+    expect(formatTable(null, 'DescribeInstances')).toBe('');
+  });
+
+  it('refuses, as aws-cli does, a list mixing values and lists of objects', () => {
+    const tags = [{ Key: 'Name', Value: 'web' }];
+    expect(() => formatTable([['i-1', tags]], 'DescribeInstances')).toThrow(CliFailure);
   });
 });

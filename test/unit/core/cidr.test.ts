@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cidrContains, firstFreeAddress, nthAddress, parseCidr } from '../../../src/core/cidr.js';
 import { assertId, isId, newId } from '../../../src/core/ids.js';
-import { wildcardMatch } from '../../../src/core/tags.js';
 
 describe('cidr', () => {
   it('parses and indexes', () => {
@@ -29,13 +28,5 @@ describe('ids', () => {
     expect(isId('i', id)).toBe(true);
     expect(isId('ami', id)).toBe(false);
     expect(() => assertId('i', 'i-123', 'InvalidInstanceID.Malformed')).toThrow(/Invalid id/);
-  });
-});
-
-describe('wildcardMatch', () => {
-  it('supports * and ? and escapes the rest', () => {
-    expect(wildcardMatch('web-*', 'web-1')).toBe(true);
-    expect(wildcardMatch('a?c', 'abc')).toBe(true);
-    expect(wildcardMatch('a.c', 'abc')).toBe(false);
   });
 });

@@ -4,7 +4,7 @@ import { ImdsTokens } from '../../../src/network/imds-tokens.js';
 import { MetadataService, type MetadataRequest } from '../../../src/network/metadata-service.js';
 import { ManualClock, TINY_IMAGE } from '../../fakes/compute-deps.js';
 
-const instance = (id: string, privateIp: string): Instance => ({
+const instance = (id: string, privateIp: string, launchIndex = 0): Instance => ({
   id,
   reservationId: 'r-0123456789abcdef0',
   imageId: TINY_IMAGE.id,
@@ -13,11 +13,12 @@ const instance = (id: string, privateIp: string): Instance => ({
   stateTransitionReason: '',
   launchTime: new Date('2026-01-01T00:00:00Z'),
   tags: [],
-  launchIndex: 0,
+  launchIndex,
   network: { vpcId: 'vpc-1', subnetId: 'subnet-1', privateIp, mac: 'm', tap: 't' },
 });
 const A = instance('i-0000000000000000a', '172.31.0.4');
-const B = instance('i-0000000000000000b', '172.31.0.5');
+// The second instance of the same `--count 2` launch.
+const B = instance('i-0000000000000000b', '172.31.0.5', 1);
 
 function service() {
   const clock = new ManualClock();
@@ -46,6 +47,12 @@ describe('MetadataService (IMDSv1 and IMDSv2)', () => {
     const r = req('172.31.0.5', 'GET', '/latest/meta-data/instance-id');
     expect(r.status).toBe(200);
     expect(r.body).toBe(B.id);
+  });
+
+  it('serves each instance its own ami-launch-index (its place in its launch)', () => {
+    const { req } = service();
+    expect(req('172.31.0.4', 'GET', '/latest/meta-data/ami-launch-index').body).toBe('0');
+    expect(req('172.31.0.5', 'GET', '/latest/meta-data/ami-launch-index').body).toBe('1');
   });
 
   it('issues a session token on PUT and accepts it until it expires', () => {

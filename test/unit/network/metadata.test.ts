@@ -6,6 +6,7 @@ const ctx: MetadataContext = {
   imageId: 'ami-0123456789abcdef0',
   instanceType: 't3.micro',
   reservationId: 'r-0123456789abcdef0',
+  launchIndex: 0,
   privateIp: '172.31.0.4',
   publicIp: '100.80.0.3',
   mac: '52:54:00:00:00:01',
@@ -28,6 +29,13 @@ describe('renderMetadata', () => {
     expect(
       new TextDecoder().decode(renderMetadata(ctx, '/latest/user-data').body as Uint8Array),
     ).toContain('echo hi');
+  });
+  it('serves the instance its launch index, not always 0', () => {
+    expect(body('/latest/meta-data/ami-launch-index')).toBe('0');
+    expect(
+      String(renderMetadata({ ...ctx, launchIndex: 3 }, '/latest/meta-data/ami-launch-index').body),
+    ).toBe('3');
+    expect(body('/latest/meta-data/')).toContain('ami-launch-index\n');
   });
   it('lists directories like EC2', () => {
     expect(body('/latest/meta-data/')).toContain('instance-id\n');

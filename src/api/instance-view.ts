@@ -1,0 +1,163 @@
+import type { Image as DomainImage } from '../compute/image.js';
+import {
+  INSTANCE_STATE_CODES,
+  shownPrivateIp,
+  shownPublicIp,
+  type Instance as DomainInstance,
+  type InstanceStateName,
+} from '../compute/instance.js';
+import { findInstanceType } from '../compute/instance-types.js';
+import { idSuffix, OWNER_ID } from '../core/ids.js';
+import { privateHostname } from '../network/naming.js';
+import type { GroupIdentifier } from '../gen/kumo/v1/common.js';
+import type {
+  Instance,
+  InstanceNetworkInterface,
+  InstanceState,
+} from '../gen/kumo/v1/instances.js';
+import type { Site } from './site.js';
+
+/**
+ * A domain instance as EC2's Instance shape, with every field aws-cli users read. Values are in
+ * EC2's enums (checked against botocore's model by test/unit/api/ec2-shapes.test.ts); what kumo
+ * cannot mean yet is empty rather than invented (no volume ids, no public DNS names).
+ */
+
+/** The device name the guest sees its root disk as: the first virtio-blk disk. */
+export const ROOT_DEVICE_NAME = '/dev/vda';
+
+export const stateOf = (name: InstanceStateName): InstanceState => ({
+  code: INSTANCE_STATE_CODES[name],
+  name,
+});
+
+/**
+ * The VPC's default security group, as instances report it until kumo has security groups: a
+ * stable id made from the VPC id (sg- and its 17 hex digits), named "default" as in EC2.
+ */
+export const defaultSecurityGroup = (vpcId: string): GroupIdentifier => ({
+  groupId: `sg-${idSuffix(vpcId)}`,
+  groupName: 'default',
+});
+
+/**
+ * EC2's Hypervisor enum has only `ovm` and `xen`; EC2 itself reports `xen` for its KVM-based
+ * Nitro instances, so kumo does the same. What really runs the guest is in `accelerator`.
+ */
+export const EC2_HYPERVISOR = 'xen';
+
+export function instanceToProto(
+  i: DomainInstance,
+  image: DomainImage | undefined,
+  accelerator: string,
+  site: Site,
+): Instance {
+  const type = findInstanceType(i.instanceType);
+  const privateIp = shownPrivateIp(i);
+  const privateDnsName = privateIp ? privateHostname(privateIp, site.dnsDomain) : '';
+  const groups = i.network ? [defaultSecurityGroup(i.network.vpcId)] : [];
+  // EC2 detaches a terminated instance's interface and volumes and lists none.
+  const attached = i.state !== 'terminated';
+  return {
+    instanceId: i.id,
+    imageId: i.imageId,
+    instanceType: i.instanceType,
+    keyName: i.keyName ?? '',
+    state: stateOf(i.state),
+    stateReason: i.stateReason
+      ? { code: i.stateReason.code, message: i.stateReason.message }
+      : undefined,
+    stateTransitionReason: i.stateTransitionReason,
+    privateIpAddress: privateIp ?? '',
+    publicIpAddress: shownPublicIp(i) ?? '',
+    macAddress: i.network?.mac ?? '',
+    vpcId: i.network?.vpcId ?? '',
+    subnetId: i.network?.subnetId ?? '',
+    launchTime: i.launchTime,
+    tags: i.tags.map((t) => ({ key: t.key, value: t.value })),
+    clientToken: i.clientToken ?? '',
+    amiLaunchIndex: i.launchIndex,
+    architecture: image?.architecture ?? 'x86_64',
+    hypervisor: EC2_HYPERVISOR,
+    rootDeviceName: ROOT_DEVICE_NAME,
+    cpuOptions: { coreCount: type?.vcpus ?? 0, threadsPerCore: 1 },
+    memoryMib: type?.memoryMib ?? 0,
+    defaultUser: image?.defaultUser ?? 'root',
+    accelerator,
+    placement: { availabilityZone: site.availabilityZone, groupName: '', tenancy: 'default' },
+    privateDnsName,
+    publicDnsName: '',
+    networkInterfaces: attached && i.network ? [networkInterface(i, privateDnsName, groups)] : [],
+    blockDeviceMappings: attached
+      ? [
+          {
+            deviceName: ROOT_DEVICE_NAME,
+            ebs: {
+              attachTime: i.launchTime,
+              deleteOnTermination: true,
+              status: 'attached',
+              volumeId: '',
+            },
+          },
+        ]
+      : [],
+    rootDeviceType: 'ebs',
+    virtualizationType: 'hvm',
+    metadataOptions: {
+      state: 'applied',
+      // IMDSv1 and IMDSv2 are both answered (decision 0005).
+      httpTokens: 'optional',
+      // The metadata proxy answers with the kernel's default TTL: nothing limits hops today.
+      httpPutResponseHopLimit: 64,
+      httpEndpoint: 'enabled',
+      httpProtocolIpv6: 'disabled',
+      instanceMetadataTags: 'disabled',
+    },
+    monitoring: { state: 'disabled' },
+    securityGroups: groups,
+    sourceDestCheck: true,
+    platformDetails: 'Linux/UNIX',
+  };
+}
+
+function networkInterface(
+  i: DomainInstance,
+  privateDnsName: string,
+  groups: GroupIdentifier[],
+): InstanceNetworkInterface {
+  const net = i.network;
+  const publicIp = shownPublicIp(i);
+  const association = publicIp ? { ipOwnerId: OWNER_ID, publicDnsName: '', publicIp } : undefined;
+  return {
+    association,
+    attachment: {
+      attachTime: i.launchTime,
+      attachmentId: `eni-attach-${idSuffix(i.id)}`,
+      deleteOnTermination: true,
+      deviceIndex: 0,
+      status: 'attached',
+      networkCardIndex: 0,
+    },
+    description: '',
+    groups,
+    macAddress: net?.mac ?? '',
+    // One interface per instance, so the instance id makes a stable interface id.
+    networkInterfaceId: `eni-${idSuffix(i.id)}`,
+    ownerId: OWNER_ID,
+    privateDnsName,
+    privateIpAddress: net?.privateIp ?? '',
+    privateIpAddresses: [
+      {
+        association,
+        primary: true,
+        privateDnsName,
+        privateIpAddress: net?.privateIp ?? '',
+      },
+    ],
+    sourceDestCheck: true,
+    status: 'in-use',
+    subnetId: net?.subnetId ?? '',
+    vpcId: net?.vpcId ?? '',
+    interfaceType: 'interface',
+  };
+}
