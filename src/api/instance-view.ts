@@ -1,4 +1,3 @@
-import type { Image as DomainImage } from '../compute/image.js';
 import {
   INSTANCE_STATE_CODES,
   shownPrivateIp,
@@ -6,7 +5,7 @@ import {
   type Instance as DomainInstance,
   type InstanceStateName,
 } from '../compute/instance.js';
-import { findInstanceType } from '../compute/instance-types.js';
+import type { InstanceDetails } from '../compute/instance-details.js';
 import { idSuffix, OWNER_ID } from '../core/ids.js';
 import { privateHostname } from '../network/naming.js';
 import type { GroupIdentifier } from '../gen/kumo/v1/common.js';
@@ -47,12 +46,10 @@ export const defaultSecurityGroup = (vpcId: string): GroupIdentifier => ({
 export const EC2_HYPERVISOR = 'xen';
 
 export function instanceToProto(
-  i: DomainInstance,
-  image: DomainImage | undefined,
+  { instance: i, image, type }: InstanceDetails,
   accelerator: string,
   site: Site,
 ): Instance {
-  const type = findInstanceType(i.instanceType);
   const privateIp = shownPrivateIp(i);
   const privateDnsName = privateIp ? privateHostname(privateIp, site.dnsDomain) : '';
   const groups = i.network ? [defaultSecurityGroup(i.network.vpcId)] : [];
@@ -132,7 +129,7 @@ function networkInterface(
     association,
     attachment: {
       attachTime: i.launchTime,
-      attachmentId: `eni-attach-${idSuffix(i.id)}`,
+      attachmentId: `eni-attach-${idSuffix(net?.id ?? i.id)}`,
       deleteOnTermination: true,
       deviceIndex: 0,
       status: 'attached',
@@ -141,8 +138,7 @@ function networkInterface(
     description: '',
     groups,
     macAddress: net?.mac ?? '',
-    // One interface per instance, so the instance id makes a stable interface id.
-    networkInterfaceId: `eni-${idSuffix(i.id)}`,
+    networkInterfaceId: net?.id ?? '',
     ownerId: OWNER_ID,
     privateDnsName,
     privateIpAddress: net?.privateIp ?? '',

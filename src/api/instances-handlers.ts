@@ -16,6 +16,7 @@ import {
 } from '../compute/instance-lifecycle.js';
 import type { Instance as DomainInstance } from '../compute/instance.js';
 import { runInstances } from '../compute/run-instances.js';
+import { instanceDetails } from '../compute/instance-details.js';
 import { invalidParameter } from '../core/errors.js';
 import { OWNER_ID } from '../core/ids.js';
 import type { InstancesServer, InstanceStatusSummary } from '../gen/kumo/v1/instances.js';
@@ -38,8 +39,9 @@ const summaryToProto = (s: StatusSummary): InstanceStatusSummary => ({
 export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesServer {
   const d = ctx.compute;
   const site = ctx.site ?? DEFAULT_SITE;
-  const toProto = (i: DomainInstance) =>
-    instanceToProto(i, d.images.get(i.imageId), d.settings.accel, site);
+  // Images and types are looked up once per request, not once per instance.
+  const toProtos = (list: readonly DomainInstance[]) =>
+    instanceDetails(d, list).map((details) => instanceToProto(details, d.settings.accel, site));
   // Every call of this service stops when kumod shuts down, not only when its client goes away.
   const handle: typeof unary = (method, log, fn) => unary(method, log, fn, ctx.shutdownSignal);
   const requireIds = (ids: readonly string[]): readonly string[] => {
@@ -71,7 +73,7 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
         reservation: {
           reservationId,
           ownerId: OWNER_ID,
-          instances: launched.map(toProto),
+          instances: toProtos(launched),
           groups: [],
         },
       };
@@ -90,7 +92,7 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
       const { page, nextToken } = paginate(limits, pageRequest, found, launchKey);
       const reservationOf = new Map(page.map((i) => [i.id, i.reservationId]));
       return {
-        reservations: toReservations(page.map(toProto), (id) => reservationOf.get(id) ?? ''),
+        reservations: toReservations(toProtos(page), (id) => reservationOf.get(id) ?? ''),
         nextToken,
       };
     }),

@@ -60,8 +60,9 @@ export async function launch(
     step('root disks ready');
     stepDone(abort, timeoutMs);
 
-    const ports = await deps.network.plug(withDisks);
-    rollback.add('network ports', () => deps.network.unplug(withDisks));
+    const ids = withDisks.map((i) => i.id);
+    const ports = await deps.network.plug(ids);
+    rollback.add('network ports', () => deps.network.unplug(ids));
     step('network ready');
     stepDone(abort, timeoutMs);
 
@@ -93,7 +94,7 @@ export async function launch(
 /** Takes a VM down if it is still there and removes its port; keeps disk and addresses. */
 export async function bringDown(deps: ComputeDeps, instance: Instance): Promise<Instance> {
   if (instance.runtime) await deps.hypervisor.kill(instance.runtime);
-  if (instance.network) await deps.network.unplug([instance]);
+  if (instance.network) await deps.network.unplug([instance.id]);
   return { ...instance, runtime: undefined };
 }
 

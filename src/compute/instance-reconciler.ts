@@ -93,7 +93,7 @@ async function reconcileRunning(deps: ComputeDeps, i: Instance, heal: boolean): 
   if (status === 'gone') return toStopped(deps, i, REASONS.crashed);
   if (status === 'guest-shutdown') return toStopped(deps, i, REASONS.guestStop);
   await deps.hypervisor.watch(i.runtime);
-  if (heal) await deps.network.plug([i]);
+  if (heal) await deps.network.plug([i.id]);
 }
 
 async function reconcileStopping(deps: ComputeDeps, i: Instance): Promise<void> {
@@ -132,7 +132,11 @@ async function reconcileShuttingDown(deps: ComputeDeps, i: Instance): Promise<vo
     state: 'terminated',
     terminatedAt: deps.clock.now(),
   };
-  deps.instances.put(terminated);
+  // The row and the interface's release land together: its addresses are free from now on.
+  deps.uow.run(() => {
+    deps.instances.put(terminated);
+    deps.network.release([i.id]);
+  });
   deps.wake(i.id, deps.settings.terminatedRetentionMs);
   if (i.network) await deps.network.sync(i.network.vpcId);
   deps.logger.info('instance terminated', { instanceId: i.id });

@@ -1,4 +1,5 @@
 import type { Tag } from '../core/tags.js';
+import type { NetworkInterface } from '../network/network-interface.js';
 
 /** EC2 instance states and their codes. */
 export const INSTANCE_STATE_CODES = {
@@ -54,16 +55,6 @@ export interface VmRuntime {
   readonly rebootSentAt?: string | undefined;
 }
 
-/** Network identity of an instance: stable across stop/start, released on terminate. */
-export interface InstanceNetworkInfo {
-  readonly vpcId: string;
-  readonly subnetId: string;
-  readonly privateIp: string;
-  readonly publicIp?: string | undefined;
-  readonly mac: string;
-  readonly tap: string;
-}
-
 export interface Instance {
   readonly id: string;
   readonly reservationId: string;
@@ -84,7 +75,8 @@ export interface Instance {
   /** Hash of the launch parameters, so a reused client token with other parameters is refused. */
   readonly launchFingerprint?: string | undefined;
   readonly launchIndex: number;
-  readonly network?: InstanceNetworkInfo | undefined;
+  /** The network's interface for this instance, as allocated at launch (network owns it). */
+  readonly network?: NetworkInterface | undefined;
   readonly rootDisk?: string | undefined;
   readonly runtime?: VmRuntime | undefined;
 }

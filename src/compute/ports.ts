@@ -3,7 +3,8 @@
  * src/host (QEMU, qemu-img, ssh-keygen); the network domain provides InstanceNetwork.
  */
 import type { Image } from './image.js';
-import type { Instance, InstanceNetworkInfo, VmRuntime } from './instance.js';
+import type { NetworkInterface } from '../network/network-interface.js';
+import type { Instance, VmRuntime } from './instance.js';
 import type { KeyPair, KeyType } from './key-pair.js';
 
 /** Repositories are synchronous: the embedded store answers in microseconds. */
@@ -105,17 +106,22 @@ export interface RootDisks {
   remove(path: string): Promise<void>;
 }
 
-/** Implemented by the network domain (NetworkService). */
+/** Implemented by the network domain (NetworkService), which owns the interfaces' records. */
 export interface InstanceNetwork {
-  /** Picks addresses for new instances (desired state only; nothing on the host yet). */
-  allocate(instanceIds: readonly string[], subnetId?: string): InstanceNetworkInfo[];
   /**
-   * Makes the host ready for these instances: VPC namespace, subnet bridge, DHCP reservations,
-   * taps and rules. The VPC-wide work is done once for the whole batch, not once per instance.
+   * One interface per instance (addresses, MAC), recorded by the network; call inside the
+   * caller's unit of work so that the instances' rows and their interfaces land together.
    */
-  plug(instances: readonly Instance[]): Promise<ReadonlyMap<string, NetworkPort>>;
-  /** Removes the instances' taps; their addresses stay reserved (stop). */
-  unplug(instances: readonly Instance[]): Promise<void>;
+  allocate(instanceIds: readonly string[], subnetId?: string): NetworkInterface[];
+  /** Frees the instances' interfaces (terminate, undone launch); call inside a unit of work. */
+  release(instanceIds: readonly string[]): void;
+  /**
+   * Makes the host ready for these instances: VPC router, subnet bridge and DHCP reservations,
+   * ports and rules. The VPC-wide work is done once for the whole batch, not once per instance.
+   */
+  plug(instanceIds: readonly string[]): Promise<ReadonlyMap<string, NetworkPort>>;
+  /** Removes the instances' ports; their interfaces and addresses stay (stop). */
+  unplug(instanceIds: readonly string[]): Promise<void>;
   /** Re-applies VPC-wide state (reservations, NAT) after instances come or go. */
   sync(vpcId: string): Promise<void>;
 }

@@ -145,9 +145,12 @@ async function launchReservation(
   );
 }
 
-/** Drops the rows of a launch that was undone, then the VPC state that served them. */
+/** Drops the rows and interfaces of a launch that was undone, then the VPC state that served them. */
 async function forget(deps: ComputeDeps, created: readonly Instance[]): Promise<void> {
-  deps.uow.run(() => created.forEach((i) => deps.instances.delete(i.id)));
+  deps.uow.run(() => {
+    created.forEach((i) => deps.instances.delete(i.id));
+    deps.network.release(created.map((i) => i.id));
+  });
   const vpcs = new Set(created.map((i) => i.network?.vpcId).filter((v): v is string => !!v));
   for (const vpcId of vpcs) {
     await deps.network.sync(vpcId).catch((e: unknown) =>

@@ -17,6 +17,7 @@ import { MetadataEndpoint } from '../api/metadata-http.js';
 import { ExecaCommandRunner } from '../host/command-runner.js';
 import { FileImageStore } from '../host/image-store.js';
 import { LinuxNetworkHost } from '../host/network/linux-network-host.js';
+import { LinuxVpcPlumbing } from '../host/network/linux-vpc-plumbing.js';
 import { QemuHypervisor } from '../host/qemu/qemu-hypervisor.js';
 import { QemuImgDisks } from '../host/qemu-img-disks.js';
 import { readBootId } from '../host/proc.js';
@@ -27,6 +28,7 @@ import {
   SqliteImageRepository,
   SqliteInstanceRepository,
   SqliteKeyPairRepository,
+  SqliteNetworkInterfaceRepository,
   SqliteSubnetRepository,
   SqliteUnitOfWork,
   SqliteVpcRepository,
@@ -58,33 +60,28 @@ export async function main(argv: readonly string[]): Promise<void> {
   const instances = new SqliteInstanceRepository(db);
   const images = new SqliteImageRepository(db);
   const vpcs = new SqliteVpcRepository(db);
+  const subnets = new SqliteSubnetRepository(db);
   const network = new NetworkService({
     vpcs,
-    subnets: new SqliteSubnetRepository(db),
-    instances: {
-      list: () =>
-        instances
-          .list()
-          .flatMap((i) =>
-            i.network
-              ? [{ instanceId: i.id, terminated: i.state === 'terminated', ...i.network }]
-              : [],
-          ),
-    },
-    host: new LinuxNetworkHost(runner, {
-      metadataProxyCommand: [process.execPath, join(DIST, 'host/network/metadata-proxy.js')],
-      logger,
-    }),
+    subnets,
+    interfaces: new SqliteNetworkInterfaceRepository(db),
+    plumbing: new LinuxVpcPlumbing(
+      new LinuxNetworkHost(runner, {
+        metadataProxyCommand: [process.execPath, join(DIST, 'host/network/metadata-proxy.js')],
+        logger,
+      }),
+      {
+        prefix: config.namePrefix,
+        publicBridge: config.publicBridge,
+        publicCidr: config.publicCidr,
+        runDir: join(config.runDir, 'net'),
+        metadataSocketDir: join(config.runDir, 'metadata'),
+        domain: site.dnsDomain,
+        dnsServers: [],
+      },
+    ),
     logger,
-    settings: {
-      prefix: config.namePrefix,
-      publicCidr: config.publicCidr,
-      publicBridge: config.publicBridge,
-      runDir: join(config.runDir, 'net'),
-      metadataSocketDir: join(config.runDir, 'metadata'),
-      domain: site.dnsDomain,
-      dnsServers: [],
-    },
+    settings: { publicCidr: config.publicCidr, domain: site.dnsDomain },
   });
   // QEMU events, API kicks and wake-ups reach the reconciler through the loop.
   const loop = new ReconcilerLoop(config.sweepIntervalS * 1000);
@@ -139,7 +136,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const endpoints: MetadataEndpoint[] = [];
   for (const vpc of vpcs.list()) {
     const endpoint = new MetadataEndpoint(vpc.id, metadata, logger);
-    await endpoint.listen(network.vpcSpec(vpc).metadataSocket);
+    await endpoint.listen(network.metadataSocket(vpc));
     endpoints.push(endpoint);
   }
 

@@ -1,22 +1,9 @@
 import { idSuffix } from '../core/ids.js';
 
 /**
- * Host object names derived from ids, all carrying the daemon's mark so it can find exactly its
- * own objects. Linux interface names are at most 15 bytes.
+ * Names the network domain gives (EC2's: MAC addresses, private DNS names). Linux object names
+ * (namespaces, bridges, taps) are the host adapter's business: src/host/network/names.ts.
  */
-export interface HostNaming {
-  /** Prefix for network namespace names, e.g. "kumo" (tests use a random one). */
-  readonly prefix: string;
-}
-
-export const vpcNetns = (n: HostNaming, vpcId: string): string => `${n.prefix}-${vpcId}`;
-/** Host-side veth of a VPC's uplink: "kv" + 12 hex digits of the id. */
-export const vpcUplinkHostIf = (vpcId: string): string => `kv${idSuffix(vpcId).slice(0, 12)}`;
-export const VPC_UPLINK_IF = 'uplink';
-export const subnetBridge = (subnetId: string): string => `br${idSuffix(subnetId).slice(0, 12)}`;
-/** "tap" + 12 hex digits: unique inside a VPC namespace, where it lives. */
-export const instanceTap = (instanceId: string): string =>
-  `tap${idSuffix(instanceId).slice(0, 12)}`;
 
 /** A locally administered unicast MAC derived from the instance id (52:54:00 is QEMU's OUI). */
 export function instanceMac(instanceId: string): string {

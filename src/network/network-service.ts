@@ -1,68 +1,45 @@
-import {
-  cidrContains,
-  firstFreeAddress,
-  nthAddress,
-  parseCidr,
-  type Ipv4Cidr,
-} from '../core/cidr.js';
+import { cidrContains, firstFreeAddress, parseCidr, type Ipv4Cidr } from '../core/cidr.js';
 import { invalidParameter, insufficientCapacity, notFound } from '../core/errors.js';
 import { assertId, newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import type { Instance, InstanceNetworkInfo } from '../compute/instance.js';
 import type { InstanceNetwork, NetworkPort } from '../compute/ports.js';
-import {
-  instanceMac,
-  instanceTap,
-  privateHostname,
-  subnetBridge,
-  VPC_UPLINK_IF,
-  vpcNetns,
-  vpcUplinkHostIf,
-  type HostNaming,
-} from './naming.js';
+import { instanceMac, privateHostname } from './naming.js';
+import type { NetworkInterface } from './network-interface.js';
 import type {
-  NetworkedInstanceSource,
-  NetworkHost,
-  SubnetHostSpec,
+  DhcpReservation,
+  NetworkInterfaceRepository,
   SubnetRepository,
-  VpcHostSpec,
+  VpcPlumbing,
   VpcRepository,
 } from './ports.js';
 import { DEFAULT_SUBNET_CIDR, DEFAULT_VPC_CIDR, type Subnet, type Vpc } from './vpc.js';
 
-export interface NetworkSettings extends HostNaming {
-  /** The host's public-IP pool, e.g. "100.80.0.0/24"; .1 is the host's own address. */
+export interface NetworkSettings {
+  /** The host's public-IP pool, e.g. "100.80.0.0/24"; .0 and .1 (the host) are never handed out. */
   readonly publicCidr: string;
-  readonly publicBridge: string;
-  /** Directory for per-VPC and per-subnet runtime files (dnsmasq, metadata proxy). */
-  readonly runDir: string;
-  /** Directory of kumod's per-VPC metadata sockets. */
-  readonly metadataSocketDir: string;
+  /** The domain of private DNS names (and of DHCP). */
   readonly domain: string;
-  readonly dnsServers: readonly string[];
 }
 
 export interface NetworkDeps {
   readonly vpcs: VpcRepository;
   readonly subnets: SubnetRepository;
-  readonly instances: NetworkedInstanceSource;
-  readonly host: NetworkHost;
+  readonly interfaces: NetworkInterfaceRepository;
+  readonly plumbing: VpcPlumbing;
   readonly logger: Logger;
   readonly settings: NetworkSettings;
 }
 
-/** The network half of an instance's life: addresses (desired state) and host plumbing. */
+/**
+ * The network half of an instance's life. Its records are its own: each instance's interface
+ * (ENI: private and public address, MAC) is allocated here, kept until release and read back from
+ * here, never from compute's store. plug/unplug/sync make the host match through VpcPlumbing.
+ */
 export class NetworkService implements InstanceNetwork {
   private readonly publicPool: Ipv4Cidr;
-  private publicBridgeReady = false;
 
   constructor(private readonly deps: NetworkDeps) {
     this.publicPool = parseCidr(deps.settings.publicCidr);
-  }
-
-  /** The host's own address on the public bridge. */
-  get publicGateway(): string {
-    return nthAddress(this.publicPool, 1);
   }
 
   /** Creates the default VPC and subnet rows if missing (host objects come on first use). */
@@ -86,16 +63,21 @@ export class NetworkService implements InstanceNetwork {
     return vpc;
   }
 
-  allocate(instanceIds: readonly string[], subnetId?: string): InstanceNetworkInfo[] {
+  /**
+   * One interface per instance in the subnet (the default one when none is named): the first free
+   * private address, a public address from the pool, a MAC no live interface has. Writes the
+   * records (the caller's unit of work makes them atomic with its own).
+   */
+  allocate(instanceIds: readonly string[], subnetId?: string): NetworkInterface[] {
     const subnet = this.resolveSubnet(subnetId);
     const cidr = parseCidr(subnet.cidr);
-    const active = this.deps.instances.list().filter((i) => !i.terminated);
+    const live = this.deps.interfaces.list();
     const usedPrivate = new Set(
-      active.filter((i) => i.subnetId === subnet.id).map((i) => i.privateIp),
+      live.filter((e) => e.subnetId === subnet.id).map((e) => e.privateIp),
     );
-    const usedPublic = new Set(active.map((i) => i.publicIp).filter((ip): ip is string => !!ip));
-    const usedMacs = new Set(active.map((i) => i.mac));
-    return instanceIds.map((id) => {
+    const usedPublic = new Set(live.flatMap((e) => (e.publicIp ? [e.publicIp] : [])));
+    const usedMacs = new Set(live.map((e) => e.mac));
+    return instanceIds.map((instanceId) => {
       const privateIp = firstFreeAddress(cidr, usedPrivate);
       if (!privateIp) {
         throw insufficientCapacity(
@@ -105,127 +87,118 @@ export class NetworkService implements InstanceNetwork {
       usedPrivate.add(privateIp);
       const publicIp = this.freePublicIp(usedPublic);
       usedPublic.add(publicIp);
-      let mac = instanceMac(id);
+      let mac = instanceMac(instanceId);
       while (usedMacs.has(mac)) mac = instanceMac(newId('i'));
       usedMacs.add(mac);
-      return {
+      const eni: NetworkInterface = {
+        id: newId('eni'),
+        instanceId,
         vpcId: subnet.vpcId,
         subnetId: subnet.id,
         privateIp,
         publicIp,
         mac,
-        tap: instanceTap(id),
       };
+      this.deps.interfaces.put(eni);
+      return eni;
     });
   }
 
+  /** Frees the instances' interfaces (terminate, or an undone launch): their addresses return. */
+  release(instanceIds: readonly string[]): void {
+    for (const id of instanceIds) {
+      const eni = this.deps.interfaces.byInstance(id);
+      if (eni) this.deps.interfaces.delete(eni.id);
+    }
+  }
+
   /**
-   * Host plumbing for a batch of instances. Per VPC, once: namespace and uplink, each subnet's
-   * bridge and dnsmasq (with every reservation of the batch), the taps, the rules. The VPC-wide
-   * work is not redone for each instance.
+   * Host plumbing for a batch of instances. Per VPC, once: the router, each subnet's bridge and
+   * DHCP (with every reservation of the batch), the ports, the rules. The VPC-wide work is not
+   * redone for each instance.
    */
-  async plug(instances: readonly Instance[]): Promise<ReadonlyMap<string, NetworkPort>> {
+  async plug(instanceIds: readonly string[]): Promise<ReadonlyMap<string, NetworkPort>> {
     const ports = new Map<string, NetworkPort>();
-    for (const [vpcId, members] of groupBy(instances.map(requireNetwork), (n) => n.net.vpcId)) {
-      const vpc = this.deps.vpcs.get(vpcId);
-      if (!vpc) throw notFound('InvalidVpcID.NotFound', `VPC ${vpcId} is gone`);
-      await this.ensureVpcHost(vpc);
-      const netns = vpcNetns(this.deps.settings, vpc.id);
-      for (const subnetId of new Set(members.map((m) => m.net.subnetId))) {
-        const { subnet } = this.locate(vpcId, subnetId);
-        await this.deps.host.ensureSubnet(this.subnetSpec(vpc, subnet));
+    const enis = instanceIds.map((id) => this.interfaceOf(id));
+    for (const [vpcId, members] of groupBy(enis, (e) => e.vpcId)) {
+      const vpc = this.vpc(vpcId);
+      await this.deps.plumbing.ensureVpc(vpc);
+      for (const subnetId of new Set(members.map((m) => m.subnetId))) {
+        await this.ensureSubnet(vpc, this.subnet(subnetId));
       }
-      await this.deps.host.ensureTaps(
-        members.map(({ net }) => ({ netns, bridge: subnetBridge(net.subnetId), tap: net.tap })),
-      );
-      for (const { id, net } of members) ports.set(id, { netns, tap: net.tap, mac: net.mac });
+      for (const [id, port] of await this.deps.plumbing.ensurePorts(vpc, members))
+        ports.set(id, port);
       await this.applyRules(vpc);
     }
     return ports;
   }
 
-  async unplug(instances: readonly Instance[]): Promise<void> {
-    for (const { net } of instances.map(requireNetwork)) {
-      await this.deps.host.removeTap({
-        netns: vpcNetns(this.deps.settings, net.vpcId),
-        bridge: subnetBridge(net.subnetId),
-        tap: net.tap,
-      });
+  async unplug(instanceIds: readonly string[]): Promise<void> {
+    const enis = instanceIds.flatMap((id) => {
+      const eni = this.deps.interfaces.byInstance(id);
+      return eni ? [eni] : [];
+    });
+    for (const [vpcId, members] of groupBy(enis, (e) => e.vpcId)) {
+      await this.deps.plumbing.removePorts(this.vpc(vpcId), members);
     }
   }
 
+  /** Makes the VPC's host state match the interfaces it holds now (after some came or went). */
   async sync(vpcId: string): Promise<void> {
     const vpc = this.deps.vpcs.get(vpcId);
     if (!vpc) return;
-    await this.ensureVpcHost(vpc);
+    await this.deps.plumbing.ensureVpc(vpc);
     for (const subnet of this.deps.subnets.list().filter((s) => s.vpcId === vpcId)) {
-      await this.deps.host.ensureSubnet(this.subnetSpec(vpc, subnet));
+      await this.ensureSubnet(vpc, subnet);
     }
     await this.applyRules(vpc);
   }
 
-  /** The host spec of a VPC (also used by clean-up tools and tests). */
-  vpcSpec(vpc: Vpc): VpcHostSpec {
-    const s = this.deps.settings;
-    return {
-      vpcId: vpc.id,
-      netns: vpcNetns(s, vpc.id),
-      publicBridge: s.publicBridge,
-      uplinkHostIf: vpcUplinkHostIf(vpc.id),
-      uplinkVpcIf: VPC_UPLINK_IF,
-      routerAddress: `${vpc.routerPublicIp}/${this.publicPool.prefix}`,
-      publicGateway: this.publicGateway,
-      metadataSocket: `${s.metadataSocketDir}/${vpc.id}.sock`,
-      runDir: `${s.runDir}/${vpc.id}`,
-    };
+  /** Where kumod answers this VPC's metadata requests. */
+  metadataSocket(vpc: Vpc): string {
+    return this.deps.plumbing.metadataSocket(vpc);
   }
 
-  private async ensureVpcHost(vpc: Vpc): Promise<void> {
-    if (!this.publicBridgeReady) {
-      await this.deps.host.ensurePublicBridge({
-        bridge: this.deps.settings.publicBridge,
-        hostAddress: `${this.publicGateway}/${this.publicPool.prefix}`,
-      });
-      this.publicBridgeReady = true;
-    }
-    await this.deps.host.ensureVpc(this.vpcSpec(vpc));
-  }
-
-  private subnetSpec(vpc: Vpc, subnet: Subnet): SubnetHostSpec {
-    const cidr = parseCidr(subnet.cidr);
-    const s = this.deps.settings;
-    const reservations = this.deps.instances
+  private ensureSubnet(vpc: Vpc, subnet: Subnet): Promise<void> {
+    const reservations: DhcpReservation[] = this.deps.interfaces
       .list()
-      .filter((i) => !i.terminated && i.subnetId === subnet.id)
-      .map((i) => ({
-        mac: i.mac,
-        ip: i.privateIp,
-        hostname: privateHostname(i.privateIp, s.domain).split('.')[0] as string,
+      .filter((e) => e.subnetId === subnet.id)
+      .map((e) => ({
+        mac: e.mac,
+        ip: e.privateIp,
+        hostname: privateHostname(e.privateIp, this.deps.settings.domain).split('.')[0] as string,
       }));
-    return {
-      subnetId: subnet.id,
-      netns: vpcNetns(s, vpc.id),
-      bridge: subnetBridge(subnet.id),
-      gatewayAddress: `${nthAddress(cidr, 1)}/${cidr.prefix}`,
-      cidr: subnet.cidr,
-      domain: s.domain,
-      dnsServers: s.dnsServers,
-      reservations,
-      runDir: `${s.runDir}/${subnet.id}`,
-    };
+    return this.deps.plumbing.ensureSubnet(vpc, subnet, reservations);
   }
 
-  private async applyRules(vpc: Vpc): Promise<void> {
-    const active = this.deps.instances.list().filter((i) => !i.terminated && i.vpcId === vpc.id);
-    await this.deps.host.applyVpcRules({
-      netns: vpcNetns(this.deps.settings, vpc.id),
-      uplinkVpcIf: VPC_UPLINK_IF,
-      vpcCidr: vpc.cidr,
-      ports: active.map((i) => ({ tap: i.tap, mac: i.mac, ip: i.privateIp })),
-      publicIps: active
-        .filter((i) => i.publicIp)
-        .map((i) => ({ publicIp: i.publicIp as string, privateIp: i.privateIp })),
-    });
+  private applyRules(vpc: Vpc): Promise<void> {
+    return this.deps.plumbing.applyRules(
+      vpc,
+      this.deps.interfaces.list().filter((e) => e.vpcId === vpc.id),
+    );
+  }
+
+  private interfaceOf(instanceId: string): NetworkInterface {
+    const eni = this.deps.interfaces.byInstance(instanceId);
+    if (!eni) {
+      throw notFound(
+        'InvalidNetworkInterfaceID.NotFound',
+        `${instanceId} has no network interface`,
+      );
+    }
+    return eni;
+  }
+
+  private vpc(vpcId: string): Vpc {
+    const vpc = this.deps.vpcs.get(vpcId);
+    if (!vpc) throw notFound('InvalidVpcID.NotFound', `VPC ${vpcId} is gone`);
+    return vpc;
+  }
+
+  private subnet(subnetId: string): Subnet {
+    const subnet = this.deps.subnets.get(subnetId);
+    if (!subnet) throw notFound('InvalidSubnetID.NotFound', `Subnet ${subnetId} is gone`);
+    return subnet;
   }
 
   private resolveSubnet(subnetId: string | undefined): Subnet {
@@ -246,14 +219,6 @@ export class NetworkService implements InstanceNetwork {
     return subnet;
   }
 
-  private locate(vpcId: string, subnetId: string): { vpc: Vpc; subnet: Subnet } {
-    const vpc = this.deps.vpcs.get(vpcId);
-    const subnet = this.deps.subnets.get(subnetId);
-    if (!vpc || !subnet)
-      throw notFound('InvalidSubnetID.NotFound', `Subnet ${subnetId} of VPC ${vpcId} is gone`);
-    return { vpc, subnet };
-  }
-
   private freePublicIp(used: ReadonlySet<string>): string {
     const taken = new Set([...used, ...this.deps.vpcs.list().map((v) => v.routerPublicIp)]);
     // .0 is the network and .1 the host's own address on the public bridge.
@@ -265,12 +230,6 @@ export class NetworkService implements InstanceNetwork {
     }
     return ip;
   }
-}
-
-function requireNetwork(instance: Instance): { id: string; net: InstanceNetworkInfo } {
-  if (!instance.network)
-    throw notFound('InvalidNetworkInterfaceID.NotFound', `${instance.id} has no network`);
-  return { id: instance.id, net: instance.network };
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

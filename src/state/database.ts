@@ -1,4 +1,5 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import { newId } from '../core/ids.js';
 
 /**
  * Schema migrations, applied in order; PRAGMA user_version records how many ran. Resources are
@@ -19,7 +20,40 @@ const MIGRATIONS: readonly (string | ((db: Db) => void))[] = [
   `CREATE TABLE host_facts (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
   // VM runtimes carry their instance id and every path (0.1 stored only the QMP socket's).
   migrateRuntimePaths,
+  // The network owns instances' interfaces (ENIs) instead of reading them from compute's rows.
+  `CREATE TABLE network_interfaces (id TEXT PRIMARY KEY, instance_id TEXT NOT NULL UNIQUE,
+     vpc_id TEXT NOT NULL, subnet_id TEXT NOT NULL, doc TEXT NOT NULL);`,
+  migrateInterfaces,
 ];
+
+/**
+ * Instances launched before interfaces were the network's own records: each live instance's
+ * network identity becomes an interface row (with an eni- id), and its copy on the instance gets
+ * that id; the Linux tap name it carried is dropped (the host adapter derives it).
+ */
+function migrateInterfaces(db: Db): void {
+  for (const row of db.all<{ id: string; state: string; doc: string }>(
+    'SELECT id, state, doc FROM instances',
+  )) {
+    const doc = JSON.parse(row.doc) as { network?: Record<string, unknown> };
+    const net = doc.network;
+    if (!net || typeof net.id === 'string') continue;
+    const rest = { ...net };
+    delete rest.tap;
+    const eni = { id: newId('eni'), instanceId: row.id, ...rest };
+    doc.network = eni;
+    db.run('UPDATE instances SET doc = ? WHERE id = ?', JSON.stringify(doc), row.id);
+    if (row.state === 'terminated') continue;
+    db.run(
+      'INSERT INTO network_interfaces (id, instance_id, vpc_id, subnet_id, doc) VALUES (?, ?, ?, ?, ?)',
+      eni.id,
+      row.id,
+      String(rest.vpcId),
+      String(rest.subnetId),
+      JSON.stringify(eni),
+    );
+  }
+}
 
 /**
  * Runtimes written before paths were recorded: {pid, startTime, qmpSocket}. Their files sat

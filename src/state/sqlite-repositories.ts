@@ -8,7 +8,12 @@ import type {
   KeyPairRepository,
 } from '../compute/ports.js';
 import type { UnitOfWork } from '../core/unit-of-work.js';
-import type { SubnetRepository, VpcRepository } from '../network/ports.js';
+import type { NetworkInterface } from '../network/network-interface.js';
+import type {
+  NetworkInterfaceRepository,
+  SubnetRepository,
+  VpcRepository,
+} from '../network/ports.js';
 import type { Subnet, Vpc } from '../network/vpc.js';
 import { decodeDoc, encodeDoc } from './codec.js';
 import type { Db } from './database.js';
@@ -144,6 +149,32 @@ export class SqliteSubnetRepository implements SubnetRepository {
       subnet.vpcId,
       encodeDoc(subnet),
     );
+  }
+}
+
+export class SqliteNetworkInterfaceRepository implements NetworkInterfaceRepository {
+  constructor(private readonly db: Db) {}
+  list(): NetworkInterface[] {
+    return docs(this.db.all<Row>('SELECT doc FROM network_interfaces ORDER BY rowid'));
+  }
+  byInstance(instanceId: string): NetworkInterface | undefined {
+    return one(
+      this.db.get<Row>('SELECT doc FROM network_interfaces WHERE instance_id = ?', instanceId),
+    );
+  }
+  put(eni: NetworkInterface): void {
+    this.db.run(
+      `INSERT OR REPLACE INTO network_interfaces (id, instance_id, vpc_id, subnet_id, doc)
+       VALUES (?, ?, ?, ?, ?)`,
+      eni.id,
+      eni.instanceId,
+      eni.vpcId,
+      eni.subnetId,
+      encodeDoc(eni),
+    );
+  }
+  delete(id: string): void {
+    this.db.run('DELETE FROM network_interfaces WHERE id = ?', id);
   }
 }
 

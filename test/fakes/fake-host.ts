@@ -1,4 +1,5 @@
-import type { Instance, InstanceNetworkInfo, VmRuntime } from '../../src/compute/instance.js';
+import type { VmRuntime } from '../../src/compute/instance.js';
+import type { NetworkInterface } from '../../src/network/network-interface.js';
 import type {
   GeneratedKey,
   Hypervisor,
@@ -110,44 +111,57 @@ export class FakeRootDisks implements RootDisks {
   }
 }
 
-/** Hands out 10.0.0.x addresses; records plugged taps and how often the VPC-wide work ran. */
+/**
+ * Hands out 10.0.0.x interfaces and keeps them until release; records plugged ports and how often
+ * the VPC-wide work ran.
+ */
 export class FakeNetwork implements InstanceNetwork {
-  taps = new Set<string>();
+  /** Live interfaces by instance id. */
+  interfaces = new Map<string, NetworkInterface>();
+  /** Instance ids whose ports are plugged. */
+  ports = new Set<string>();
   next = 10;
   syncs: string[] = [];
   /** One entry per plug call: the batch size (the VPC-wide work runs once per call). */
   plugCalls: number[] = [];
   failNextPlug: Error | undefined;
-  allocate(ids: readonly string[]): InstanceNetworkInfo[] {
-    return ids.map((id) => {
+  allocate(ids: readonly string[]): NetworkInterface[] {
+    return ids.map((instanceId) => {
       const n = this.next++;
-      return {
+      const eni: NetworkInterface = {
+        id: `eni-${String(n).padStart(17, '0')}`,
+        instanceId,
         vpcId: 'vpc-00000000000000001',
         subnetId: 'subnet-00000000000000001',
         privateIp: `10.0.0.${n}`,
         publicIp: `100.80.0.${n}`,
         mac: `52:54:00:00:00:${n.toString(16).padStart(2, '0')}`,
-        tap: `tap${id.slice(2, 14)}`,
       };
+      this.interfaces.set(instanceId, eni);
+      return eni;
     });
   }
-  plug(instances: readonly Instance[]): Promise<ReadonlyMap<string, NetworkPort>> {
+  release(ids: readonly string[]): void {
+    for (const id of ids) this.interfaces.delete(id);
+  }
+  plug(ids: readonly string[]): Promise<ReadonlyMap<string, NetworkPort>> {
     if (this.failNextPlug) {
       const e = this.failNextPlug;
       this.failNextPlug = undefined;
       return Promise.reject(e);
     }
-    this.plugCalls.push(instances.length);
+    this.plugCalls.push(ids.length);
     const ports = new Map<string, NetworkPort>();
-    for (const i of instances) {
-      if (!i.network) continue;
-      this.taps.add(i.network.tap);
-      ports.set(i.id, { netns: 'fake-ns', tap: i.network.tap, mac: i.network.mac });
+    for (const id of ids) {
+      const eni = this.interfaces.get(id);
+      if (!eni) return Promise.reject(new Error(`${id} has no interface`));
+      this.ports.add(id);
+      ports.set(id, { netns: 'fake-ns', tap: `tap-${id}`, mac: eni.mac });
     }
     return Promise.resolve(ports);
   }
-  unplug(instances: readonly Instance[]): Promise<void> {
-    for (const i of instances) if (i.network) this.taps.delete(i.network.tap);
+  unplug(ids: readonly string[]): Promise<void> {
+    for (const id of ids) this.ports.delete(id);
     return Promise.resolve();
   }
   sync(vpcId: string): Promise<void> {

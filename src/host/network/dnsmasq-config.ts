@@ -1,5 +1,6 @@
 import { intToIp, ipToInt, parseCidr } from '../../core/cidr.js';
-import type { DhcpReservation, SubnetHostSpec } from '../../network/ports.js';
+import type { DhcpReservation } from '../../network/ports.js';
+import type { SubnetHostSpec } from './specs.js';
 import { assertInterfaceName, isMacAddress } from './names.js';
 
 /** Where one subnet's dnsmasq keeps its files (all inside the subnet's runDir). */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { chmod, mkdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from '../../core/logger.js';
-import type { SubnetHostSpec } from '../../network/ports.js';
+import type { SubnetHostSpec } from './specs.js';
 import type { CommandRunner } from '../command-runner.js';
 import { tailFile, writeIfChanged } from '../files.js';
 import { findHelper, stopProcess } from './detached-process.js';

@@ -7,7 +7,7 @@ import type {
   TapSpec,
   VpcHostSpec,
   VpcRulesSpec,
-} from '../../network/ports.js';
+} from './specs.js';
 import type { CommandRunner } from '../command-runner.js';
 import { ensureDnsmasq, removeDnsmasq } from './dnsmasq-service.js';
 import { ensureBridge, IpLinks } from './ip-link.js';

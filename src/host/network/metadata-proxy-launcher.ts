@@ -1,6 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import type { Logger } from '../../core/logger.js';
-import type { VpcHostSpec } from '../../network/ports.js';
+import type { VpcHostSpec } from './specs.js';
 import type { CommandRunner } from '../command-runner.js';
 import { sleep } from '../proc.js';
 import {

@@ -1,3 +1,5 @@
+import { idSuffix } from '../../core/ids.js';
+
 /** Linux keeps interface names in IFNAMSIZ (16) bytes including the terminating NUL. */
 export const MAX_INTERFACE_NAME_BYTES = 15;
 
@@ -36,3 +38,18 @@ const MAC_ADDRESS = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 
 /** True for a MAC address written as six colon-separated hex pairs (as kumo writes them). */
 export const isMacAddress = (mac: string): boolean => MAC_ADDRESS.test(mac);
+
+/**
+ * Linux names of kumod's network objects, derived from domain ids. Every name carries kumod's mark
+ * (its prefix, or a kumo-only shape) so that kumod finds exactly its own objects; interface names
+ * fit Linux's 15 bytes.
+ */
+export const vpcNetns = (prefix: string, vpcId: string): string => `${prefix}-${vpcId}`;
+/** Host-side veth of a VPC's uplink: "kv" + 12 hex digits of the id. */
+export const vpcUplinkHostIf = (vpcId: string): string => `kv${idSuffix(vpcId).slice(0, 12)}`;
+/** The VPC-side end of the uplink, inside the VPC's own namespace. */
+export const VPC_UPLINK_IF = 'uplink';
+export const subnetBridge = (subnetId: string): string => `br${idSuffix(subnetId).slice(0, 12)}`;
+/** "tap" + 12 hex digits: unique inside a VPC namespace, where it lives. */
+export const instanceTap = (instanceId: string): string =>
+  `tap${idSuffix(instanceId).slice(0, 12)}`;

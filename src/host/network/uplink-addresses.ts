@@ -1,4 +1,4 @@
-import type { VpcRulesSpec } from '../../network/ports.js';
+import type { VpcRulesSpec } from './specs.js';
 
 /**
  * Which /32 addresses to add to and remove from the VPC's uplink so that exactly the VPC's public

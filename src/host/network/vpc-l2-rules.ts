@@ -1,4 +1,4 @@
-import type { VpcRulesSpec } from '../../network/ports.js';
+import type { VpcRulesSpec } from './specs.js';
 import { assertInstancePort } from './vpc-rules.js';
 
 /** kumo's ebtables chain in a VPC namespace: what instance ports may send below IPv4. */

@@ -1,5 +1,5 @@
 import type { Logger } from '../../core/logger.js';
-import type { VpcHostSpec } from '../../network/ports.js';
+import type { VpcHostSpec } from './specs.js';
 import { stat } from 'node:fs/promises';
 import { netnsPath, type CommandRunner } from '../command-runner.js';
 import { netnsPids, processArgv, stopProcess } from './detached-process.js';

@@ -1,5 +1,5 @@
 import { ipToInt, parseCidr } from '../../core/cidr.js';
-import type { VpcRulesSpec } from '../../network/ports.js';
+import type { VpcRulesSpec } from './specs.js';
 import { assertInterfaceName, isMacAddress } from './names.js';
 
 /** Every rule kumo writes carries this comment, so `iptables-save | grep kumo` shows its rules. */

@@ -20,7 +20,7 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, opts: QemuOptions): strin
   const args = [
     '-name',
     `guest=${spec.instanceId},debug-threads=on`,
-    // i440fx boots the cloud kernel ~1 s faster than q35 under TCG (HOST-NOTES).
+    // i440fx boots the cloud kernel ~1 s faster than q35 under TCG (docs/host-facts.md).
     '-machine',
     'pc',
     ...accel,
@@ -71,7 +71,7 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, opts: QemuOptions): strin
     '-msg',
     'timestamp=on',
     // seccomp: no obsolete syscalls, no resource control, no spawning. (elevateprivileges=deny
-    // cannot be combined with -runas: QEMU exits silently, see HOST-NOTES.)
+    // cannot be combined with -runas: QEMU exits silently, see docs/host-facts.md.)
     '-sandbox',
     'on,obsolete=deny,resourcecontrol=deny,spawn=deny',
   ];

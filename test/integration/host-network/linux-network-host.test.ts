@@ -16,7 +16,7 @@ import type {
   TapSpec,
   VpcHostSpec,
   VpcRulesSpec,
-} from '../../../src/network/ports.js';
+} from '../../../src/host/network/specs.js';
 import { createNetns, deleteNetnsWithPrefix, isRoot, randomTag } from '../harness/netns.js';
 import {
   alive,

@@ -21,7 +21,7 @@ describe('launch', () => {
     const d = fakeComputeDeps();
     await runInstances(d, { minCount: 4, maxCount: 4 });
     expect(d.network.plugCalls).toEqual([4]);
-    expect(d.network.taps.size).toBe(4);
+    expect(d.network.ports.size).toBe(4);
   });
 
   it('undoes everything when the network cannot be plugged: no disk, VM or row', async () => {
@@ -100,7 +100,7 @@ describe('launch', () => {
     expect(after.stateReason?.code).toBe('Server.InternalError');
     expect(after.runtime).toBeUndefined();
     expect(d.hypervisor.running()).toBe(0);
-    expect(d.network.taps.size).toBe(0);
+    expect(d.network.ports.size).toBe(0);
     expect(after.rootDisk).toBeDefined();
   });
 });

@@ -40,7 +40,7 @@ describe('instance lifecycle', () => {
     expect(stopped.state).toBe('stopped');
     expect(stopped.stateReason?.code).toBe('Client.UserInitiatedShutdown');
     expect(d.hypervisor.running()).toBe(0);
-    expect(d.network.taps.size).toBe(0);
+    expect(d.network.ports.size).toBe(0);
     expect(stopped.rootDisk).toBeDefined();
   });
 

@@ -28,7 +28,7 @@ describe('runInstances', () => {
       memoryMib: 1024,
       accel: 'tcg',
     });
-    expect(d.network.taps.size).toBe(1);
+    expect(d.network.ports.size).toBe(1);
   });
 
   it('launches count instances in one reservation with launch indexes', async () => {
@@ -102,7 +102,7 @@ describe('runInstances', () => {
     await expect(runInstances(d, { minCount: 2, maxCount: 2 })).rejects.toThrow('qemu: boom');
     expect(d.instances.list()).toEqual([]);
     expect(d.hypervisor.running()).toBe(0);
-    expect(d.network.taps.size).toBe(0);
+    expect(d.network.ports.size).toBe(0);
     expect(d.rootDisks.disks.size).toBe(0);
   });
 });

@@ -14,7 +14,14 @@ const instance = (id: string, privateIp: string, launchIndex = 0): Instance => (
   launchTime: new Date('2026-01-01T00:00:00Z'),
   tags: [],
   launchIndex,
-  network: { vpcId: 'vpc-1', subnetId: 'subnet-1', privateIp, mac: 'm', tap: 't' },
+  network: {
+    id: `eni-${id.slice(2)}`,
+    instanceId: id,
+    vpcId: 'vpc-1',
+    subnetId: 'subnet-1',
+    privateIp,
+    mac: 'm',
+  },
 });
 const A = instance('i-0000000000000000a', '172.31.0.4');
 // The second instance of the same `--count 2` launch.

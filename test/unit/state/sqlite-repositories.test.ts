@@ -9,6 +9,7 @@ import {
   SqliteImageRepository,
   SqliteInstanceRepository,
   SqliteKeyPairRepository,
+  SqliteNetworkInterfaceRepository,
 } from '../../../src/state/sqlite-repositories.js';
 import { TINY_IMAGE } from '../../fakes/compute-deps.js';
 import type { Instance } from '../../../src/compute/instance.js';
@@ -25,7 +26,14 @@ const instance: Instance = {
   tags: [{ key: 'Name', value: 'x' }],
   clientToken: 'tok',
   launchIndex: 0,
-  network: { vpcId: 'vpc-1', subnetId: 'subnet-1', privateIp: '172.31.0.4', mac: 'm', tap: 't' },
+  network: {
+    id: 'eni-0123456789abcdef0',
+    instanceId: 'i-0123456789abcdef0',
+    vpcId: 'vpc-1',
+    subnetId: 'subnet-1',
+    privateIp: '172.31.0.4',
+    mac: 'm',
+  },
 };
 
 describe('SQLite repositories', () => {
@@ -104,6 +112,53 @@ describe('state migrations', () => {
         qemuLog: '/var/lib/kumo/instances/i-1/qemu.log',
       },
     });
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('network interfaces', () => {
+  it('are the network’s own rows, found by instance, deleted on release', () => {
+    const repo = new SqliteNetworkInterfaceRepository(openDatabase(':memory:'));
+    const eni = instance.network!;
+    repo.put(eni);
+    expect(repo.byInstance(instance.id)).toEqual(eni);
+    expect(repo.list()).toEqual([eni]);
+    repo.delete(eni.id);
+    expect(repo.byInstance(instance.id)).toBeUndefined();
+  });
+
+  it('are made from 0.1 instances, which carried a tap name and no interface id', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kumo-migrate-'));
+    const file = join(dir, 'kumo.db');
+    const db = openDatabase(file);
+    db.raw.exec('DROP TABLE network_interfaces; PRAGMA user_version = 3;');
+    const old = {
+      vpcId: 'vpc-1',
+      subnetId: 'subnet-1',
+      privateIp: '172.31.0.4',
+      mac: 'm',
+      tap: 't',
+    };
+    const put = (id: string, state: string) =>
+      db.run(
+        'INSERT INTO instances (id, state, doc) VALUES (?, ?, ?)',
+        id,
+        state,
+        encodeDoc({ ...instance, id, state, network: old }),
+      );
+    put('i-00000000000000001', 'running');
+    put('i-00000000000000002', 'terminated');
+    db.close();
+
+    const reopened = openDatabase(file);
+    const instances = new SqliteInstanceRepository(reopened);
+    const interfaces = new SqliteNetworkInterfaceRepository(reopened);
+    const live = instances.get('i-00000000000000001')!.network!;
+    expect(live.id).toMatch(/^eni-[0-9a-f]{17}$/);
+    expect(live).not.toHaveProperty('tap');
+    expect(interfaces.byInstance('i-00000000000000001')).toEqual(live);
+    // A terminated instance holds no addresses any more.
+    expect(interfaces.byInstance('i-00000000000000002')).toBeUndefined();
     rmSync(dir, { recursive: true, force: true });
   });
 });

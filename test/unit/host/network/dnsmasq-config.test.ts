@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SubnetHostSpec } from '../../../../src/network/ports.js';
+import type { SubnetHostSpec } from '../../../../src/host/network/specs.js';
 import {
   pruneLeases,
   renderDhcpHosts,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { VpcRulesSpec } from '../../../../src/network/ports.js';
+import type { VpcRulesSpec } from '../../../../src/host/network/specs.js';
 import { renderVpcL2Rules } from '../../../../src/host/network/vpc-l2-rules.js';
 import { expectGolden } from './golden.js';
 

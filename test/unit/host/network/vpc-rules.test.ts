@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { VpcRulesSpec } from '../../../../src/network/ports.js';
+import type { VpcRulesSpec } from '../../../../src/host/network/specs.js';
 import { renderVpcRules } from '../../../../src/host/network/vpc-rules.js';
 import { planUplinkAddresses } from '../../../../src/host/network/uplink-addresses.js';
 import { expectGolden } from './golden.js';

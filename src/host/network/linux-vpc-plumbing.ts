@@ -1,0 +1,139 @@
+import { nthAddress, parseCidr, type Ipv4Cidr } from '../../core/cidr.js';
+import type { NetworkPort } from '../../compute/ports.js';
+import type { NetworkInterface } from '../../network/network-interface.js';
+import type { DhcpReservation, VpcPlumbing } from '../../network/ports.js';
+import type { Subnet, Vpc } from '../../network/vpc.js';
+import { instanceTap, subnetBridge, VPC_UPLINK_IF, vpcNetns, vpcUplinkHostIf } from './names.js';
+import type { NetworkHost, SubnetHostSpec, TapSpec, VpcHostSpec } from './specs.js';
+
+export interface LinuxVpcPlumbingOptions {
+  /** Prefix of kumod's namespaces (tests use their own, so runs never collide). */
+  readonly prefix: string;
+  /** The bridge in kumod's namespace that holds the host side of the public pool. */
+  readonly publicBridge: string;
+  /** The public pool, e.g. "100.80.0.0/24"; .1 is the host's own address on the bridge. */
+  readonly publicCidr: string;
+  /** Directory for per-VPC and per-subnet runtime files (dnsmasq, metadata proxy). */
+  readonly runDir: string;
+  /** Directory of kumod's per-VPC metadata sockets. */
+  readonly metadataSocketDir: string;
+  /** Domain handed out by DHCP. */
+  readonly domain: string;
+  readonly dnsServers: readonly string[];
+}
+
+/**
+ * VpcPlumbing on Linux: turns the domain's VPCs, subnets and interfaces into named Linux objects
+ * (a namespace per VPC, a bridge per subnet, a tap per interface; names from src/host/network/
+ * names.ts) and asks LinuxNetworkHost to make them so. The spec builders are pure.
+ */
+export class LinuxVpcPlumbing implements VpcPlumbing {
+  private readonly pool: Ipv4Cidr;
+  private publicBridgeReady = false;
+
+  constructor(
+    private readonly host: NetworkHost,
+    private readonly o: LinuxVpcPlumbingOptions,
+  ) {
+    this.pool = parseCidr(o.publicCidr);
+  }
+
+  async ensureVpc(vpc: Vpc): Promise<void> {
+    if (!this.publicBridgeReady) {
+      await this.host.ensurePublicBridge({
+        bridge: this.o.publicBridge,
+        hostAddress: `${nthAddress(this.pool, 1)}/${this.pool.prefix}`,
+      });
+      this.publicBridgeReady = true;
+    }
+    await this.host.ensureVpc(this.vpcSpec(vpc));
+  }
+
+  removeVpc(vpc: Vpc): Promise<void> {
+    return this.host.removeVpc(this.vpcSpec(vpc));
+  }
+
+  ensureSubnet(vpc: Vpc, subnet: Subnet, reservations: readonly DhcpReservation[]): Promise<void> {
+    return this.host.ensureSubnet(this.subnetSpec(vpc, subnet, reservations));
+  }
+
+  removeSubnet(vpc: Vpc, subnet: Subnet): Promise<void> {
+    return this.host.removeSubnet(this.subnetSpec(vpc, subnet, []));
+  }
+
+  async ensurePorts(
+    vpc: Vpc,
+    interfaces: readonly NetworkInterface[],
+  ): Promise<ReadonlyMap<string, NetworkPort>> {
+    await this.host.ensureTaps(interfaces.map((eni) => this.tapSpec(vpc, eni)));
+    return new Map(
+      interfaces.map((eni) => [
+        eni.instanceId,
+        { netns: vpcNetns(this.o.prefix, vpc.id), tap: instanceTap(eni.instanceId), mac: eni.mac },
+      ]),
+    );
+  }
+
+  async removePorts(vpc: Vpc, interfaces: readonly NetworkInterface[]): Promise<void> {
+    for (const eni of interfaces) await this.host.removeTap(this.tapSpec(vpc, eni));
+  }
+
+  applyRules(vpc: Vpc, interfaces: readonly NetworkInterface[]): Promise<void> {
+    return this.host.applyVpcRules({
+      netns: vpcNetns(this.o.prefix, vpc.id),
+      uplinkVpcIf: VPC_UPLINK_IF,
+      vpcCidr: vpc.cidr,
+      ports: interfaces.map((eni) => ({
+        tap: instanceTap(eni.instanceId),
+        mac: eni.mac,
+        ip: eni.privateIp,
+      })),
+      publicIps: interfaces.flatMap((eni) =>
+        eni.publicIp ? [{ publicIp: eni.publicIp, privateIp: eni.privateIp }] : [],
+      ),
+    });
+  }
+
+  metadataSocket(vpc: Vpc): string {
+    return `${this.o.metadataSocketDir}/${vpc.id}.sock`;
+  }
+
+  /** The Linux spec of a VPC's router namespace. Pure. */
+  vpcSpec(vpc: Vpc): VpcHostSpec {
+    return {
+      vpcId: vpc.id,
+      netns: vpcNetns(this.o.prefix, vpc.id),
+      publicBridge: this.o.publicBridge,
+      uplinkHostIf: vpcUplinkHostIf(vpc.id),
+      uplinkVpcIf: VPC_UPLINK_IF,
+      routerAddress: `${vpc.routerPublicIp}/${this.pool.prefix}`,
+      publicGateway: nthAddress(this.pool, 1),
+      metadataSocket: this.metadataSocket(vpc),
+      runDir: `${this.o.runDir}/${vpc.id}`,
+    };
+  }
+
+  /** The Linux spec of a subnet's bridge and DHCP server. Pure. */
+  subnetSpec(vpc: Vpc, subnet: Subnet, reservations: readonly DhcpReservation[]): SubnetHostSpec {
+    const cidr = parseCidr(subnet.cidr);
+    return {
+      subnetId: subnet.id,
+      netns: vpcNetns(this.o.prefix, vpc.id),
+      bridge: subnetBridge(subnet.id),
+      gatewayAddress: `${nthAddress(cidr, 1)}/${cidr.prefix}`,
+      cidr: subnet.cidr,
+      domain: this.o.domain,
+      dnsServers: this.o.dnsServers,
+      reservations,
+      runDir: `${this.o.runDir}/${subnet.id}`,
+    };
+  }
+
+  private tapSpec(vpc: Vpc, eni: NetworkInterface): TapSpec {
+    return {
+      netns: vpcNetns(this.o.prefix, vpc.id),
+      bridge: subnetBridge(eni.subnetId),
+      tap: instanceTap(eni.instanceId),
+    };
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The Linux-level specs of kumod's network objects, with their Linux names (made by
+ * LinuxVpcPlumbing from the domain's ids). LinuxNetworkHost implements NetworkHost with ip,
+ * iptables-restore, ebtables-restore and dnsmasq; all its methods are idempotent "ensure/remove"
+ * steps that measure before they act.
+ */
+import type { DhcpReservation } from '../../network/ports.js';
+
+/** kumod's own namespace: the public bridge that holds the host side of the public-IP pool. */
+export interface PublicBridgeSpec {
+  /** Interface name, at most 15 bytes, e.g. "kumo-pub". */
+  readonly bridge: string;
+  /** The host's address on the bridge with prefix, e.g. "100.80.0.1/24". */
+  readonly hostAddress: string;
+}
+
+/** A VPC: one network namespace acting as the VPC's router. */
+export interface VpcHostSpec {
+  readonly vpcId: string;
+  /** Name under /run/netns, e.g. "kumo-vpc-0123abcd" (the daemon's prefix keeps test runs apart). */
+  readonly netns: string;
+  /** The public bridge in kumod's namespace that the VPC's uplink veth joins. */
+  readonly publicBridge: string;
+  /** Host-side veth name (lives in kumod's namespace, enslaved to publicBridge), <= 15 bytes. */
+  readonly uplinkHostIf: string;
+  /** VPC-side interface name inside the netns, e.g. "uplink". */
+  readonly uplinkVpcIf: string;
+  /** The VPC router's own address on the public network, with prefix, e.g. "100.80.0.2/24". */
+  readonly routerAddress: string;
+  /** The host's address on the public bridge: the VPC namespace's default gateway. */
+  readonly publicGateway: string;
+  /** kumod's per-VPC metadata socket; the proxy in the netns forwards 169.254.169.254:80 here. */
+  readonly metadataSocket: string;
+  /** Where the proxy's pid file and log go (a directory kumod owns). */
+  readonly runDir: string;
+}
+
+/** A subnet: a bridge in the VPC namespace, its gateway address and one dnsmasq. */
+export interface SubnetHostSpec {
+  readonly subnetId: string;
+  readonly netns: string;
+  /** Bridge name inside the netns, e.g. "br-0123abcd". */
+  readonly bridge: string;
+  /** Gateway address with prefix, e.g. "172.31.0.1/20". */
+  readonly gatewayAddress: string;
+  /** The subnet's CIDR, e.g. "172.31.0.0/20". */
+  readonly cidr: string;
+  /** Domain handed out by DHCP, e.g. "kumo.internal". */
+  readonly domain: string;
+  /** DNS servers handed out by DHCP (may be empty). */
+  readonly dnsServers: readonly string[];
+  readonly reservations: readonly DhcpReservation[];
+  /** Directory for dnsmasq's config, hosts file, leases and pid file. */
+  readonly runDir: string;
+}
+
+/** One instance's port on a subnet bridge. */
+export interface TapSpec {
+  readonly netns: string;
+  readonly bridge: string;
+  /** Tap name, <= 15 bytes, e.g. "tap0123abcd4567". */
+  readonly tap: string;
+}
+
+/** Everything the VPC's packet filter must express, rendered and applied in one transaction. */
+export interface VpcRulesSpec {
+  readonly netns: string;
+  /** The uplink interface inside the netns (where public traffic enters). */
+  readonly uplinkVpcIf: string;
+  /** Instance ports: anti-spoofing (a tap may only send from its own IP) keys metadata identity. */
+  readonly ports: readonly { readonly tap: string; readonly mac: string; readonly ip: string }[];
+  /** 1:1 NAT between an instance's public and private address. */
+  readonly publicIps: readonly { readonly publicIp: string; readonly privateIp: string }[];
+  /** The VPC's CIDR (traffic leaving it towards the public side is SNATed to the instance's public IP). */
+  readonly vpcCidr: string;
+}
+
+export interface NetworkHost {
+  ensurePublicBridge(spec: PublicBridgeSpec): Promise<void>;
+  ensureVpc(spec: VpcHostSpec): Promise<void>;
+  /** Deletes the VPC namespace, its uplink veth and metadata proxy. */
+  removeVpc(spec: VpcHostSpec): Promise<void>;
+  /** Bridge + gateway address + dnsmasq (restarted or reloaded when the reservations change). */
+  ensureSubnet(spec: SubnetHostSpec): Promise<void>;
+  removeSubnet(spec: SubnetHostSpec): Promise<void>;
+  /** Every tap exists, on its bridge, up; the missing ones are made in one go. */
+  ensureTaps(specs: readonly TapSpec[]): Promise<void>;
+  removeTap(spec: TapSpec): Promise<void>;
+  /** Also adds/removes the public addresses on the uplink so the host's ARP finds them. */
+  applyVpcRules(spec: VpcRulesSpec): Promise<void>;
+}

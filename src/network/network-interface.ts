@@ -1,0 +1,15 @@
+/**
+ * An instance's network interface, EC2's ENI: its place in a subnet (private address, MAC) and the
+ * public address NAT gives it. The network domain owns these records (it allocates them and keeps
+ * them until release); compute keeps a copy on the instance, taken at launch.
+ */
+export interface NetworkInterface {
+  /** eni-… */
+  readonly id: string;
+  readonly instanceId: string;
+  readonly vpcId: string;
+  readonly subnetId: string;
+  readonly privateIp: string;
+  readonly publicIp?: string | undefined;
+  readonly mac: string;
+}
