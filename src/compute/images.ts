@@ -5,7 +5,49 @@ import type { Clock } from '../core/clock.js';
 import type { Filter } from '../core/tags.js';
 import { applyFilters } from '../core/tags.js';
 import type { Image } from './image.js';
-import type { ImageRepository, ImageStore } from './ports.js';
+import type { ImageManifest, ImageRepository, ImageStore } from './ports.js';
+
+/** A built image's manifest that kumod will not use; the message says which field and why. */
+export class ImageManifestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImageManifestError';
+  }
+}
+
+/** The manifest fields that name files of the image (kumod turns them into paths). */
+export const MANIFEST_FILE_FIELDS = ['kernel', 'initrd', 'disk'] as const;
+
+/**
+ * A plain file name: what a manifest may put in a file field. No directory part (`/` or `\`), no
+ * `..` anywhere, not `.`, no NUL: joined to the image directory it can only name a file directly
+ * in it, so a crafted manifest cannot make kumod copy (and boot) a file from elsewhere.
+ */
+export function isPlainFileName(name: string): boolean {
+  return (
+    name.length > 0 &&
+    name.length <= 255 &&
+    name !== '.' &&
+    !name.includes('..') &&
+    !/[/\\\0]/.test(name)
+  );
+}
+
+/** Refuses a manifest whose file fields are not plain file names, naming the field and value. */
+export function assertManifestFileNames(manifest: ImageManifest, source: string): void {
+  for (const field of MANIFEST_FILE_FIELDS) {
+    const value: unknown = manifest[field];
+    if (typeof value !== 'string' || !isPlainFileName(value)) {
+      throw new ImageManifestError(
+        `image manifest ${source}: "${field}" must be the name of a file in the image directory ` +
+          `(a plain file name, without "/" or ".."), not ${shorten(JSON.stringify(value) ?? String(value))}`,
+      );
+    }
+  }
+}
+
+/** Echoes at most 100 characters of a bad value: enough to recognise it, never a flood. */
+const shorten = (text: string): string => (text.length > 100 ? `${text.slice(0, 100)}…` : text);
 
 /**
  * DescribeImages by ids, owners and filters. Owners as in EC2: `self` or the owner id match this
@@ -44,7 +86,9 @@ export function describeImages(
 
 /**
  * Registers the image built in `dir` unless an image with the same name and recipe hash exists.
- * Returns the registered (or existing) image, or undefined when nothing is built there.
+ * Returns the registered (or existing) image, or undefined when nothing is built there. A manifest
+ * whose file fields are not plain file names in `dir` is refused (ImageManifestError), before
+ * anything is copied or recorded.
  */
 export async function registerBuiltImage(
   deps: { images: ImageRepository; store: ImageStore; clock: Clock; logger: Logger },
@@ -55,6 +99,7 @@ export async function registerBuiltImage(
     deps.logger.warn('no built image found; run scripts/build-image', { dir });
     return undefined;
   }
+  assertManifestFileNames(manifest, `${dir}/manifest.json`);
   const existing = deps.images
     .list()
     .find((i) => i.name === manifest.name && i.sourceHash === manifest.recipeHash);

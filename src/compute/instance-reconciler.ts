@@ -93,7 +93,38 @@ async function reconcileRunning(deps: ComputeDeps, i: Instance, heal: boolean): 
   if (status === 'gone') return toStopped(deps, i, REASONS.crashed);
   if (status === 'guest-shutdown') return toStopped(deps, i, REASONS.guestStop);
   await deps.hypervisor.watch(i.runtime);
-  if (heal) await deps.network.plug([i.id]);
+  if (!heal) return;
+  const port = (await deps.network.plug([i.id])).get(i.id);
+  if (port?.created) await restartForLostPort(deps, i);
+}
+
+/**
+ * The instance's port vanished while kumod was away (a tap deleted by hand): the one just made
+ * is not connected to the running QEMU, which still holds the old one. Like EC2 recovering an
+ * instance from a failed host, the VM is restarted (disk, addresses and id kept) so that it
+ * comes back on a working port.
+ */
+async function restartForLostPort(deps: ComputeDeps, i: Instance): Promise<void> {
+  deps.logger.warn('the network port of a running instance was lost; restarting its VM', {
+    instanceId: i.id,
+  });
+  if (i.runtime) await deps.hypervisor.kill(i.runtime);
+  const restarting: Instance = {
+    ...i,
+    state: 'pending',
+    stateReason: REASONS.portLost,
+    runtime: undefined,
+    launchTime: deps.clock.now(),
+  };
+  deps.instances.put(restarting);
+  try {
+    await launch(deps, [restarting]);
+  } catch (e) {
+    deps.logger.error('could not restart the instance', { instanceId: i.id, error: String(e) });
+    await toStopped(deps, deps.instances.get(i.id) ?? restarting, REASONS.launchFailed);
+    return;
+  }
+  await reconcilePending(deps, deps.instances.get(i.id) ?? restarting, false);
 }
 
 async function reconcileStopping(deps: ComputeDeps, i: Instance): Promise<void> {

@@ -114,6 +114,10 @@ export const REASONS = {
     code: 'Server.InternalError',
     message: 'Server.InternalError: The instance failed to start',
   },
+  portLost: {
+    code: 'Server.InternalError',
+    message: 'Server.InternalError: The instance lost its network port and was restarted',
+  },
   hostRebooted: {
     code: 'Server.HostRestart',
     message: 'Server.HostRestart: The host restarted; starting the instance again',

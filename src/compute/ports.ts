@@ -58,6 +58,11 @@ export interface NetworkPort {
   readonly netns: string;
   readonly tap: string;
   readonly mac: string;
+  /**
+   * The port did not exist and was made by this call. A QEMU that was already running is not
+   * connected to a port made after it started (it held the old one's file descriptor).
+   */
+  readonly created: boolean;
 }
 
 /**

@@ -120,6 +120,8 @@ export class FakeNetwork implements InstanceNetwork {
   interfaces = new Map<string, NetworkInterface>();
   /** Instance ids whose ports are plugged. */
   ports = new Set<string>();
+  /** Instance ids whose port the next plug reports as newly made (as if it had been lost). */
+  lostPorts = new Set<string>();
   next = 10;
   syncs: string[] = [];
   /** One entry per plug call: the batch size (the VPC-wide work runs once per call). */
@@ -155,8 +157,9 @@ export class FakeNetwork implements InstanceNetwork {
     for (const id of ids) {
       const eni = this.interfaces.get(id);
       if (!eni) return Promise.reject(new Error(`${id} has no interface`));
+      const created = !this.ports.has(id) || this.lostPorts.delete(id);
       this.ports.add(id);
-      ports.set(id, { netns: 'fake-ns', tap: `tap-${id}`, mac: eni.mac });
+      ports.set(id, { netns: 'fake-ns', tap: `tap-${id}`, mac: eni.mac, created });
     }
     return Promise.resolve(ports);
   }

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa, IMAGE_DIR, KumodHarness } from './harness/kumod-harness.js';
-import { isRoot } from './harness/netns.js';
+import { integrationSuite } from './harness/prerequisites.js';
 
 /**
  * What issue 5 found wrong with launch and the daemon, each checked on the real thing: kill -9 at
@@ -13,10 +13,6 @@ import { isRoot } from './harness/netns.js';
  * refused with a message that says what to do, and --no-cgroups still launches.
  */
 const ROOT = resolve(import.meta.dirname, '../..');
-const prerequisitesMissing = !isRoot() ? 'needs root' : undefined;
-if (prerequisitesMissing && process.env.CI === 'true')
-  throw new Error(`integration tests cannot run in CI: ${prerequisitesMissing}`);
-const run = prerequisitesMissing ? describe.skip : describe;
 
 interface Row {
   InstanceId: string;
@@ -58,7 +54,7 @@ function pidFilesUnder(dir: string): number[] {
 /** The cgroup paths a process is in (v1: one line per hierarchy). */
 const cgroupsOf = (pid: number): string => readFileSync(`/proc/${pid}/cgroup`, 'utf8');
 
-run('launch hardening', () => {
+integrationSuite('launch hardening', () => {
   let h: KumodHarness;
 
   const instances = async (): Promise<Row[]> =>
@@ -192,6 +188,34 @@ run('launch hardening', () => {
     );
     expect(new Set(ips).size).toBe(3);
     await checkInvariants();
+    await terminateAll();
+  }, 300_000);
+
+  it('a running guest whose tap was deleted while kumod was away is restarted onto a new one', async () => {
+    const run = await h.json('run-instances', '--instance-type', 't3.nano');
+    const id = run.Instances[0].InstanceId as string;
+    await h.kumo('wait', 'instance-running', '--instance-ids', id);
+    const ip = (await h.json('describe-instances', '--instance-ids', id)).Reservations[0]
+      .Instances[0].PublicIpAddress as string;
+    const answers = async (): Promise<boolean> =>
+      (await h.sh('busybox', ['ping', '-c', '1', '-W', '1', ip])).exitCode === 0;
+    const waitUntil = async (want: boolean): Promise<boolean> => {
+      for (let n = 0; n < 180; n++) if ((await answers()) === want) return true;
+      return false;
+    };
+    expect(await waitUntil(true), 'the guest never answered ping').toBe(true);
+    const pid = qemusOf([id]).get(id)?.[0];
+
+    await h.stopDaemon('SIGTERM');
+    const [vpcNs] = await h.vpcNamespaces();
+    await execa('ip', ['-n', vpcNs as string, 'link', 'del', `tap${id.slice(2, 14)}`]);
+    expect(await answers()).toBe(false);
+    await h.startDaemon(['--cpu-overcommit', '8']);
+
+    expect(await waitUntil(true), 'the guest never came back after the heal').toBe(true);
+    expect(qemusOf([id]).get(id)).toHaveLength(1);
+    expect(qemusOf([id]).get(id)?.[0]).not.toBe(pid);
+    expect(h.log()).toContain('the network port of a running instance was lost');
     await terminateAll();
   }, 300_000);
 

@@ -137,14 +137,15 @@ export class LinuxNetworkHost implements NetworkHost {
     });
   }
 
-  async ensureTaps(specs: readonly TapSpec[]): Promise<void> {
+  async ensureTaps(specs: readonly TapSpec[]): Promise<string[]> {
+    const created: string[] = [];
     for (const spec of specs) {
       assertNetnsName(spec.netns);
       assertInterfaceName(spec.tap, 'instance tap');
       assertInterfaceName(spec.bridge, 'subnet bridge');
     }
     for (const netns of new Set(specs.map((s) => s.netns))) {
-      await this.mutex.run(netns, () =>
+      const made = await this.mutex.run(netns, () =>
         this.guard(netns, () =>
           this.ensureTapsIn(
             netns,
@@ -152,15 +153,21 @@ export class LinuxNetworkHost implements NetworkHost {
           ),
         ),
       );
+      created.push(...made);
     }
+    return created;
   }
 
-  /** One listing, then one batch that makes what is missing: two commands for any number. */
-  private async ensureTapsIn(netns: string, specs: readonly TapSpec[]): Promise<void> {
+  /**
+   * One listing, then one batch that makes what is missing: two commands for any number. Returns
+   * the taps it had to create.
+   */
+  private async ensureTapsIn(netns: string, specs: readonly TapSpec[]): Promise<string[]> {
     await this.requireNetns(netns);
     const vpc = this.host.in(netns);
     const links = new Map((await vpc.list()).map((l) => [l.name, l]));
     const commands: string[][] = [];
+    const created: string[] = [];
     for (const spec of specs) {
       const tap = links.get(spec.tap);
       if (tap && tap.tunType !== 'tap') {
@@ -168,12 +175,16 @@ export class LinuxNetworkHost implements NetworkHost {
       }
       // No vnet_hdr flag needed: QEMU's TUNSETIFF on the persistent tap sets the offload
       // features it wants (vnet_hdr included), overriding whatever the tap was created with.
-      if (!tap) commands.push(['tuntap', 'add', 'dev', spec.tap, 'mode', 'tap']);
+      if (!tap) {
+        commands.push(['tuntap', 'add', 'dev', spec.tap, 'mode', 'tap']);
+        created.push(spec.tap);
+      }
       if (tap?.master !== spec.bridge || !tap.up) {
         commands.push(['link', 'set', 'dev', spec.tap, 'master', spec.bridge, 'up']);
       }
     }
     await vpc.batch(commands);
+    return created;
   }
 
   removeTap(spec: TapSpec): Promise<void> {

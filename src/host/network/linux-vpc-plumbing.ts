@@ -65,12 +65,15 @@ export class LinuxVpcPlumbing implements VpcPlumbing {
     vpc: Vpc,
     interfaces: readonly NetworkInterface[],
   ): Promise<ReadonlyMap<string, NetworkPort>> {
-    await this.host.ensureTaps(interfaces.map((eni) => this.tapSpec(vpc, eni)));
+    const created = new Set(
+      await this.host.ensureTaps(interfaces.map((eni) => this.tapSpec(vpc, eni))),
+    );
     return new Map(
-      interfaces.map((eni) => [
-        eni.instanceId,
-        { netns: vpcNetns(this.o.prefix, vpc.id), tap: instanceTap(eni.instanceId), mac: eni.mac },
-      ]),
+      interfaces.map((eni) => {
+        const tap = instanceTap(eni.instanceId);
+        const port = { netns: vpcNetns(this.o.prefix, vpc.id), tap, mac: eni.mac };
+        return [eni.instanceId, { ...port, created: created.has(tap) }];
+      }),
     );
   }
 

@@ -84,7 +84,8 @@ export interface NetworkHost {
   ensureSubnet(spec: SubnetHostSpec): Promise<void>;
   removeSubnet(spec: SubnetHostSpec): Promise<void>;
   /** Every tap exists, on its bridge, up; the missing ones are made in one go. */
-  ensureTaps(specs: readonly TapSpec[]): Promise<void>;
+  /** Returns the names of the taps that did not exist and were created. */
+  ensureTaps(specs: readonly TapSpec[]): Promise<readonly string[]>;
   removeTap(spec: TapSpec): Promise<void>;
   /** Also adds/removes the public addresses on the uplink so the host's ARP finds them. */
   applyVpcRules(spec: VpcRulesSpec): Promise<void>;

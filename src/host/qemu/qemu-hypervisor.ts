@@ -181,7 +181,10 @@ export class QemuHypervisor implements Hypervisor {
       ],
     });
     if (!(await reset)) {
-      this.o.logger.warn('guest ignored the soft reboot; resetting it', { pid: rt.pid });
+      this.o.logger.warn('guest ignored the soft reboot; resetting it', {
+        instanceId: rt.instanceId,
+        pid: rt.pid,
+      });
       await qmpExecute(rt.paths.qmpSocket, 'system_reset');
     }
   }

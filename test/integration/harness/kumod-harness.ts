@@ -4,10 +4,28 @@ import { rmdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createNetns, deleteNetnsWithPrefix, inNs, randomTag } from './netns.js';
+import { IMAGE_DIR } from './prerequisites.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
-export const IMAGE_DIR = process.env.KUMO_IMAGE_DIR ?? '/var/cache/kumo/images/kumo-tiny';
+export { IMAGE_DIR };
+
+/** One JSON line of kumod's log. */
+export interface LogEvent {
+  readonly time: string;
+  readonly level: string;
+  readonly msg: string;
+  readonly [field: string]: unknown;
+}
+
+/** How a kumod that was expected not to start ended. */
+export interface FailedStart {
+  /** kumod's exit code, or 'still running' if it was still up when the wait ended. */
+  readonly exitCode: number | 'still running';
+  /** Everything kumod wrote (stdout and stderr). */
+  readonly output: string;
+}
 
 /** The result of one `kumo` CLI call. */
 export interface CliResult {
@@ -46,7 +64,46 @@ export class KumodHarness {
   }
 
   async startDaemon(extraArgs: readonly string[] = []): Promise<void> {
-    this.daemon = spawnLogged(this.logFile, 'nsenter', [
+    this.daemon = this.spawnDaemon(extraArgs);
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (this.daemon.exitCode !== null) break;
+      const r = await this.kumo('describe-host');
+      if (r.exitCode === 0) return;
+      await sleep(200);
+    }
+    throw new Error(`kumod did not come up:\n${this.log().slice(-3000)}`);
+  }
+
+  /** Stops kumod (SIGTERM, guests keep running) and starts it again with `extraArgs`. */
+  async restartDaemon(extraArgs: readonly string[] = []): Promise<void> {
+    await this.stopDaemon('SIGTERM');
+    await this.startDaemon(extraArgs);
+  }
+
+  /**
+   * Starts a kumod that is expected to refuse to start, in a throwaway namespace and state dir of
+   * its own, and waits up to `timeoutMs` for it to exit. Nothing of it is left afterwards (if it
+   * did come up after all, it is killed and reported as 'still running').
+   */
+  static async startExpectingFailure(
+    extraArgs: readonly string[],
+    timeoutMs = 30_000,
+  ): Promise<FailedStart> {
+    const h = new KumodHarness();
+    try {
+      await createNetns(h.ns);
+      const daemon = h.spawnDaemon(extraArgs);
+      h.daemon = daemon;
+      const exited = await Promise.race([daemon.then(() => true), sleep(timeoutMs, false)]);
+      return { exitCode: exited ? (daemon.exitCode ?? -1) : 'still running', output: h.log() };
+    } finally {
+      await h.close();
+    }
+  }
+
+  private spawnDaemon(extraArgs: readonly string[]) {
+    return spawnLogged(this.logFile, 'nsenter', [
       `--net=/run/netns/${this.ns}`,
       '--',
       process.execPath,
@@ -69,16 +126,14 @@ export class KumodHarness {
       '30',
       '--log-level',
       'debug',
+      // Later flags win: callers override the defaults above.
       ...extraArgs,
     ]);
-    const deadline = Date.now() + 30_000;
-    while (Date.now() < deadline) {
-      if (this.daemon.exitCode !== null) break;
-      const r = await this.kumo('describe-host');
-      if (r.exitCode === 0) return;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`kumod did not come up:\n${this.log().slice(-3000)}`);
+  }
+
+  /** Whether the kumod this harness started is still running. */
+  get daemonRunning(): boolean {
+    return this.daemon !== undefined && this.daemon.exitCode === null;
   }
 
   /** Stops kumod the way an operator would (SIGTERM); guests keep running. */
@@ -100,6 +155,20 @@ export class KumodHarness {
 
   log(): string {
     return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
+  }
+
+  /** kumod's log as events (lines that are not JSON, such as a crash's stack, are left out). */
+  logEvents(): LogEvent[] {
+    return this.log()
+      .split('\n')
+      .flatMap((line) => {
+        if (!line.startsWith('{')) return [];
+        try {
+          return [JSON.parse(line) as LogEvent];
+        } catch {
+          return [];
+        }
+      });
   }
 
   /**
@@ -168,7 +237,7 @@ export class KumodHarness {
         stderr: String(r.stderr),
       };
       if (result.exitCode === 0 || Date.now() > deadline) return result;
-      await new Promise((res) => setTimeout(res, retryMs));
+      await sleep(retryMs);
     }
   }
 
@@ -176,15 +245,58 @@ export class KumodHarness {
   qemuPids(): number[] {
     const dir = join(this.stateDir, 'instances');
     if (!existsSync(dir)) return [];
-    return readdirSync(dir).flatMap((id) => {
-      const f = join(dir, id, 'qemu.pid');
-      if (!existsSync(f)) return [];
-      const pid = Number(readFileSync(f, 'utf8').trim());
-      return existsSync(`/proc/${pid}`) &&
-        !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z')
-        ? [pid]
-        : [];
+    return readdirSync(dir).flatMap((id) => this.qemuPid(id) ?? []);
+  }
+
+  /** The live QEMU of one instance, from its pid file (undefined if none runs). */
+  qemuPid(instanceId: string): number | undefined {
+    const f = join(this.stateDir, 'instances', instanceId, 'qemu.pid');
+    if (!existsSync(f)) return undefined;
+    const pid = Number(readFileSync(f, 'utf8').trim());
+    return isLiveProcess(pid) ? pid : undefined;
+  }
+
+  /**
+   * Every live QEMU on the machine whose command line names this instance, whatever its pid file
+   * says: what "no QEMU left" must check.
+   */
+  qemuProcessesOf(instanceId: string): number[] {
+    return readdirSync('/proc')
+      .filter((e) => /^\d+$/.test(e))
+      .map(Number)
+      .filter((pid) => {
+        let cmdline: string;
+        try {
+          cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        } catch {
+          return false; // exited while we looked
+        }
+        return (
+          cmdline.includes('qemu-system') &&
+          cmdline.split('\0').includes(`guest=${instanceId},debug-threads=on`) &&
+          isLiveProcess(pid)
+        );
+      });
+  }
+
+  /** Live dnsmasq processes this daemon started (from their pid files under the run dir). */
+  dnsmasqPids(): number[] {
+    return this.pidsUnder(this.runDir).filter((pid) => {
+      try {
+        return (
+          readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('dnsmasq') && isLiveProcess(pid)
+        );
+      } catch {
+        return false;
+      }
     });
+  }
+
+  /** The instance's cgroup directories that exist (v1: under cpu and memory; v2: unified). */
+  instanceCgroups(instanceId: string): string[] {
+    return ['cpu', 'memory', '']
+      .map((ctl) => join('/sys/fs/cgroup', ctl, this.prefix, instanceId))
+      .filter((d) => existsSync(d));
   }
 
   /**
@@ -194,8 +306,7 @@ export class KumodHarness {
    */
   async simulateHostReboot(): Promise<void> {
     await this.stopDaemon('SIGKILL');
-    this.killAll([...this.qemuPids(), ...this.pidsUnder(this.runDir)]);
-    await new Promise((r) => setTimeout(r, 300));
+    await this.killAll([...this.qemuPids(), ...this.pidsUnder(this.runDir)]);
     for (const ns of await this.vpcNamespaces()) await execa('ip', ['netns', 'del', ns]);
     await execa('ip', ['-n', this.ns, 'link', 'del', 'kumo-pub'], { reject: false });
     await this.removeCgroups();
@@ -209,14 +320,14 @@ export class KumodHarness {
 
   async close(): Promise<void> {
     await this.stopDaemon('SIGKILL').catch(() => undefined);
-    this.killAll([...this.qemuPids(), ...this.pidsUnder(this.runDir)]);
-    await new Promise((r) => setTimeout(r, 300));
+    await this.killAll([...this.qemuPids(), ...this.pidsUnder(this.runDir)]);
     await deleteNetnsWithPrefix(this.prefix);
     await this.removeCgroups();
     if (!process.env.KUMO_KEEP_TEST_DIR) rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private killAll(pids: readonly number[]): void {
+  /** SIGKILLs the processes and waits until they are gone (or zombies), so their cgroups can go. */
+  private async killAll(pids: readonly number[]): Promise<void> {
     for (const pid of pids) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -224,6 +335,10 @@ export class KumodHarness {
         /* already gone */
       }
     }
+    await eventually('killed processes to exit', () => pids.every((p) => !isLiveProcess(p)), {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+    }).catch(() => undefined);
   }
 
   private async removeCgroups(): Promise<void> {
@@ -253,6 +368,38 @@ export class KumodHarness {
     };
     walk(dir);
     return out;
+  }
+}
+
+/** Whether a pid is a live process (not gone, not a zombie waiting for its parent). */
+export function isLiveProcess(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 1) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The state follows the command name, which may itself hold spaces and parentheses.
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Polls `check` until it returns something other than undefined/false, and returns that; throws
+ * after `timeoutMs` saying what was awaited. The interval only spaces the checks: tests wait for
+ * conditions, never for fixed times.
+ */
+export async function eventually<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  { timeoutMs = 60_000, intervalMs = 1000 } = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
   }
 }
 

@@ -1,9 +1,9 @@
-import { execa, execaSync, type ResultPromise } from 'execa';
+import { execa, type ResultPromise } from 'execa';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ExecaCommandRunner } from '../../../src/host/command-runner.js';
 import { readPidFile } from '../../../src/host/network/detached-process.js';
 import { dnsmasqPaths } from '../../../src/host/network/dnsmasq-config.js';
@@ -17,7 +17,8 @@ import type {
   VpcHostSpec,
   VpcRulesSpec,
 } from '../../../src/host/network/specs.js';
-import { createNetns, deleteNetnsWithPrefix, isRoot, randomTag } from '../harness/netns.js';
+import { createNetns, deleteNetnsWithPrefix, randomTag } from '../harness/netns.js';
+import { integrationSuite } from '../harness/prerequisites.js';
 import {
   alive,
   compileMetadataProxy,
@@ -32,19 +33,8 @@ import {
  * namespaces this file makes (an outer one plays kumod's namespace via `hostNetns`), so the
  * machine's own network is never touched; afterAll removes them whatever happened.
  */
-function skipReason(): string | undefined {
-  if (!isRoot()) return 'needs root';
-  try {
-    execaSync('ip', ['netns', 'list']);
-  } catch {
-    return '`ip netns` is unavailable';
-  }
-  return undefined;
-}
-const reason = skipReason();
-
-describe.skipIf(reason !== undefined)(
-  `LinuxNetworkHost on the real kernel${reason ? ` (skipped: ${reason})` : ''}`,
+integrationSuite(
+  'LinuxNetworkHost on the real kernel',
   () => {
     const tag = randomTag();
     const prefix = `kt-net-${tag}`;
@@ -393,4 +383,5 @@ describe.skipIf(reason !== undefined)(
       expect((await nsRun(outer, 'ip', ['link', 'show', 'dev', 'kumo-pub'])).exitCode).toBe(0);
     });
   },
+  ['root', 'netns'],
 );

@@ -152,3 +152,25 @@ describe('stop timeout', () => {
     expect(d.wakes).toContainEqual({ instanceId: i!.id, afterMs: 60_000 });
   });
 });
+
+describe('healing a running instance whose port was lost', () => {
+  it('restarts its VM at start-up (disk and addresses kept), and leaves it alone otherwise', async () => {
+    const d = fakeComputeDeps();
+    const [i] = await runInstances(d, one);
+    await reconcileAll(d);
+    const before = d.instances.get(i!.id)!;
+    // A normal start-up heal: the port is there, the VM is left alone.
+    await reconcileAll(d, true);
+    expect(d.instances.get(i!.id)?.runtime?.pid).toBe(before.runtime?.pid);
+    // The tap was deleted while kumod was away: heal makes a new one the VM is not connected to.
+    d.network.lostPorts.add(i!.id);
+    await reconcileAll(d, true);
+    const after = d.instances.get(i!.id)!;
+    expect(d.hypervisor.released).toContain(before.runtime!.pid);
+    expect(after.state).toBe('running');
+    expect(after.runtime?.pid).not.toBe(before.runtime?.pid);
+    expect(after.rootDisk).toBe(before.rootDisk);
+    expect(after.network).toEqual(before.network);
+    expect(d.hypervisor.running()).toBe(1);
+  });
+});

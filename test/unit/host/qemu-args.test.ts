@@ -13,7 +13,7 @@ const spec: VmSpec = {
   initrd: '/var/lib/kumo/images/ami-1/initrd.img',
   kernelCmdline: 'console=ttyS0 quiet',
   rootDisk: '/var/lib/kumo/volumes/i-0123456789abcdef0-root.qcow2',
-  port: { tap: 'tap0123456789ab', mac: '52:54:00:ab:cd:ef', netns: 'kumo-vpc-1' },
+  port: { tap: 'tap0123456789ab', mac: '52:54:00:ab:cd:ef', netns: 'kumo-vpc-1', created: true },
 };
 const dir = '/var/lib/kumo/instances/i-0123456789abcdef0';
 const paths = {

@@ -39,7 +39,10 @@ function fakePlumbing(calls: string[]): VpcPlumbing {
       calls.push(`ensurePorts ${JSON.stringify([vpc, enis])}`);
       return Promise.resolve(
         new Map(
-          enis.map((e) => [e.instanceId, { netns: 'ns', tap: `t-${e.instanceId}`, mac: e.mac }]),
+          enis.map((e) => [
+            e.instanceId,
+            { netns: 'ns', tap: `t-${e.instanceId}`, mac: e.mac, created: true },
+          ]),
         ),
       );
     },

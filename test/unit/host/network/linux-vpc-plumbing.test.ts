@@ -38,7 +38,10 @@ function plumbing() {
     removeVpc: rec('removeVpc'),
     ensureSubnet: rec('ensureSubnet'),
     removeSubnet: rec('removeSubnet'),
-    ensureTaps: rec('ensureTaps'),
+    ensureTaps: (spec) => {
+      calls.push({ name: 'ensureTaps', spec });
+      return Promise.resolve(spec.map((t) => t.tap));
+    },
     removeTap: rec('removeTap'),
     applyVpcRules: rec('applyVpcRules'),
   };
@@ -93,6 +96,7 @@ describe('LinuxVpcPlumbing names and specs', () => {
       netns: 'kumo-vpc-0123456789abcdef0',
       tap: 'tap0a1b2c3d4e5f',
       mac: eni.mac,
+      created: true,
     });
     expect(calls.at(-1)?.spec).toEqual([
       { netns: 'kumo-vpc-0123456789abcdef0', bridge: 'br0fedcba98765', tap: 'tap0a1b2c3d4e5f' },
