@@ -1,4 +1,4 @@
-import { notFound } from '../core/errors.js';
+import { listed, notFound } from '../core/errors.js';
 import { assertId, newId, OWNER_ID } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Clock } from '../core/clock.js';
@@ -62,10 +62,7 @@ export function describeImages(
   for (const id of ids) assertId('ami', id, 'InvalidAMIID.Malformed');
   const missing = ids.filter((id) => !repo.get(id));
   if (missing.length > 0) {
-    throw notFound(
-      'InvalidAMIID.NotFound',
-      `The image id '[${missing.join(', ')}]' does not exist`,
-    );
+    throw notFound('InvalidAMIID.NotFound', `The image id '[${listed(missing)}]' does not exist`);
   }
   const mine = owners.length === 0 || owners.some((o) => o === 'self' || o === OWNER_ID);
   const base = !mine

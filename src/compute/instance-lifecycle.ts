@@ -1,4 +1,4 @@
-import { dryRunOperation, incorrectState, invalidParameter } from '../core/errors.js';
+import { dryRunOperation, incorrectState, invalidParameter, quoted } from '../core/errors.js';
 import { assertId } from '../core/ids.js';
 import { assertFits, usage } from './capacity.js';
 import type { ComputeDeps } from './deps.js';
@@ -221,7 +221,7 @@ export async function modifyInstanceType(
   assertId('i', id, 'InvalidInstanceID.Malformed');
   if (!findInstanceType(instanceType)) {
     throw invalidParameter(
-      `Invalid value '${instanceType}' for InstanceType; list the types with kumo describe-instance-types`,
+      `Invalid value ${quoted(instanceType)} for InstanceType; list the types with kumo describe-instance-types`,
     );
   }
   if (options.dryRun) {

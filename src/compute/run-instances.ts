@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { assertId, newId } from '../core/ids.js';
 import {
+  quoted,
   dryRunOperation,
   idempotentMismatch,
   insufficientCapacity,
@@ -179,7 +180,7 @@ function resolveImage(deps: ComputeDeps, imageId: string | undefined): Image {
   if (!image) {
     throw notFound(
       'InvalidAMIID.NotFound',
-      `The image id '${imageId}' does not exist; list images with kumo describe-images`,
+      `The image id ${quoted(imageId)} does not exist; list images with kumo describe-images`,
     );
   }
   return image;
@@ -189,7 +190,7 @@ function resolveType(name: string | undefined): InstanceType {
   const t = findInstanceType(name || DEFAULT_INSTANCE_TYPE);
   if (!t) {
     throw invalidParameter(
-      `Invalid value '${name}' for InstanceType; list the types with kumo describe-instance-types`,
+      `Invalid value ${quoted(name ?? '')} for InstanceType; list the types with kumo describe-instance-types`,
     );
   }
   return t;
@@ -201,7 +202,7 @@ function resolveKey(deps: ComputeDeps, keyName: string | undefined) {
   if (!key) {
     throw notFound(
       'InvalidKeyPair.NotFound',
-      `The key pair '${keyName}' does not exist; create it with kumo create-key-pair or import-key-pair`,
+      `The key pair ${quoted(keyName)} does not exist; create it with kumo create-key-pair or import-key-pair`,
     );
   }
   return key;

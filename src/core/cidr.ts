@@ -1,4 +1,4 @@
-import { invalidParameter } from './errors.js';
+import { invalidParameter, quoted } from './errors.js';
 
 /** An IPv4 network, e.g. 172.31.0.0/20, as integers for arithmetic. */
 export interface Ipv4Cidr {
@@ -8,11 +8,11 @@ export interface Ipv4Cidr {
 
 export function ipToInt(ip: string): number {
   const parts = ip.split('.');
-  if (parts.length !== 4) throw invalidParameter(`Invalid IPv4 address: "${ip}"`);
+  if (parts.length !== 4) throw invalidParameter(`Invalid IPv4 address: ${quoted(ip)}`);
   let n = 0;
   for (const p of parts) {
     if (!/^\d{1,3}$/.test(p) || Number(p) > 255) {
-      throw invalidParameter(`Invalid IPv4 address: "${ip}"`);
+      throw invalidParameter(`Invalid IPv4 address: ${quoted(ip)}`);
     }
     n = n * 256 + Number(p);
   }
@@ -27,16 +27,16 @@ export function parseCidr(text: string): Ipv4Cidr {
   const [ip, len, extra] = text.split('/');
   const prefix = Number(len);
   if (ip === undefined || len === undefined || extra !== undefined || !/^\d+$/.test(len)) {
-    throw invalidParameter(`Invalid CIDR block: "${text}" (expected a.b.c.d/n)`);
+    throw invalidParameter(`Invalid CIDR block: ${quoted(text)} (expected a.b.c.d/n)`);
   }
   if (prefix < 1 || prefix > 30) {
-    throw invalidParameter(`CIDR prefix /${prefix} in "${text}" must be between /1 and /30`);
+    throw invalidParameter(`CIDR prefix /${prefix} in ${quoted(text)} must be between /1 and /30`);
   }
   const addr = ipToInt(ip);
   const network = addr - (addr % 2 ** (32 - prefix));
   if (network !== addr) {
     throw invalidParameter(
-      `"${text}" has host bits set; the network is ${intToIp(network)}/${prefix}`,
+      `${quoted(text)} has host bits set; the network is ${intToIp(network)}/${prefix}`,
     );
   }
   return { network, prefix };

@@ -106,3 +106,14 @@ describe('runInstances', () => {
     expect(d.rootDisks.disks.size).toBe(0);
   });
 });
+
+describe('messages that echo input', () => {
+  it('cut what they echo: a 9000-character instance type or key name stays a short message', async () => {
+    const d = fakeComputeDeps();
+    for (const input of [{ instanceType: 't'.repeat(9000) }, { keyName: 'k'.repeat(9000) }]) {
+      const e = await runInstances(d, { ...base, ...input }).catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(KumoError);
+      expect((e as KumoError).message.length).toBeLessThan(400);
+    }
+  });
+});
