@@ -1,6 +1,7 @@
 import { callUnary, connect, type KumoClients, type UnaryMethod } from './client.js';
 import { UsageError } from './errors.js';
 import { isOutputFormat, renderOutput, type OutputFormat } from './output.js';
+import { inModelOrder } from './output-order.js';
 import { toPascalCase } from './pascal-case.js';
 
 /** Where the CLI reads and writes; injected so main() runs in tests without a process. */
@@ -12,12 +13,17 @@ export interface CliIo {
   readonly columns?: number | undefined;
 }
 
-/** The options every subcommand accepts (`--endpoint`, `--output`, `--query`, `--debug`). */
+/**
+ * The options every subcommand accepts (`--endpoint`, `--output`, `--query`, `--debug`,
+ * `--no-paginate`).
+ */
 export interface GlobalOptions {
   readonly endpoint: string;
   readonly output: OutputFormat;
   readonly query?: string | undefined;
   readonly debug: boolean;
+  /** False with --no-paginate: paginated commands make one call. */
+  readonly paginate: boolean;
 }
 
 /** What a subcommand needs: the clients, the global options, and a way to print a response. */
@@ -49,6 +55,7 @@ export class CliContext {
       output,
       query: typeof o.query === 'string' ? o.query : undefined,
       debug: o.debug === true,
+      paginate: o.paginate !== false,
     };
   }
 
@@ -70,14 +77,20 @@ export class CliContext {
   }
 
   /**
-   * Prints the response (a ts-proto object) of EC2 `operation` EC2-shaped: PascalCase, then
-   * --query, then --output (a table is titled with the operation, as in aws-cli). `text` renders
-   * the unqueried response for --output text where aws prints something special.
+   * Prints the response (a ts-proto object) of EC2 `operation` EC2-shaped: PascalCase with the
+   * top-level keys in EC2's order, then --query, then --output (a table is titled with the
+   * operation, as in aws-cli). `text` renders the unqueried response for --output text where aws
+   * prints something special.
    */
   print(operation: string, response: unknown, text?: (value: unknown) => string): void {
+    this.printShaped(operation, inModelOrder(operation, toPascalCase(response)), text);
+  }
+
+  /** Prints a value that is already EC2-shaped (a merged result of several pages). */
+  printShaped(operation: string, value: unknown, text?: (value: unknown) => string): void {
     const { output, query } = this.options;
     this.io.stdout(
-      renderOutput(toPascalCase(response), {
+      renderOutput(value, {
         format: output,
         operation,
         query,

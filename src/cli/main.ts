@@ -6,6 +6,7 @@ import { DEFAULT_ENDPOINT } from './client.js';
 import { registerHostCommands } from './commands/host.js';
 import { registerImageCommands } from './commands/images.js';
 import { registerLifecycleCommands } from './commands/instance-lifecycle.js';
+import { registerInstanceStatusCommands } from './commands/instance-status.js';
 import { registerInstanceTypeCommands } from './commands/instance-types.js';
 import { registerInstanceCommands } from './commands/instances.js';
 import { registerKeyPairCommands } from './commands/key-pairs.js';
@@ -68,10 +69,12 @@ export function buildProgram(ctx: CliContext, io: CliIo): Command {
     )
     .option('--query <jmespath>', 'JMESPath expression applied to the response, as in aws-cli')
     .option('--debug', 'print stack traces on errors')
-    // aws users type this out of habit; kumo never pages.
+    .option('--no-paginate', 'describe commands make one call and print that page, as in aws-cli')
+    // aws users type this out of habit; kumo never runs a pager.
     .addOption(new Option('--no-cli-pager').hideHelp());
   registerInstanceCommands(program, ctx);
   registerLifecycleCommands(program, ctx);
+  registerInstanceStatusCommands(program, ctx);
   registerInstanceTypeCommands(program, ctx);
   registerImageCommands(program, ctx);
   registerKeyPairCommands(program, ctx);

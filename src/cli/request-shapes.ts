@@ -72,15 +72,6 @@ export const tagSpecifications = (resourceType: string): Shape =>
 /** EC2's AttributeValue: `{Value}`. */
 export const ATTRIBUTE_VALUE: Shape = structure({ name: 'Value', shape: STRING });
 
-/** DescribeInstances' members kumo takes, shared by describe-instances and the waiters. */
-export const DESCRIBE_INSTANCES_INPUT: CommandInput = {
-  operation: 'DescribeInstances',
-  members: [
-    { name: 'InstanceIds', shape: STRING_LIST, option: 'instanceIds' },
-    { name: 'Filters', shape: FILTERS, option: 'filters' },
-  ],
-};
-
 /** The skeleton aws-cli prints for these members: placeholders of each member's type. */
 export function skeletonOf(members: readonly StructureMember[]): Record<string, unknown> {
   return Object.fromEntries(members.map((m) => [m.name, placeholder(m.shape)]));

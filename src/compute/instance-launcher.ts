@@ -46,39 +46,47 @@ export async function launch(
   const step = (name: string): void =>
     deps.logger.debug(name, { instanceIds: ids, ms: Math.round(performance.now() - t0) });
   return withRollback(deps.logger, async (rollback) => {
-    const withDisks = await Promise.all(
-      batch.map(async (instance) => {
-        if (instance.rootDisk) return instance;
-        const image = imageOf(deps, instance);
-        const rootDisk = await deps.rootDisks.create(instance.id, image.diskPath);
-        rollback.add(`root disk of ${instance.id}`, () => deps.rootDisks.remove(rootDisk));
-        const next = { ...instance, rootDisk };
-        deps.instances.put(next);
-        return next;
+    // Disks and ports do not depend on each other: made side by side.
+    const [disks, ports] = await Promise.allSettled([
+      Promise.all(
+        batch.map(async (instance) => {
+          if (instance.rootDisk) return instance;
+          const image = imageOf(deps, instance);
+          const rootDisk = await deps.rootDisks.create(instance.id, image.diskPath);
+          rollback.add(`root disk of ${instance.id}`, () => deps.rootDisks.remove(rootDisk));
+          const next = { ...instance, rootDisk };
+          deps.instances.put(next);
+          return next;
+        }),
+      ),
+      deps.network.plug(ids).then((plugged) => {
+        rollback.add('network ports', () => deps.network.unplug(ids));
+        return plugged;
       }),
-    );
-    step('root disks ready');
+    ]);
+    if (disks.status === 'rejected') throw disks.reason;
+    if (ports.status === 'rejected') throw ports.reason;
+    const withDisks = disks.value;
+    step('disks and ports ready');
     stepDone(abort, timeoutMs);
 
-    const ids = withDisks.map((i) => i.id);
-    const ports = await deps.network.plug(ids);
-    rollback.add('network ports', () => deps.network.unplug(ids));
-    step('network ready');
-    stepDone(abort, timeoutMs);
-
+    // The rules go in while QEMU starts; no guest runs before they are in.
+    const activation = deps.network.activate(ids);
+    activation.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
     const started = await Promise.allSettled(
       withDisks.map((instance) =>
         deps.hypervisor.start(
-          vmSpec(deps, instance, ports.get(instance.id)),
+          vmSpec(deps, instance, ports.value.get(instance.id)),
           (runtime: VmRuntime) => {
             // Recorded before QEMU answers: a kumod killed from here on finds this process.
             deps.instances.put({ ...instance, runtime });
             rollback.add(`QEMU of ${instance.id}`, () => deps.hypervisor.kill(runtime));
           },
-          abort,
+          { signal: abort, beforeResume: () => activation },
         ),
       ),
     );
+    await activation;
     step('vms started');
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) throw abort.aborted ? abortError(abort, timeoutMs) : failed.reason;

@@ -95,6 +95,7 @@ async function reconcileRunning(deps: ComputeDeps, i: Instance, heal: boolean): 
   await deps.hypervisor.watch(i.runtime);
   if (!heal) return;
   const port = (await deps.network.plug([i.id])).get(i.id);
+  await deps.network.activate([i.id]);
   if (port?.created) await restartForLostPort(deps, i);
 }
 

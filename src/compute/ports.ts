@@ -71,6 +71,13 @@ export interface NetworkPort {
  */
 export type VmStatus = 'running' | 'guest-shutdown' | 'paused' | 'gone';
 
+export interface StartOptions {
+  /** Cancels the start (the launch's deadline, its caller gone): it is undone. */
+  readonly signal?: AbortSignal | undefined;
+  /** Awaited once the VM is confined and before its vCPUs run; a failure undoes the start. */
+  readonly beforeResume?: (() => Promise<void>) | undefined;
+}
+
 export interface Hypervisor {
   /**
    * Starts a VM that outlives kumod. QEMU starts paused; `record` gets its runtime (launched:
@@ -82,7 +89,7 @@ export interface Hypervisor {
   start(
     spec: VmSpec,
     record: (runtime: VmRuntime) => void,
-    signal?: AbortSignal,
+    options?: StartOptions,
   ): Promise<VmRuntime>;
   inspect(runtime: VmRuntime): Promise<VmStatus>;
   /**
@@ -121,10 +128,16 @@ export interface InstanceNetwork {
   /** Frees the instances' interfaces (terminate, undone launch); call inside a unit of work. */
   release(instanceIds: readonly string[]): void;
   /**
-   * Makes the host ready for these instances: VPC router, subnet bridge and DHCP reservations,
-   * ports and rules. The VPC-wide work is done once for the whole batch, not once per instance.
+   * What the instances' QEMUs need to start: VPC router, subnet bridge with its DHCP
+   * reservations, ports. The VPC-wide work is done once for the whole batch.
    */
   plug(instanceIds: readonly string[]): Promise<ReadonlyMap<string, NetworkPort>>;
+  /**
+   * What the guests need before they run: the VPC's anti-spoofing and NAT rules covering these
+   * instances (one transaction per VPC). Launches run it while QEMU starts, and resume the guests
+   * only once it is done.
+   */
+  activate(instanceIds: readonly string[]): Promise<void>;
   /** Removes the instances' ports; their interfaces and addresses stay (stop). */
   unplug(instanceIds: readonly string[]): Promise<void>;
   /** Re-applies VPC-wide state (reservations, NAT) after instances come or go. */

@@ -14,7 +14,7 @@ import { NetworkService } from '../network/network-service.js';
 import { createGrpcServer, listen } from '../api/server.js';
 import { DEFAULT_SITE } from '../api/site.js';
 import { MetadataEndpoint } from '../api/metadata-http.js';
-import { ExecaCommandRunner } from '../host/command-runner.js';
+import { SpawnerCommandRunner } from '../host/spawner/spawner-runner.js';
 import { FileImageStore } from '../host/image-store.js';
 import { LinuxNetworkHost } from '../host/network/linux-network-host.js';
 import { LinuxVpcPlumbing } from '../host/network/linux-vpc-plumbing.js';
@@ -48,7 +48,12 @@ const DIST = dirname(dirname(fileURLToPath(import.meta.url)));
 export async function main(argv: readonly string[]): Promise<void> {
   const config = parseConfig(argv);
   const logger = jsonLogger(config.logLevel);
-  const runner = new ExecaCommandRunner(logger);
+  // Host commands are started by a small helper process: forking kumod itself costs CPU and
+  // stalls its event loop in proportion to its memory (docs/decisions/0011).
+  const runner = new SpawnerCommandRunner(
+    [process.execPath, join(DIST, 'host/spawner/spawner-main.js')],
+    logger,
+  );
   for (const d of [config.stateDir, config.runDir, dirname(config.socket)])
     await mkdir(d, { recursive: true });
   await mkdir(join(config.runDir, 'metadata'), { recursive: true, mode: 0o700 });
@@ -198,6 +203,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     stopLoop: (ms) => loop.stop(ms),
     close: () => {
       hypervisor.close();
+      runner.close();
       endpoints.forEach((e) => e.close());
       db.close();
     },

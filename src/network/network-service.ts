@@ -114,8 +114,8 @@ export class NetworkService implements InstanceNetwork {
 
   /**
    * Host plumbing for a batch of instances. Per VPC, once: the router, each subnet's bridge and
-   * DHCP (with every reservation of the batch), the ports, the rules. The VPC-wide work is not
-   * redone for each instance.
+   * DHCP (with every reservation of the batch), the ports. The VPC-wide work is not redone for
+   * each instance. The rules come with activate().
    */
   async plug(instanceIds: readonly string[]): Promise<ReadonlyMap<string, NetworkPort>> {
     const ports = new Map<string, NetworkPort>();
@@ -128,9 +128,14 @@ export class NetworkService implements InstanceNetwork {
       }
       for (const [id, port] of await this.deps.plumbing.ensurePorts(vpc, members))
         ports.set(id, port);
-      await this.applyRules(vpc);
     }
     return ports;
+  }
+
+  /** The rules of every VPC these instances are in, covering every interface it holds now. */
+  async activate(instanceIds: readonly string[]): Promise<void> {
+    const vpcIds = new Set(instanceIds.map((id) => this.interfaceOf(id).vpcId));
+    for (const vpcId of vpcIds) await this.applyRules(this.vpc(vpcId));
   }
 
   async unplug(instanceIds: readonly string[]): Promise<void> {

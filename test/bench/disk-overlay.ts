@@ -1,9 +1,9 @@
 /**
  * Benchmark: creating an instance root disk through kumo's RootDisks adapter (the real
- * QemuImgDisks with the real ExecaCommandRunner, as kumod wires them) next to the bare
+ * QemuImgDisks with the command spawner, as kumod wires them) next to the bare
  * `qemu-img create -q -f qcow2 -F qcow2 -b BASE overlay.qcow2` spawned with node:child_process.
  * Both make the same overlay on the default image's qcow2 in the same temp dir; the difference is
- * what the adapter adds (mkdir of the volumes dir, execa, the runner's env/timeout handling).
+ * what the adapter adds (mkdir of the volumes dir, the spawner round trip, env/timeout handling).
  * Rounds alternate which side goes first; every overlay is removed outside the timed part.
  *
  * Usage: npx tsx test/bench/disk-overlay.ts [rounds=30]   (builds the image if it is missing)
@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ExecaCommandRunner } from '../../src/host/command-runner.js';
+import { SpawnerCommandRunner } from '../../src/host/spawner/spawner-runner.js';
 import { QemuImgDisks } from '../../src/host/qemu-img-disks.js';
 import { IMAGE_DIR } from '../integration/harness/kumod-harness.js';
 import { stats } from './stats.js';
@@ -63,7 +63,11 @@ const ms2 = (x: number): number => Number(x.toFixed(2));
 async function main(): Promise<void> {
   const base = await baseImage();
   const dir = mkdtempSync(join(tmpdir(), 'kumo-bench-disk-'));
-  const disks = new QemuImgDisks(new ExecaCommandRunner(), join(dir, 'volumes'));
+  const runner = new SpawnerCommandRunner([
+    process.execPath,
+    resolve(import.meta.dirname, '../../dist/host/spawner/spawner-main.js'),
+  ]);
+  const disks = new QemuImgDisks(runner, join(dir, 'volumes'));
   const bareDir = join(dir, 'bare');
   mkdirSync(bareDir);
   const kumoMs: number[] = [];
@@ -111,6 +115,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    runner.close();
     rmSync(dir, { recursive: true, force: true });
   }
   const k = stats(kumoMs);

@@ -50,18 +50,35 @@ function cpuMs(pid: number | 'self', withChildren = false): number {
   return ((withChildren ? own + children : own) * 1000) / TICKS_PER_SECOND;
 }
 
-/** kumod's pid: the node process serving this harness' socket. */
-function kumodPid(h: KumodHarness): number {
+/** The first process whose command line contains every one of `parts`. */
+function findProcess(parts: readonly string[], parent?: number): number | undefined {
   for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
     try {
       const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8');
-      if (cmd.includes('bin/kumod.js') && cmd.includes(h.socket)) return Number(e);
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parts.every((p) => cmd.includes(p)) && (parent === undefined || ppid === parent))
+        return Number(e);
     } catch {
       /* gone */
     }
   }
-  throw new Error('kumod not found');
+  return undefined;
+}
+
+/** kumod's pid: the node process serving this harness' socket. */
+function kumodPid(h: KumodHarness): number {
+  const pid = findProcess(['bin/kumod.js', h.socket]);
+  if (pid === undefined) throw new Error('kumod not found');
+  return pid;
+}
+
+/** kumod's command spawner (started with kumod's first host command). */
+function spawnerPid(kumod: number): number {
+  const pid = findProcess(['spawner-main.js'], kumod);
+  if (pid === undefined) throw new Error('the command spawner of kumod not found');
+  return pid;
 }
 
 const summary = (benchmark: string, kumo: number[], bare: number[], extra: object = {}) => {
@@ -224,15 +241,19 @@ async function main(): Promise<void> {
     const callMs: number[] = [];
     const bareMs: number[] = [];
     const kumodCpu: number[] = [];
+    const spawnerCpu: number[] = [];
     const bareCpu: number[] = [];
+    const spawner = spawnerPid(kumod);
     for (let r = 0; r < rounds; r++) {
       const cpu0 = cpuMs(kumod);
+      const spawner0 = cpuMs(spawner);
       const t0 = performance.now();
       const [i] = await launch(1);
       callMs.push(performance.now() - t0);
       const id = i?.instanceId as string;
       await waitFor([id], 'running');
       kumodCpu.push(cpuMs(kumod) - cpu0);
+      spawnerCpu.push(cpuMs(spawner) - spawner0);
       await terminateAll([id]);
       const c0 = cpuMs('self', true) - cpuMs('self');
       bareMs.push(await bare(1, r));
@@ -250,9 +271,10 @@ async function main(): Promise<void> {
     );
     print(
       summary(
-        "kumod-cpu-per-launch: kumod CPU (utime+stime) from the call to running vs the bare tools' CPU",
-        kumodCpu,
+        "kumod-cpu-per-launch: CPU (utime+stime) of kumod and its command spawner from the call to running vs the bare tools' CPU",
+        kumodCpu.map((k, n) => k + (spawnerCpu[n] ?? 0)),
         bareCpu,
+        { kumodOnlyMs: kumodCpu, spawnerMs: spawnerCpu },
       ),
     );
 

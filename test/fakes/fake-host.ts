@@ -5,6 +5,7 @@ import type {
   Hypervisor,
   InstanceNetwork,
   NetworkPort,
+  StartOptions,
   RootDisks,
   SshKeyTool,
   VmSpec,
@@ -27,11 +28,15 @@ export class FakeHypervisor implements Hypervisor {
   /** Every start, in order, with the runtime it recorded first. */
   recorded: VmRuntime[] = [];
 
-  start(spec: VmSpec, record: (rt: VmRuntime) => void): Promise<VmRuntime> {
+  async start(
+    spec: VmSpec,
+    record: (rt: VmRuntime) => void,
+    options: StartOptions = {},
+  ): Promise<VmRuntime> {
     if (this.failNextStart) {
       const e = this.failNextStart;
       this.failNextStart = undefined;
-      return Promise.reject(e);
+      throw e;
     }
     const pid = this.nextPid++;
     const dir = `/fake/${spec.instanceId}`;
@@ -50,12 +55,20 @@ export class FakeHypervisor implements Hypervisor {
         qemuLog: `${dir}/qemu.log`,
       },
     };
-    this.vms.set(pid, { spec, status: 'paused', powerDowns: 0, reboots: 0 });
+    const vm = { spec, status: 'paused' as VmStatus, powerDowns: 0, reboots: 0 };
+    this.vms.set(pid, vm);
     record(runtime);
     this.recorded.push(runtime);
-    (this.vms.get(pid) as { status: VmStatus }).status = 'running';
+    try {
+      // As QEMU: paused until what the caller waits for is done; a failure there ends the VM.
+      await options.beforeResume?.();
+    } catch (e) {
+      vm.status = 'gone';
+      throw e;
+    }
+    vm.status = 'running';
     this.watched.add(spec.instanceId);
-    return Promise.resolve({ ...runtime, launched: true });
+    return { ...runtime, launched: true };
   }
   watch(rt: VmRuntime): Promise<void> {
     this.watched.add(rt.instanceId);
@@ -127,6 +140,9 @@ export class FakeNetwork implements InstanceNetwork {
   /** One entry per plug call: the batch size (the VPC-wide work runs once per call). */
   plugCalls: number[] = [];
   failNextPlug: Error | undefined;
+  /** Instance ids covered by the rules (activate). */
+  activated = new Set<string>();
+  failNextActivate: Error | undefined;
   allocate(ids: readonly string[]): NetworkInterface[] {
     return ids.map((instanceId) => {
       const n = this.next++;
@@ -162,6 +178,15 @@ export class FakeNetwork implements InstanceNetwork {
       ports.set(id, { netns: 'fake-ns', tap: `tap-${id}`, mac: eni.mac, created });
     }
     return Promise.resolve(ports);
+  }
+  activate(ids: readonly string[]): Promise<void> {
+    if (this.failNextActivate) {
+      const e = this.failNextActivate;
+      this.failNextActivate = undefined;
+      return Promise.reject(e);
+    }
+    for (const id of ids) this.activated.add(id);
+    return Promise.resolve();
   }
   unplug(ids: readonly string[]): Promise<void> {
     for (const id of ids) this.ports.delete(id);

@@ -8,6 +8,7 @@ import {
 } from '../../gen/kumo/v1/instances.js';
 import { withCliInput } from '../cli-input.js';
 import type { CliContext } from '../context.js';
+import { DRY_RUN, isDryRun, withDryRun } from '../dry-run.js';
 import { UsageError } from '../errors.js';
 import {
   ATTRIBUTE_VALUE,
@@ -20,11 +21,22 @@ import {
 } from '../request-shapes.js';
 import { parseAttributeValue } from '../structured-params.js';
 
+interface IdsOptions {
+  instanceIds: string[];
+  dryRun?: boolean;
+}
+
+interface StopOptions extends IdsOptions {
+  force?: boolean;
+  hibernate?: boolean;
+}
+
 interface ModifyOptions {
   instanceId: string;
   instanceType?: string;
   attribute?: string;
   value?: string;
+  dryRun?: boolean;
 }
 
 const INSTANCE_IDS: InputMember = {
@@ -32,16 +44,25 @@ const INSTANCE_IDS: InputMember = {
   shape: STRING_LIST,
   option: 'instanceIds',
 };
-const idsOnly = (operation: string): CommandInput => ({ operation, members: [INSTANCE_IDS] });
+const idsAndDryRun = (operation: string): CommandInput => ({
+  operation,
+  members: [INSTANCE_IDS, DRY_RUN],
+});
 
 const STOP_INPUT: CommandInput = {
   operation: 'StopInstances',
-  members: [INSTANCE_IDS, { name: 'Force', shape: BOOLEAN, option: 'force' }],
+  members: [
+    INSTANCE_IDS,
+    { name: 'Hibernate', shape: BOOLEAN, option: 'hibernate' },
+    DRY_RUN,
+    { name: 'Force', shape: BOOLEAN, option: 'force' },
+  ],
 };
 
 const MODIFY_INPUT: CommandInput = {
   operation: 'ModifyInstanceAttribute',
   members: [
+    DRY_RUN,
     { name: 'InstanceId', shape: STRING, option: 'instanceId' },
     { name: 'Attribute', shape: enumOf('instanceType'), option: 'attribute' },
     { name: 'Value', shape: STRING, option: 'value' },
@@ -49,66 +70,102 @@ const MODIFY_INPUT: CommandInput = {
   ],
 };
 
+/**
+ * Hibernation needs an instance launched for it (EC2's HibernationOptions) and a guest that can
+ * suspend to disk; kumo has neither, so --hibernate is refused before kumod is asked rather than
+ * quietly doing a plain stop.
+ */
+const NO_HIBERNATION =
+  'kumo instances cannot hibernate (kumo has no hibernation); stop them without --hibernate';
+
 /** start/stop/reboot/terminate-instances and modify-instance-attribute. */
 export function registerLifecycleCommands(program: Command, ctx: CliContext): void {
   const ids = '--instance-ids <ids...>';
 
-  withCliInput(program.command('start-instances'), idsOnly('StartInstances'))
+  const start = withCliInput(program.command('start-instances'), idsAndDryRun('StartInstances'))
     .description('Start stopped instances (EC2 StartInstances)')
-    .requiredOption(ids, 'instance ids')
-    .action(async (o: { instanceIds: string[] }) => {
-      const c = ctx.clients.instances;
-      const request = StartInstancesRequest.fromPartial({ instanceIds: o.instanceIds });
-      const res = await ctx.call('StartInstances', c.startInstances.bind(c), request);
-      ctx.print('StartInstances', res);
+    .requiredOption(ids, 'instance ids');
+  withDryRun(start).action(async (o: IdsOptions) => {
+    const c = ctx.clients.instances;
+    const request = StartInstancesRequest.fromPartial({
+      instanceIds: o.instanceIds,
+      dryRun: isDryRun(o),
     });
+    ctx.print(
+      'StartInstances',
+      await ctx.call('StartInstances', c.startInstances.bind(c), request),
+    );
+  });
 
-  withCliInput(program.command('stop-instances'), STOP_INPUT)
+  const stop = withCliInput(program.command('stop-instances'), STOP_INPUT)
     .description('Stop instances (EC2 StopInstances)')
     .requiredOption(ids, 'instance ids')
+    .option('--hibernate', 'refused: kumo instances cannot hibernate')
+    .option('--no-hibernate', 'a plain stop (the default)');
+  withDryRun(stop)
     .option('--force', 'stop at once, without an ACPI power-down')
-    .action(async (o: { instanceIds: string[]; force?: boolean }) => {
+    .option('--no-force', 'power down the guest first (the default)')
+    .action(async (o: StopOptions) => {
+      if (o.hibernate === true) throw new UsageError(NO_HIBERNATION);
       const c = ctx.clients.instances;
       const request = StopInstancesRequest.fromPartial({
         instanceIds: o.instanceIds,
         force: o.force === true,
+        dryRun: isDryRun(o),
       });
       ctx.print('StopInstances', await ctx.call('StopInstances', c.stopInstances.bind(c), request));
     });
 
-  withCliInput(program.command('reboot-instances'), idsOnly('RebootInstances'))
+  const reboot = withCliInput(program.command('reboot-instances'), idsAndDryRun('RebootInstances'))
     .description('Reboot instances (EC2 RebootInstances); prints nothing')
-    .requiredOption(ids, 'instance ids')
-    .action(async (o: { instanceIds: string[] }) => {
-      const c = ctx.clients.instances;
-      const request = RebootInstancesRequest.fromPartial({ instanceIds: o.instanceIds });
-      await ctx.call('RebootInstances', c.rebootInstances.bind(c), request);
+    .requiredOption(ids, 'instance ids');
+  withDryRun(reboot).action(async (o: IdsOptions) => {
+    const c = ctx.clients.instances;
+    const request = RebootInstancesRequest.fromPartial({
+      instanceIds: o.instanceIds,
+      dryRun: isDryRun(o),
     });
+    // The empty answer prints nothing, but --query on it gives null, as in aws-cli.
+    ctx.print(
+      'RebootInstances',
+      await ctx.call('RebootInstances', c.rebootInstances.bind(c), request),
+    );
+  });
 
-  withCliInput(program.command('terminate-instances'), idsOnly('TerminateInstances'))
+  const terminate = withCliInput(
+    program.command('terminate-instances'),
+    idsAndDryRun('TerminateInstances'),
+  )
     .description('Terminate instances (EC2 TerminateInstances)')
-    .requiredOption(ids, 'instance ids')
-    .action(async (o: { instanceIds: string[] }) => {
-      const c = ctx.clients.instances;
-      const request = TerminateInstancesRequest.fromPartial({ instanceIds: o.instanceIds });
-      const res = await ctx.call('TerminateInstances', c.terminateInstances.bind(c), request);
-      ctx.print('TerminateInstances', res);
+    .requiredOption(ids, 'instance ids');
+  withDryRun(terminate).action(async (o: IdsOptions) => {
+    const c = ctx.clients.instances;
+    const request = TerminateInstancesRequest.fromPartial({
+      instanceIds: o.instanceIds,
+      dryRun: isDryRun(o),
     });
+    const res = await ctx.call('TerminateInstances', c.terminateInstances.bind(c), request);
+    ctx.print('TerminateInstances', res);
+  });
 
-  withCliInput(program.command('modify-instance-attribute'), MODIFY_INPUT)
+  const modify = withCliInput(program.command('modify-instance-attribute'), MODIFY_INPUT)
     .description("Change a stopped instance's type (EC2 ModifyInstanceAttribute); prints nothing")
     .requiredOption('--instance-id <id>', 'instance id')
     .option('--instance-type <type>', 'new instance type: T, Value=T or {"Value":"T"}')
     .option('--attribute <name>', 'attribute name (instanceType), with --value')
-    .option('--value <value>', 'new value of --attribute')
-    .action(async (o: ModifyOptions) => {
-      const c = ctx.clients.instances;
-      const request = ModifyInstanceAttributeRequest.fromPartial({
-        instanceId: o.instanceId,
-        instanceType: instanceTypeOf(o),
-      });
-      await ctx.call('ModifyInstanceAttribute', c.modifyInstanceAttribute.bind(c), request);
+    .option('--value <value>', 'new value of --attribute');
+  withDryRun(modify).action(async (o: ModifyOptions) => {
+    const c = ctx.clients.instances;
+    const request = ModifyInstanceAttributeRequest.fromPartial({
+      instanceId: o.instanceId,
+      instanceType: instanceTypeOf(o),
+      dryRun: isDryRun(o),
     });
+    ctx.print(
+      'ModifyInstanceAttribute',
+      await ctx.call('ModifyInstanceAttribute', c.modifyInstanceAttribute.bind(c), request),
+    );
+  });
 }
 
 /** The new type from `--instance-type` or aws' generic `--attribute instanceType --value T`. */

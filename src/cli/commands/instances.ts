@@ -7,12 +7,17 @@ import {
 } from '../../gen/kumo/v1/instances.js';
 import { withCliInput } from '../cli-input.js';
 import type { CliContext } from '../context.js';
+import { DRY_RUN, isDryRun, withDryRun } from '../dry-run.js';
+import { callPaged } from '../paged-call.js';
+import { PAGINATORS } from '../paginators.js';
+import { MAX_RESULTS, NEXT_TOKEN, withPagingOptions } from '../paging-options.js';
 import {
   BOOLEAN,
-  DESCRIBE_INSTANCES_INPUT,
   enumOf,
+  FILTERS,
   INTEGER,
   STRING,
+  STRING_LIST,
   tagSpecifications,
   type CommandInput,
 } from '../request-shapes.js';
@@ -32,6 +37,7 @@ interface RunOptions {
   clientToken?: string;
   tagSpecifications?: string[];
   subnetId?: string;
+  dryRun?: boolean;
 }
 
 /** --count N:M from MinCount and MaxCount; kumod fills in the one that is missing. */
@@ -62,13 +68,24 @@ const RUN_INSTANCES_INPUT: CommandInput = {
       shape: tagSpecifications('instance'),
       option: 'tagSpecifications',
     },
+    DRY_RUN,
     { name: 'ClientToken', shape: STRING, option: 'clientToken' },
+  ],
+};
+
+const DESCRIBE_INSTANCES_INPUT: CommandInput = {
+  operation: 'DescribeInstances',
+  members: [
+    { name: 'InstanceIds', shape: STRING_LIST, option: 'instanceIds' },
+    { name: 'Filters', shape: FILTERS, option: 'filters' },
+    NEXT_TOKEN,
+    MAX_RESULTS,
   ],
 };
 
 /** run-instances, describe-instances, get-console-output. */
 export function registerInstanceCommands(program: Command, ctx: CliContext): void {
-  withCliInput(program.command('run-instances'), RUN_INSTANCES_INPUT)
+  const run = withCliInput(program.command('run-instances'), RUN_INSTANCES_INPUT)
     .description('Launch instances (EC2 RunInstances); prints the reservation')
     .option('--image-id <id>', "image to launch (default: the daemon's default image)")
     .option('--instance-type <type>', 'instance type', 't3.micro')
@@ -80,44 +97,49 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
       '--tag-specifications <spec...>',
       'ResourceType=instance,Tags=[{Key=k,Value=v}] or JSON',
     )
-    .option('--subnet-id <id>', 'subnet to launch into (default: the default subnet)')
-    .action(async (o: RunOptions) => {
-      const request = RunInstancesRequest.fromPartial({
-        imageId: o.imageId ?? '',
-        instanceType: o.instanceType,
-        keyName: o.keyName ?? '',
-        ...parseCount(o.count),
-        userData: o.userData === undefined ? Buffer.alloc(0) : loadUserData(o.userData),
-        // One token per invocation, as aws-cli generates for idempotency tokens: a retry of this
-        // request (grpc-js resends the same message) cannot launch a second reservation.
-        clientToken: o.clientToken ?? randomUUID(),
-        tagSpecifications: parseTagSpecifications(o.tagSpecifications),
-        subnetId: o.subnetId ?? '',
-      });
-      const c = ctx.clients.instances;
-      const res = await ctx.call(
-        'RunInstances',
-        c.runInstances.bind(c),
-        request,
-        RUN_INSTANCES_DEADLINE_MS,
-      );
-      // EC2 answers RunInstances with the reservation itself, not wrapped.
-      ctx.print('RunInstances', res.reservation ?? {});
+    .option('--subnet-id <id>', 'subnet to launch into (default: the default subnet)');
+  withDryRun(run).action(async (o: RunOptions) => {
+    const request = RunInstancesRequest.fromPartial({
+      imageId: o.imageId ?? '',
+      instanceType: o.instanceType,
+      keyName: o.keyName ?? '',
+      ...parseCount(o.count),
+      userData: o.userData === undefined ? Buffer.alloc(0) : loadUserData(o.userData),
+      // One token per invocation, as aws-cli generates for idempotency tokens: a retry of this
+      // request (grpc-js resends the same message) cannot launch a second reservation.
+      clientToken: o.clientToken ?? randomUUID(),
+      tagSpecifications: parseTagSpecifications(o.tagSpecifications),
+      subnetId: o.subnetId ?? '',
+      dryRun: isDryRun(o),
     });
+    const c = ctx.clients.instances;
+    const res = await ctx.call(
+      'RunInstances',
+      c.runInstances.bind(c),
+      request,
+      RUN_INSTANCES_DEADLINE_MS,
+    );
+    // EC2 answers RunInstances with the reservation itself, not wrapped.
+    ctx.print('RunInstances', res.reservation ?? {});
+  });
 
-  withCliInput(program.command('describe-instances'), DESCRIBE_INSTANCES_INPUT)
-    .description('Describe instances (EC2 DescribeInstances)')
+  const describe = withCliInput(program.command('describe-instances'), DESCRIBE_INSTANCES_INPUT)
+    .description('Describe instances (EC2 DescribeInstances); every page unless --no-paginate')
     .option('--instance-ids <ids...>', 'instance ids')
-    .option('--filters <filter...>', 'Name=instance-state-name,Values=running,stopped or JSON')
-    .action(async (o: { instanceIds?: string[]; filters?: string[] }) => {
-      const request = DescribeInstancesRequest.fromPartial({
-        instanceIds: o.instanceIds ?? [],
-        filters: parseFilters(o.filters),
-      });
+    .option('--filters <filter...>', 'Name=instance-state-name,Values=running,stopped or JSON');
+  withPagingOptions(describe, 'reservations').action(
+    async (o: { instanceIds?: string[]; filters?: string[] }, command: Command) => {
       const c = ctx.clients.instances;
-      const res = await ctx.call('DescribeInstances', c.describeInstances.bind(c), request);
-      ctx.print('DescribeInstances', res);
-    });
+      const request = { instanceIds: o.instanceIds ?? [], filters: parseFilters(o.filters) };
+      await callPaged(ctx, command, PAGINATORS.DescribeInstances, (page) =>
+        ctx.call(
+          'DescribeInstances',
+          c.describeInstances.bind(c),
+          DescribeInstancesRequest.fromPartial({ ...request, ...page }),
+        ),
+      );
+    },
+  );
 
   const consoleInput: CommandInput = {
     operation: 'GetConsoleOutput',
@@ -130,6 +152,7 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
     .description("Show an instance's serial console (EC2 GetConsoleOutput)")
     .requiredOption('--instance-id <id>', 'instance id')
     .option('--latest', 'the most recent output (kumo always returns the latest 64 KiB)')
+    .option('--no-latest', 'accepted, as --latest: kumo has only the latest output')
     .action(async (o: { instanceId: string }) => {
       const request = GetConsoleOutputRequest.fromPartial({ instanceId: o.instanceId });
       const c = ctx.clients.instances;

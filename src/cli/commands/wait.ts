@@ -1,77 +1,16 @@
 import type { Command } from 'commander';
-import { DescribeInstancesRequest } from '../../gen/kumo/v1/instances.js';
 import { withCliInput } from '../cli-input.js';
 import type { CliContext } from '../context.js';
 import { ServiceCallError, UsageError } from '../errors.js';
-import { toPascalCase } from '../pascal-case.js';
-import { DESCRIBE_INSTANCES_INPUT, type CommandInput } from '../request-shapes.js';
-import { parseFilters } from '../structured-params.js';
-import { runWaiter, type WaitReporter } from '../waiter-loop.js';
+import { inModelOrder } from '../output-order.js';
+import { POLLERS, type WaitOptions } from '../wait-pollers.js';
+import { runWaiter } from '../waiter-loop.js';
 import { WAITERS, type PollOutcome, type WaiterDefinition } from '../waiters.js';
 
 /** kumo's timing (botocore: every 15 s, 40 times): guests start in seconds here. */
 const POLL_INTERVAL_MS = 2_000;
 /** botocore's 40 attempts of 15 s. */
 const DEFAULT_TIMEOUT_S = 600;
-
-interface WaitOptions {
-  instanceIds?: string[];
-  filters?: string[];
-  timeout?: string;
-}
-
-/** How `kumo wait` polls one EC2 operation and describes what it found. */
-interface Poller {
-  readonly input: CommandInput;
-  /** One call; the EC2-shaped response, as the acceptors read it. */
-  readonly call: (ctx: CliContext, o: WaitOptions) => Promise<unknown>;
-  readonly report: WaitReporter;
-}
-
-interface InstanceView {
-  InstanceId?: string;
-  State?: { Name?: string };
-  StateReason?: { Message?: string };
-}
-
-const instancesIn = (response: unknown): InstanceView[] =>
-  ((response as { Reservations?: { Instances?: InstanceView[] }[] }).Reservations ?? []).flatMap(
-    (r) => r.Instances ?? [],
-  );
-
-const DESCRIBE_INSTANCES: Poller = {
-  input: DESCRIBE_INSTANCES_INPUT,
-  call: async (ctx, o) => {
-    const c = ctx.clients.instances;
-    const request = DescribeInstancesRequest.fromPartial({
-      instanceIds: o.instanceIds ?? [],
-      filters: parseFilters(o.filters),
-    });
-    return toPascalCase(await ctx.call('DescribeInstances', c.describeInstances.bind(c), request));
-  },
-  report: {
-    failed: (response, expected) => {
-      const matched = instancesIn(response)
-        .filter((i) => i.State?.Name === expected)
-        .map((i) => {
-          const reason = i.StateReason?.Message ? ` (${i.StateReason.Message})` : '';
-          return `${i.InstanceId} is ${i.State?.Name}${reason}`;
-        });
-      return matched.length > 0 ? matched.join(', ') : `an instance is ${String(expected)}`;
-    },
-    pending: (response) => {
-      const all = instancesIn(response).map((i) => `${i.InstanceId} (${i.State?.Name})`);
-      return all.length > 0 ? all.join(', ') : 'an instance to match';
-    },
-  },
-};
-
-/**
- * The operations kumo can poll. DescribeInstanceStatus (#5) belongs here once kumod serves it:
- * instance-status-ok and system-status-ok then appear on their own, since their acceptors are
- * already in WAITERS.
- */
-const POLLERS: Readonly<Record<string, Poller>> = { DescribeInstances: DESCRIBE_INSTANCES };
 
 /** botocore's name to aws-cli's command: InstanceStatusOk -> instance-status-ok. */
 const waiterCommandName = (name: string): string =>
@@ -83,6 +22,8 @@ const GOALS: Readonly<Record<string, string>> = {
   InstanceRunning: 'every matching instance is running',
   InstanceStopped: 'every matching instance is stopped',
   InstanceTerminated: 'every matching instance is terminated',
+  InstanceStatusOk: "every matching running instance's instance status is ok",
+  SystemStatusOk: "every matching running instance's system status is ok",
 };
 
 /** `Wait until ...; fails at once on pending or terminated; retries InvalidInstanceID.NotFound`. */
@@ -129,18 +70,24 @@ export function registerWaitCommands(program: Command, ctx: CliContext): void {
     );
   for (const [name, waiter] of Object.entries(WAITERS)) {
     const poller = POLLERS[waiter.operation];
-    if (poller === undefined) continue;
-    withCliInput(wait.command(waiterCommandName(name)), poller.input)
+    // Every waiter in WAITERS polls an operation kumod serves; one without a poller is a bug here.
+    if (poller === undefined) throw new Error(`No poller for ${waiter.operation} (${name})`);
+    const command = withCliInput(wait.command(waiterCommandName(name)), poller.input)
       .description(helpLine(name, waiter))
       .option('--instance-ids <ids...>', 'instance ids (default: every instance the filters match)')
-      .option('--filters <filter...>', 'Name=instance-state-name,Values=running or JSON')
+      .option('--filters <filter...>', 'Name=instance-state-name,Values=running or JSON');
+    poller
+      .addOptions(command)
       .option(
         '--timeout <seconds>',
         `kumo extension: give up after this long (default ${DEFAULT_TIMEOUT_S}, aws' 40 polls of 15 s)`,
       )
       .action(async (o: WaitOptions) => {
         // --generate-cli-skeleton output: show what one poll returns, as aws does.
-        if (ctx.sampleResponses) return ctx.print(waiter.operation, await poller.call(ctx, o));
+        if (ctx.sampleResponses) {
+          const sample = await poller.call(ctx, o);
+          return ctx.printShaped(waiter.operation, inModelOrder(waiter.operation, sample));
+        }
         await runWaiter(name, waiter, () => outcomeOf(() => poller.call(ctx, o)), poller.report, {
           pollIntervalMs: POLL_INTERVAL_MS,
           timeoutS: parseTimeout(o.timeout),

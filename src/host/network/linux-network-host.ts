@@ -55,6 +55,8 @@ export class LinuxNetworkHost implements NetworkHost {
    * so a restarted kumod measures everything once.
    */
   private readonly ensured = new Set<string>();
+  /** Per VPC namespace: the public /32s this process last put on the uplink. */
+  private readonly uplinkAddressCache = new Map<string, readonly string[]>();
 
   constructor(
     private readonly runner: CommandRunner,
@@ -204,25 +206,39 @@ export class LinuxNetworkHost implements NetworkHost {
     return this.mutex.run(spec.netns, () =>
       this.guard(spec.netns, async () => {
         await this.requireNetns(spec.netns);
-        await this.runner.run('iptables-restore', ['--noflush'], {
-          netns: spec.netns,
-          input: rules,
-        });
-        await this.runner.run('ebtables-restore', ['--noflush'], {
-          netns: spec.netns,
-          input: l2Rules,
-        });
+        // Two tables, two tools, each one atomic transaction: they do not wait for each other.
+        await Promise.all([
+          this.runner.run('iptables-restore', ['--noflush'], { netns: spec.netns, input: rules }),
+          this.runner.run('ebtables-restore', ['--noflush'], {
+            netns: spec.netns,
+            input: l2Rules,
+          }),
+        ]);
         // After the rules, so a new public IP is never local without its DNAT.
         const vpc = this.host.in(spec.netns);
-        const uplink = await vpc.show(spec.uplinkVpcIf);
-        if (!uplink) throw new Error(`${spec.uplinkVpcIf} is missing in ${spec.netns}`);
-        const plan = planUplinkAddresses(uplink.ipv4, spec.publicIps);
+        const plan = planUplinkAddresses(await this.uplinkAddresses(spec), spec.publicIps);
         await vpc.batch([
           ...plan.add.map((a) => ['addr', 'add', a, 'dev', spec.uplinkVpcIf]),
           ...plan.remove.map((a) => ['addr', 'del', a, 'dev', spec.uplinkVpcIf]),
         ]);
+        this.uplinkAddressCache.set(
+          spec.netns,
+          spec.publicIps.map((p) => `${p.publicIp}/32`),
+        );
       }),
     );
+  }
+
+  /**
+   * The /32s on the VPC's uplink: measured once, then known (kumod is the only one that changes
+   * them; any failure in the namespace makes it measure again).
+   */
+  private async uplinkAddresses(spec: VpcRulesSpec): Promise<readonly string[]> {
+    const known = this.uplinkAddressCache.get(spec.netns);
+    if (known) return known;
+    const uplink = await this.host.in(spec.netns).show(spec.uplinkVpcIf);
+    if (!uplink) throw new Error(`${spec.uplinkVpcIf} is missing in ${spec.netns}`);
+    return uplink.ipv4;
   }
 
   /**
@@ -247,13 +263,14 @@ export class LinuxNetworkHost implements NetworkHost {
   }
 
   private forget(netns: string): void {
+    this.uplinkAddressCache.delete(netns);
     for (const key of [...this.ensured]) {
       if (key === `vpc:${netns}` || key.startsWith(`bridge:${netns}/`)) this.ensured.delete(key);
     }
   }
 
   private async requireNetns(netns: string): Promise<void> {
-    if (!(await netnsExists(this.runner, netns))) {
+    if (!(await namespaceFileExists(netns))) {
       throw new Error(`VPC namespace ${netns} does not exist (ensureVpc must run first)`);
     }
   }

@@ -3,7 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VmPaths, VmRuntime } from '../../compute/instance.js';
-import type { Hypervisor, VmSpec, VmStatus } from '../../compute/ports.js';
+import type { Hypervisor, StartOptions, VmSpec, VmStatus } from '../../compute/ports.js';
 import type { Logger } from '../../core/logger.js';
 import { withRollback } from '../../core/rollback.js';
 import type { VmConfinement } from '../cgroups.js';
@@ -62,13 +62,15 @@ export class QemuHypervisor implements Hypervisor {
   /**
    * Check, act, verify, one step at a time, each with its undo registered as soon as it took
    * effect: stray QEMU reaped, cgroup made with its limits, QEMU spawned paused (and recorded),
-   * monitor answering, process inside its cgroup, vCPUs resumed and running.
+   * monitor answering, process inside its cgroup, what the caller waits for (the network's
+   * rules), vCPUs resumed and running.
    */
   async start(
     spec: VmSpec,
     record: (runtime: VmRuntime) => void,
-    signal?: AbortSignal,
+    options: StartOptions = {},
   ): Promise<VmRuntime> {
+    const { signal, beforeResume } = options;
     const id = spec.instanceId;
     const p = this.paths(id);
     const t0 = performance.now();
@@ -79,9 +81,12 @@ export class QemuHypervisor implements Hypervisor {
     const runtime = await withRollback(this.o.logger, async (rollback) => {
       await this.reapStray(id, p);
       await mkdir(p.dir, { recursive: true, mode: 0o750 });
-      for (const s of [p.qmpSocket, p.qmpEventSocket, p.consoleSocket, p.pidFile])
-        await rm(s, { force: true });
-      for (const f of [p.consoleLog, p.qemuLog]) await keepTail(f, LOG_KEEP_BYTES);
+      await Promise.all([
+        ...[p.qmpSocket, p.qmpEventSocket, p.consoleSocket, p.pidFile].map((f) =>
+          rm(f, { force: true }),
+        ),
+        ...[p.consoleLog, p.qemuLog].map((f) => keepTail(f, LOG_KEEP_BYTES)),
+      ]);
       lap('prepared');
 
       await this.o.confinement.create(id, {
@@ -114,6 +119,8 @@ export class QemuHypervisor implements Hypervisor {
       await this.o.confinement.enter(id, child.pid);
       lap('confined');
       this.o.logger.debug('qemu confined', { instanceId: id, pid: child.pid });
+      await beforeResume?.();
+      lap('cleared');
       await qmpExecute(p.qmpSocket, 'cont');
       const status = (await qmpExecute(p.qmpSocket, 'query-status')) as { status?: string };
       if (status.status !== 'running')

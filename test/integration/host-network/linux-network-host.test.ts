@@ -2,9 +2,9 @@ import { execa, type ResultPromise } from 'execa';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ExecaCommandRunner } from '../../../src/host/command-runner.js';
+import { SpawnerCommandRunner } from '../../../src/host/spawner/spawner-runner.js';
 import { readPidFile } from '../../../src/host/network/detached-process.js';
 import { dnsmasqPaths } from '../../../src/host/network/dnsmasq-config.js';
 import { LinuxNetworkHost } from '../../../src/host/network/linux-network-host.js';
@@ -48,7 +48,11 @@ integrationSuite(
       error: (m) => warnings.push(m),
       warn: (m) => warnings.push(m),
     };
-    const runner = new ExecaCommandRunner();
+    // The runner kumod uses (the spawner helper, from the build).
+    const runner = new SpawnerCommandRunner([
+      process.execPath,
+      resolve(import.meta.dirname, '../../../dist/host/spawner/spawner-main.js'),
+    ]);
     let proxyCommand: string[];
     let host: LinuxNetworkHost;
     let stub: Server | undefined;
@@ -119,6 +123,7 @@ integrationSuite(
     }, 120_000);
 
     afterAll(async () => {
+      runner.close();
       for (const h of helpers) h.kill('SIGKILL');
       stub?.close();
       // Helpers first (they would keep a deleted namespace alive), then namespaces, then files.

@@ -151,8 +151,8 @@ describe('--cli-input-json', () => {
       ['{"InstanceIds":', /Error parsing parameter '--cli-input-json': Invalid JSON: /],
       ['[1]', /expected a JSON object/],
       [
-        '{"DryRun":true}',
-        /Unknown parameter in --cli-input-json: "DryRun", must be one of: InstanceIds, Force/,
+        '{"SkipOsShutdown":true}',
+        /Unknown parameter in --cli-input-json: "SkipOsShutdown", must be one of: InstanceIds, Hibernate, DryRun, Force/,
       ],
       ['{"InstanceIds":"i-1"}', /Invalid type for parameter InstanceIds .*expected a list/],
       ['{}', /required option '--instance-ids <ids\.\.\.>' not specified/],
@@ -180,7 +180,8 @@ describe('--generate-cli-skeleton', () => {
     expect(r).toEqual({
       code: 0,
       stderr: '',
-      stdout: '{\n    "InstanceIds": [\n        ""\n    ],\n    "Force": true\n}\n',
+      stdout:
+        '{\n    "InstanceIds": [\n        ""\n    ],\n    "Hibernate": true,\n    "DryRun": true,\n    "Force": true\n}\n',
     });
     expect(fake.seen.stopInstances?.length ?? 0).toBe(before);
     expect(

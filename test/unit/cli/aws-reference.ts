@@ -14,22 +14,25 @@ const CANDIDATES = [process.env.KUMO_AWSCLI_PYTHON, 'python3', '/usr/bin/python3
 
 const REFERENCE_DIR = join(import.meta.dirname, 'reference');
 
-/** The first candidate Python that imports every module, or undefined. */
-function pythonWith(modules: readonly string[]): string | undefined {
-  return CANDIDATES.find(
-    (python) => spawnSync(python, ['-c', `import ${modules.join(', ')}`]).status === 0,
-  );
+/** The first candidate Python that imports every module (and meets `condition`), or undefined. */
+function pythonWith(modules: readonly string[], condition: string): string | undefined {
+  const check = `import ${modules.join(', ')}\nif not (${condition}): raise SystemExit(1)`;
+  return CANDIDATES.find((python) => spawnSync(python, ['-c', check]).status === 0);
 }
 
 /**
- * The Python to compare against. On a developer's machine without aws-cli the caller skips; with
+ * The Python to compare against: one that imports `modules` and for which the Python expression
+ * `condition` holds (a version, say). On a developer's machine without it the caller skips; with
  * CI=true a missing reference fails the run instead, so CI never passes without the comparison.
  */
-export function referencePython(modules: readonly string[]): string | undefined {
-  const python = pythonWith(modules);
+export function referencePython(
+  modules: readonly string[],
+  condition = 'True',
+): string | undefined {
+  const python = pythonWith(modules, condition);
   if (python === undefined && process.env.CI === 'true')
     throw new Error(
-      `CI=true but no Python here imports ${modules.join(', ')} (tried ${CANDIDATES.join(', ')}); install aws-cli (pip install awscli, or apt-get install awscli python3-jmespath)`,
+      `CI=true but no Python here imports ${modules.join(', ')}${condition === 'True' ? '' : ` with ${condition}`} (tried ${CANDIDATES.join(', ')}); install aws-cli v1, as the build machines have it under pyenv (pip install awscli; Debian's awscli package is v2)`,
     );
   return python;
 }

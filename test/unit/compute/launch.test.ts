@@ -174,3 +174,17 @@ describe('healing a running instance whose port was lost', () => {
     expect(d.hypervisor.running()).toBe(1);
   });
 });
+
+describe('rules before guests run', () => {
+  it('resumes no guest before the rules are in, and undoes the launch when they fail', async () => {
+    const d = fakeComputeDeps();
+    const [i] = await runInstances(d, one);
+    expect(d.network.activated.has(i!.id)).toBe(true);
+
+    d.network.failNextActivate = new Error('iptables-restore: boom');
+    await expect(runInstances(d, { minCount: 2, maxCount: 2 })).rejects.toThrow('boom');
+    expect(d.instances.list()).toHaveLength(1);
+    expect(d.hypervisor.running()).toBe(1);
+    expect(d.network.ports.size).toBe(1);
+  });
+});

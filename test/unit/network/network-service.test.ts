@@ -112,20 +112,17 @@ describe('NetworkService', () => {
     expect(() => svc.allocate(ids(5))).toThrow(/--public-cidr/);
   });
 
-  it('plugs an instance: router, subnet with its reservation, port, rules with its public IP', async () => {
+  it('plugs an instance (router, subnet with its reservation, port), then activates its rules', async () => {
     const calls: string[] = [];
     const { svc } = service(calls);
     const [eni] = svc.allocate(['i-0123456789abcdef0']);
     const ports = await svc.plug(['i-0123456789abcdef0']);
     expect(ports.get('i-0123456789abcdef0')).toMatchObject({ mac: eni!.mac });
-    expect(calls.map((c) => c.split(' ')[0])).toEqual([
-      'ensureVpc',
-      'ensureSubnet',
-      'ensurePorts',
-      'applyRules',
-    ]);
+    expect(calls.map((c) => c.split(' ')[0])).toEqual(['ensureVpc', 'ensureSubnet', 'ensurePorts']);
     expect(calls[1]).toContain(eni!.mac);
     expect(calls[1]).toContain('"hostname":"ip-172-31-0-4"');
+    await svc.activate(['i-0123456789abcdef0']);
+    expect(calls[3]).toMatch(/^applyRules /);
     expect(calls[3]).toContain('"publicIp":"100.80.0.3"');
   });
 

@@ -1,0 +1,79 @@
+"""aws-cli itself (`aws ec2 ...`) on the cases read from stdin, with EC2 answered from a script.
+
+Input: a JSON list of {"argv": ["ec2", "describe-instances", ...], "responses": [{"response":
+{...}} or {"error": {"Code", "Message"}}, ...]}.
+Output: a JSON list of {"rc", "stdout", "stderr", "requests": [{"operation", "params"}]}, one per
+case: what aws-cli printed and exited with, and the parameters of every call it made, as
+botocore serialized them (MaxResults=5, DryRun="true", InstanceId.1=...).
+
+The calls never leave the process: a before-call handler answers the n-th call with the n-th
+scripted response, after aws-cli has parsed its arguments, paged, validated and serialized, and
+before its formatters and error handling run. A call past the script fails with
+Test.UnexpectedCall. Top-level members of a response are put in the order botocore's XML parser
+gives them (the output shape's); nested ones stay as scripted.
+"""
+import contextlib
+import io
+import json
+import os
+import sys
+
+os.environ.update({
+    'AWS_ACCESS_KEY_ID': 'kumo',
+    'AWS_SECRET_ACCESS_KEY': 'kumo',
+    'AWS_DEFAULT_REGION': 'us-east-1',
+    'AWS_CONFIG_FILE': os.devnull,
+    'AWS_SHARED_CREDENTIALS_FILE': os.devnull,
+    'AWS_EC2_METADATA_DISABLED': 'true',
+})
+
+import awscli.clidriver  # noqa: E402
+from botocore.awsrequest import AWSResponse  # noqa: E402
+
+
+def in_shape_order(shape, response):
+    if shape is None:
+        return response
+    names = list(shape.members)
+    ordered = {name: response[name] for name in names if name in response}
+    ordered.update({k: v for k, v in response.items() if k not in ordered})
+    return ordered
+
+
+SHARED = {}
+
+
+def fresh_driver():
+    """A new aws-cli driver per case, so no state carries over; the model files it reads are
+    loaded once (botocore's loader only caches what it read from disk)."""
+    driver = awscli.clidriver.create_clidriver()
+    loader = SHARED.setdefault('loader', driver.session.get_component('data_loader'))
+    driver.session.register_component('data_loader', loader)
+    return driver
+
+
+def run(case):
+    script = list(case['responses'])
+    requests = []
+
+    def answer(model, params, **kwargs):
+        body = {k: v for k, v in params['body'].items() if k not in ('Action', 'Version')}
+        requests.append({'operation': model.name, 'params': body})
+        if not script:
+            error = {'Code': 'Test.UnexpectedCall', 'Message': 'call was not scripted'}
+            return AWSResponse('', 500, {}, None), {'Error': error}
+        step = script.pop(0)
+        if 'error' in step:
+            return AWSResponse('', 400, {}, None), {'Error': step['error']}
+        return AWSResponse('', 200, {}, None), in_shape_order(model.output_shape, step['response'])
+
+    driver = fresh_driver()
+    driver.session.register('before-call.ec2', answer)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        rc = driver.main(case['argv'])
+    return {'rc': rc, 'stdout': stdout.getvalue(), 'stderr': stderr.getvalue(),
+            'requests': requests}
+
+
+json.dump([run(case) for case in json.load(sys.stdin)], sys.stdout)
