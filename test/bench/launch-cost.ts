@@ -8,7 +8,7 @@
  * - launch-count-N: one RunInstances call for N = 1, 5, 10 vs the bare steps for N VMs (QEMUs
  *   started in parallel): linear in N?
  * - launch-concurrency: 5 concurrent RunInstances calls vs the same 5 one after the other.
- * - kumod-idle-cpu: kumod's CPU per second while K guests just run (K = 1, 5) vs with none.
+ * - kumod-idle-cpu: kumod's CPU per second while K booted guests just run (K = 1, 5) vs none.
  * - launch-breakdown: kumod's own per-step timings (from its debug log) for one launch.
  *
  * Each benchmark prints one JSON object: benchmark, medianKumoMs, medianBareMs,
@@ -329,15 +329,16 @@ async function main(): Promise<void> {
       ),
     );
 
-    // kumod-idle-cpu: K running guests, kumod's CPU per second over 20 s.
+    // kumod-idle-cpu: K running guests, booted, kumod's CPU per second over 30 s.
     const idle = async (k: number): Promise<number> => {
       const launched = k > 0 ? await launch(k) : [];
       const ids = launched.map((i) => i.instanceId);
       if (ids.length) await waitFor(ids, 'running');
-      await sleep(3000);
+      // Long enough for the guests to finish booting on 2 cores (DHCP, metadata): idle means idle.
+      await sleep(45_000);
       const c0 = cpuMs(kumod);
-      await sleep(20_000);
-      const perSecond = (cpuMs(kumod) - c0) / 20;
+      await sleep(30_000);
+      const perSecond = (cpuMs(kumod) - c0) / 30;
       await terminateAll(ids);
       return perSecond;
     };
@@ -359,7 +360,7 @@ async function main(): Promise<void> {
       .split('\n')
       .filter((l) => l.includes('"msg":"qemu started"'))
       .map((l) => (JSON.parse(l) as { msAfterStart: Record<string, number> }).msAfterStart);
-    const launchSteps = ['root disks ready', 'network ready', 'vms started'].map((msg) => ({
+    const launchSteps = ['disks and ports ready', 'vms started'].map((msg) => ({
       msg,
       ms: h
         .log()
