@@ -1,5 +1,6 @@
 import type { Image as DomainImage } from '../compute/image.js';
 import type { InstanceType } from '../compute/instance-types.js';
+import { instanceStoreMib, type InstanceStorePolicy } from '../compute/instance-store.js';
 import type { KeyPair } from '../compute/key-pair.js';
 import type { StateChange } from '../compute/instance-lifecycle.js';
 import type { TagSpecification } from '../compute/tag-specifications.js';
@@ -69,7 +70,11 @@ export const imageToProto = (i: DomainImage): Image => ({
   tags: [],
 });
 
-export const instanceTypeToProto = (t: InstanceType, hypervisor: string): InstanceTypeInfo => ({
+export const instanceTypeToProto = (
+  t: InstanceType,
+  hypervisor: string,
+  store: InstanceStorePolicy,
+): InstanceTypeInfo => ({
   instanceType: t.name,
   vCpuInfo: { defaultVcpus: t.vcpus, defaultCores: t.vcpus, defaultThreadsPerCore: 1 },
   memoryInfo: { sizeInMib: t.memoryMib },
@@ -78,7 +83,17 @@ export const instanceTypeToProto = (t: InstanceType, hypervisor: string): Instan
     t.instanceStoreGb > 0
       ? {
           totalSizeInGb: t.instanceStoreGb,
-          disks: [{ sizeInGb: t.instanceStoreGb, count: 1, type: 'ssd' }],
+          disks: [
+            {
+              sizeInGb: t.instanceStoreGb,
+              count: 1,
+              type: 'ssd',
+              sizeInMib: instanceStoreMib(t, store),
+            },
+          ],
+          totalSizeInMib: instanceStoreMib(t, store),
+          nvmeSupport: 'unsupported',
+          encryptionSupport: 'unsupported',
         }
       : undefined,
   currentGeneration: true,

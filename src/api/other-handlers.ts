@@ -54,7 +54,7 @@ export function imagesHandlers(ctx: ApiContext, logger: Logger): ImagesServer {
  */
 const INSTANCE_TYPE_HYPERVISOR = 'nitro';
 
-export function instanceTypesHandlers(_ctx: ApiContext, logger: Logger): InstanceTypesServer {
+export function instanceTypesHandlers(ctx: ApiContext, logger: Logger): InstanceTypesServer {
   const catalogueIndex = new Map(allInstanceTypes().map((t, i) => [t.name, indexKey(i)]));
   return {
     describeInstanceTypes: unary('DescribeInstanceTypes', logger, (req) => {
@@ -71,7 +71,9 @@ export function instanceTypesHandlers(_ctx: ApiContext, logger: Logger): Instanc
         (t) => catalogueIndex.get(t.name) ?? '',
       );
       return {
-        instanceTypes: page.map((t) => instanceTypeToProto(t, INSTANCE_TYPE_HYPERVISOR)),
+        instanceTypes: page.map((t) =>
+          instanceTypeToProto(t, INSTANCE_TYPE_HYPERVISOR, ctx.compute.settings.instanceStore),
+        ),
         nextToken,
       };
     }),

@@ -9,6 +9,7 @@ const EC2_KEY_SPELLING: Readonly<Record<string, string>> = {
   SizeInMib: 'SizeInMiB',
   SizeInGb: 'SizeInGB',
   TotalSizeInGb: 'TotalSizeInGB',
+  TotalSizeInMib: 'TotalSizeInMiB',
 };
 
 /** `vCpuInfo` -> `VCpuInfo`, `sizeInMib` -> `SizeInMiB` (EC2's spelling). */

@@ -2,6 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { KeyedMutex } from '../core/keyed-mutex.js';
 import type { Logger } from '../core/logger.js';
 import type { UnitOfWork } from '../core/unit-of-work.js';
+import type { InstanceStorePolicy } from './instance-store.js';
 import type {
   Accelerator,
   HostCapacity,
@@ -24,6 +25,8 @@ export interface ComputeSettings {
   /** How long one launch (disks, network, QEMU up and confined) may take before it is undone. */
   readonly launchTimeoutMs: number;
   readonly accel: Accelerator;
+  /** How instance-store sizes scale down to tmpfs (decision 0021). */
+  readonly instanceStore: InstanceStorePolicy;
 }
 
 /** Asks for an instance to be reconciled again after a delay (a stop timeout, a purge). */

@@ -4,6 +4,7 @@ import type { ComputeDeps } from './deps.js';
 import type { Image } from './image.js';
 import type { Instance, VmRuntime } from './instance.js';
 import { findInstanceType } from './instance-types.js';
+import { instanceStoreMib } from './instance-store.js';
 import type { NetworkPort, VmSpec } from './ports.js';
 
 /** Why a launch stopped early, worded for the client. */
@@ -131,6 +132,7 @@ function vmSpec(deps: ComputeDeps, instance: Instance, port: NetworkPort | undef
     initrd: image.initrdPath,
     kernelCmdline: image.kernelCmdline,
     rootDisk: instance.rootDisk,
+    instanceStoreMib: instanceStoreMib(type, deps.settings.instanceStore),
     port,
   };
 }

@@ -1,6 +1,6 @@
 import { dryRunOperation, incorrectState, invalidParameter, quoted } from '../core/errors.js';
 import { assertId } from '../core/ids.js';
-import { assertFits, usage } from './capacity.js';
+import { assertFits, demand, usage } from './capacity.js';
 import type { ComputeDeps } from './deps.js';
 import { getInstances } from './describe-instances.js';
 import { launch } from './instance-launcher.js';
@@ -44,16 +44,17 @@ export async function startInstances(
     const toStart = instances
       .map((i) => deps.instances.get(i.id) ?? i)
       .filter((i) => i.state === 'stopped');
+    const store = deps.settings.instanceStore;
     const extra = toStart.reduce(
       (u, i) => {
-        const t = findInstanceType(i.instanceType);
-        return { vcpus: u.vcpus + (t?.vcpus ?? 0), memoryMib: u.memoryMib + (t?.memoryMib ?? 0) };
+        const d = demand(findInstanceType(i.instanceType), store);
+        return { vcpus: u.vcpus + d.vcpus, memoryMib: u.memoryMib + d.memoryMib };
       },
       { vcpus: 0, memoryMib: 0 },
     );
     assertFits(
       deps.capacity,
-      usage(deps.instances.list()),
+      usage(deps.instances.list(), store),
       extra,
       `starting ${toStart.length} instance(s)`,
     );

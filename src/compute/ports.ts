@@ -49,6 +49,8 @@ export interface VmSpec {
   readonly initrd: string;
   readonly kernelCmdline: string;
   readonly rootDisk: string;
+  /** Size of the instance store (a scratch disk that lives as long as the VM); 0: none. */
+  readonly instanceStoreMib: number;
   readonly port: NetworkPort;
 }
 

@@ -9,7 +9,7 @@ import {
   notFound,
 } from '../core/errors.js';
 import type { Tag } from '../core/tags.js';
-import { assertFits, usage } from './capacity.js';
+import { assertFits, demand, times, usage } from './capacity.js';
 import type { ComputeDeps } from './deps.js';
 import { DEFAULT_IMAGE_NAME, type Image } from './image.js';
 import { launch } from './instance-launcher.js';
@@ -225,9 +225,11 @@ function validateCounts(minCount: number, maxCount: number): { min: number; max:
 
 /** EC2 launches as many as fit between MinCount and MaxCount. */
 function howManyFit(deps: ComputeDeps, type: InstanceType, min: number, max: number): number {
-  const current = usage(deps.instances.list());
+  const store = deps.settings.instanceStore;
+  const current = usage(deps.instances.list(), store);
+  const one = demand(type, store);
   for (let n = max; n >= min; n--) {
-    const extra = { vcpus: type.vcpus * n, memoryMib: type.memoryMib * n };
+    const extra = times(one, n);
     if (
       current.vcpus + extra.vcpus <= deps.capacity.vcpus &&
       current.memoryMib + extra.memoryMib <= deps.capacity.memoryMib
@@ -235,12 +237,7 @@ function howManyFit(deps: ComputeDeps, type: InstanceType, min: number, max: num
       return n;
     }
   }
-  assertFits(
-    deps.capacity,
-    current,
-    { vcpus: type.vcpus * min, memoryMib: type.memoryMib * min },
-    `${min} x ${type.name}`,
-  );
+  assertFits(deps.capacity, current, times(one, min), `${min} x ${type.name}`);
   throw insufficientCapacity(`Not enough capacity for ${min} x ${type.name}`);
 }
 

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_INSTANCE_STORE_POLICY } from '../compute/instance-store.js';
 import type { AccelRequest } from '../host/accel-probe.js';
 import type { LogLevel } from './logger.js';
 
@@ -22,6 +23,9 @@ export interface DaemonConfig {
   readonly terminatedRetentionS: number;
   readonly sweepIntervalS: number;
   readonly launchTimeoutS: number;
+  /** Instance store: fraction of EC2's size given as tmpfs, and the cap per instance (MiB). */
+  readonly instanceStoreScale: number;
+  readonly instanceStoreMaxMib: number;
   /** Run guests without CPU and memory limits (hosts that give kumod no cgroup hierarchy). */
   readonly noCgroups: boolean;
   readonly logLevel: LogLevel;
@@ -31,6 +35,12 @@ const num = (v: string): number => {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0)
     throw new InvalidArgumentError('expected a non-negative number');
+  return n;
+};
+
+const fraction = (v: string): number => {
+  const n = num(v);
+  if (n > 1) throw new InvalidArgumentError('expected a fraction between 0 and 1');
   return n;
 };
 
@@ -93,6 +103,18 @@ export function parseConfig(argv: readonly string[], env = process.env): DaemonC
     )
     .option('--launch-timeout <s>', 'how long a launch may take before it is undone', num, 60)
     .option(
+      '--instance-store-scale <fraction>',
+      "instance store as tmpfs: this fraction of EC2's size (0.02: 75 GB becomes 1430 MiB)",
+      fraction,
+      DEFAULT_INSTANCE_STORE_POLICY.scale,
+    )
+    .option(
+      '--instance-store-max-mib <mib>',
+      "largest instance store of one instance (tmpfs, counted in the host's memory)",
+      num,
+      DEFAULT_INSTANCE_STORE_POLICY.maxMib,
+    )
+    .option(
       '--no-cgroups',
       'run guests without CPU and memory limits, where the host gives kumod no cgroup hierarchy',
     )
@@ -123,6 +145,8 @@ export function parseConfig(argv: readonly string[], env = process.env): DaemonC
     terminatedRetentionS: o.terminatedRetention as number,
     sweepIntervalS: o.sweepInterval as number,
     launchTimeoutS: o.launchTimeout as number,
+    instanceStoreScale: o.instanceStoreScale as number,
+    instanceStoreMaxMib: o.instanceStoreMaxMib as number,
     noCgroups: o.cgroups === false,
     logLevel: o.logLevel as LogLevel,
   };

@@ -18,6 +18,7 @@ import { SpawnerCommandRunner } from '../host/spawner/spawner-runner.js';
 import { FileImageStore } from '../host/image-store.js';
 import { LinuxNetworkHost } from '../host/network/linux-network-host.js';
 import { LinuxVpcPlumbing } from '../host/network/linux-vpc-plumbing.js';
+import { TmpfsInstanceStore } from '../host/tmpfs-instance-store.js';
 import { QemuHypervisor } from '../host/qemu/qemu-hypervisor.js';
 import { QemuImgDisks } from '../host/qemu-img-disks.js';
 import { readBootId } from '../host/proc.js';
@@ -97,6 +98,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     tcgCacheMib: 128,
     overheadMib: 256,
     confinement: probe.confinement,
+    instanceStore: new TmpfsInstanceStore(runner, logger),
     logger,
     onVmChange: (id) => loop.kick([id]),
   });
@@ -119,6 +121,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       terminatedRetentionMs: config.terminatedRetentionS * 1000,
       launchTimeoutMs: config.launchTimeoutS * 1000,
       accel: probe.accel.accel,
+      instanceStore: { scale: config.instanceStoreScale, maxMib: config.instanceStoreMaxMib },
     },
   };
 
@@ -161,7 +164,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       site,
       describeHost: () => {
         const all = instances.list();
-        const used = usage(all);
+        const used = usage(all, deps.settings.instanceStore);
         return Promise.resolve({
           hostname: hostname(),
           kumoVersion: KUMO_VERSION,

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { KERNEL_FILE_DEADLINE_MS, withDeadline } from './deadline.js';
+import { parseMountinfo } from './mountinfo.js';
 
 /**
  * Where the cgroup controllers kumo needs (cpu, memory) are mounted, read from
@@ -21,21 +22,11 @@ export interface CgroupMounts {
 /** Controllers a VM's limits need. */
 export const NEEDED_CONTROLLERS = ['cpu', 'memory'] as const;
 
-/** mountinfo escapes space, tab, newline and backslash as octal (\040 and friends). */
-const unescape = (s: string): string =>
-  s.replace(/\\([0-7]{3})/g, (_m, oct: string) => String.fromCharCode(parseInt(oct, 8)));
-
 /** Parses /proc/self/mountinfo text into the cgroup mounts it lists. Pure. */
 export function parseCgroupMounts(mountinfo: string): CgroupMounts {
   const v1 = new Map<string, string>();
   const v2: string[] = [];
-  for (const line of mountinfo.split('\n')) {
-    // "<id> <parent> <maj:min> <root> <mount point> <options> [optional...] - <fstype> <source> <super options>"
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const mountPoint = unescape(line.slice(0, sep).split(' ')[4] ?? '');
-    const [fstype, , superOptions = ''] = line.slice(sep + 3).split(' ');
-    if (!mountPoint) continue;
+  for (const { mountPoint, fstype, superOptions } of parseMountinfo(mountinfo)) {
     if (fstype === 'cgroup2') v2.push(mountPoint);
     if (fstype === 'cgroup') {
       for (const option of superOptions.split(',')) {

@@ -60,6 +60,9 @@ const EXTENSIONS: Readonly<Record<string, readonly string[]>> = {
   // MacAddress predates NetworkInterfaces (where EC2 has it) and stays for kumo's clients.
   Instance: ['MemoryMib', 'DefaultUser', 'Accelerator', 'MacAddress'],
   Image: ['DefaultUser', 'SizeInBytes'],
+  // What the guest really gets of a type's instance store (EC2's size scaled down to tmpfs).
+  DiskInfo: ['SizeInMiB'],
+  InstanceStorageInfo: ['TotalSizeInMiB'],
 };
 
 /** Where `value` breaks `shapeName`, as "path: problem" lines (empty when it conforms). */

@@ -1,5 +1,6 @@
-import type { ComputeDeps } from '../../src/compute/deps.js';
+import type { ComputeDeps, ComputeSettings } from '../../src/compute/deps.js';
 import type { Image } from '../../src/compute/image.js';
+import { DEFAULT_INSTANCE_STORE_POLICY } from '../../src/compute/instance-store.js';
 import type { Clock } from '../../src/core/clock.js';
 import { KeyedMutex } from '../../src/core/keyed-mutex.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -50,7 +51,8 @@ export type FakeComputeDeps = ComputeDeps & {
 };
 
 /** ComputeDeps wired entirely with fakes: 8 vCPUs and 8 GiB of capacity, the tiny image registered. */
-export function fakeComputeDeps(): FakeComputeDeps {
+/** Fakes for every port; `settings` overrides some of the defaults. */
+export function fakeComputeDeps(o: { settings?: Partial<ComputeSettings> } = {}): FakeComputeDeps {
   const images = new FakeImageRepository();
   images.put(TINY_IMAGE);
   const instances = new FakeInstanceRepository();
@@ -76,6 +78,8 @@ export function fakeComputeDeps(): FakeComputeDeps {
       terminatedRetentionMs: 3_600_000,
       launchTimeoutMs: 60_000,
       accel: 'tcg',
+      instanceStore: DEFAULT_INSTANCE_STORE_POLICY,
+      ...o.settings,
     },
   };
 }

@@ -6,7 +6,12 @@ export interface QemuOptions {
   readonly runAs?: string | undefined;
   /** TCG translation cache in MiB: QEMU's default (1 GiB) would blow the memory cgroup. */
   readonly tcgCacheMib: number;
+  /** The instance store's disk file (raw, on its own tmpfs), when the type has one. */
+  readonly instanceStoreFile?: string | undefined;
 }
+
+/** The serial the guest reads for its instance store (/dev/disk/by-id/virtio-ephemeral0). */
+export const INSTANCE_STORE_SERIAL = 'ephemeral0';
 
 /**
  * The QEMU command line for one instance. Pure, so it is golden-tested: every flag here is a
@@ -41,6 +46,7 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, opts: QemuOptions): strin
     `file=${spec.rootDisk},if=none,id=root,format=qcow2,cache=writeback,discard=unmap`,
     '-device',
     'virtio-blk-pci,drive=root',
+    ...instanceStoreArgs(opts.instanceStoreFile),
     '-netdev',
     `tap,id=net0,ifname=${spec.port.tap},script=no,downscript=no`,
     '-device',
@@ -77,4 +83,18 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, opts: QemuOptions): strin
   ];
   if (opts.runAs) args.push('-runas', opts.runAs);
   return args;
+}
+
+/**
+ * The instance store as a second virtio disk. Raw on tmpfs: no format layer between the guest and
+ * memory; discards punch holes, so what the guest frees goes back to the host.
+ */
+function instanceStoreArgs(file: string | undefined): string[] {
+  if (file === undefined) return [];
+  return [
+    '-drive',
+    `file=${file},if=none,id=ephemeral0,format=raw,cache=writeback,discard=unmap`,
+    '-device',
+    `virtio-blk-pci,drive=ephemeral0,serial=${INSTANCE_STORE_SERIAL}`,
+  ];
 }

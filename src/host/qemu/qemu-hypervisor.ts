@@ -7,6 +7,7 @@ import type { Hypervisor, StartOptions, VmSpec, VmStatus } from '../../compute/p
 import type { Logger } from '../../core/logger.js';
 import { withRollback } from '../../core/rollback.js';
 import type { VmConfinement } from '../cgroups.js';
+import type { TmpfsInstanceStore } from '../tmpfs-instance-store.js';
 import { netnsPath } from '../command-runner.js';
 import { KERNEL_FILE_DEADLINE_MS, withDeadline } from '../deadline.js';
 import { keepTail, tailFile } from '../files.js';
@@ -24,6 +25,8 @@ export interface QemuHypervisorOptions {
   /** Memory QEMU itself needs beyond guest RAM (counted in the cgroup limit). */
   readonly overheadMib: number;
   readonly confinement: VmConfinement;
+  /** Where instance stores live while their VMs run (a tmpfs each). */
+  readonly instanceStore: TmpfsInstanceStore;
   readonly logger: Logger;
   /** Told whenever a watched VM changes (powered off, reset, exited): kumod reconciles it. */
   readonly onVmChange?: (instanceId: string) => void;
@@ -39,6 +42,9 @@ export interface QemuHypervisorOptions {
 const LOG_KEEP_BYTES = 256 * 1024;
 /** How often start-up checks whether QEMU's monitor answers yet. */
 const MONITOR_POLL_MS = 10;
+
+/** The instance store's mount point, beside the VM's other runtime files. */
+const instanceStoreDir = (p: VmPaths): string => join(p.dir, 'instance-store');
 
 /** Runs each instance as a detached QEMU process controlled over QMP (survives kumod restarts). */
 export class QemuHypervisor implements Hypervisor {
@@ -87,17 +93,30 @@ export class QemuHypervisor implements Hypervisor {
         ),
         ...[p.consoleLog, p.qemuLog].map((f) => keepTail(f, LOG_KEEP_BYTES)),
       ]);
+      let instanceStoreFile: string | undefined;
+      if (spec.instanceStoreMib > 0) {
+        instanceStoreFile = await this.o.instanceStore.prepare(
+          instanceStoreDir(p),
+          spec.instanceStoreMib,
+        );
+        rollback.add('instance store', () => this.o.instanceStore.wipe(instanceStoreDir(p)));
+      }
       lap('prepared');
 
+      // The guest's writes to its instance store become tmpfs pages charged to QEMU's memory
+      // cgroup: the limit leaves room for a full store, so filling it never gets QEMU killed.
       await this.o.confinement.create(id, {
         vcpus: spec.vcpus,
         memoryMib:
-          spec.memoryMib + this.o.overheadMib + (spec.accel === 'tcg' ? this.o.tcgCacheMib : 0),
+          spec.memoryMib +
+          spec.instanceStoreMib +
+          this.o.overheadMib +
+          (spec.accel === 'tcg' ? this.o.tcgCacheMib : 0),
       });
       rollback.add('cgroup', () => this.o.confinement.remove(id));
       lap('cgroup');
 
-      const child = this.spawnPaused(spec, p);
+      const child = this.spawnPaused(spec, p, instanceStoreFile);
       const startTime = await processStartTime(child.pid);
       if (startTime === undefined) {
         throw new Error(`QEMU (pid ${child.pid}) exited at once: ${await tailFile(p.qemuLog)}`);
@@ -198,6 +217,8 @@ export class QemuHypervisor implements Hypervisor {
 
   async kill(rt: VmRuntime): Promise<void> {
     await this.endProcess(rt);
+    // Instance store lives as long as the VM: a stop, a crash or a terminate wipes it (EC2).
+    await this.o.instanceStore.wipe(instanceStoreDir(rt.paths));
     await this.o.confinement.remove(rt.instanceId);
   }
 
@@ -206,7 +227,9 @@ export class QemuHypervisor implements Hypervisor {
   }
 
   async removeArtifacts(instanceId: string): Promise<void> {
-    await rm(this.paths(instanceId).dir, { recursive: true, force: true });
+    const p = this.paths(instanceId);
+    await this.o.instanceStore.wipe(instanceStoreDir(p));
+    await rm(p.dir, { recursive: true, force: true });
   }
 
   /** Stops following every VM (kumod is stopping; the guests keep running). */
@@ -221,8 +244,16 @@ export class QemuHypervisor implements Hypervisor {
     return text ? Number(text.trim()) : undefined;
   }
 
-  private spawnPaused(spec: VmSpec, p: VmPaths): { pid: number; exited: () => string | undefined } {
-    const args = qemuArgs(spec, p, { runAs: this.o.runAs, tcgCacheMib: this.o.tcgCacheMib });
+  private spawnPaused(
+    spec: VmSpec,
+    p: VmPaths,
+    instanceStoreFile: string | undefined,
+  ): { pid: number; exited: () => string | undefined } {
+    const args = qemuArgs(spec, p, {
+      runAs: this.o.runAs,
+      tcgCacheMib: this.o.tcgCacheMib,
+      instanceStoreFile,
+    });
     const log = openSync(p.qemuLog, 'a');
     let exited: string | undefined;
     try {

@@ -323,7 +323,18 @@ export class KumodHarness {
     await this.killAll([...this.qemuPids(), ...this.pidsUnder(this.runDir)]);
     await deleteNetnsWithPrefix(this.prefix);
     await this.removeCgroups();
+    await this.unmountAll();
     if (!process.env.KUMO_KEEP_TEST_DIR) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Unmounts what kumod mounted under the test's directory (instance stores), deepest first. */
+  private async unmountAll(): Promise<void> {
+    const mine = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[4] ?? '')
+      .filter((m) => m.startsWith(`${this.dir}/`))
+      .sort((x, y) => y.length - x.length);
+    for (const m of mine) await execa('umount', [m], { reject: false });
   }
 
   /** SIGKILLs the processes and waits until they are gone (or zombies), so their cgroups can go. */

@@ -13,6 +13,7 @@ const spec: VmSpec = {
   initrd: '/var/lib/kumo/images/ami-1/initrd.img',
   kernelCmdline: 'console=ttyS0 quiet',
   rootDisk: '/var/lib/kumo/volumes/i-0123456789abcdef0-root.qcow2',
+  instanceStoreMib: 0,
   port: { tap: 'tap0123456789ab', mac: '52:54:00:ab:cd:ef', netns: 'kumo-vpc-1', created: true },
 };
 const dir = '/var/lib/kumo/instances/i-0123456789abcdef0';
@@ -46,6 +47,17 @@ describe('qemuArgs', () => {
       'qemu-kvm.args',
       qemuArgs({ ...spec, accel: 'kvm', vcpus: 4, memoryMib: 8192 }, paths, {
         tcgCacheMib: 128,
+      }).join('\n') + '\n',
+    );
+  });
+
+  it('adds the instance store as a second virtio disk named ephemeral0 (golden)', () => {
+    golden(
+      'qemu-instance-store.args',
+      qemuArgs({ ...spec, instanceStoreMib: 1430 }, paths, {
+        runAs: 'kumo-qemu',
+        tcgCacheMib: 128,
+        instanceStoreFile: `${dir}/instance-store/ephemeral0.raw`,
       }).join('\n') + '\n',
     );
   });
