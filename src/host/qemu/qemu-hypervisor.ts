@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { chmod, copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VmPaths, VmRuntime } from '../../compute/instance.js';
 import type { Hypervisor, StartOptions, VmSpec, VmStatus } from '../../compute/ports.js';
 import type { Logger } from '../../core/logger.js';
-import { withRollback } from '../../core/rollback.js';
+import { withRollback, type Rollback } from '../../core/rollback.js';
 import type { VmConfinement } from '../cgroups.js';
 import { netnsPath } from '../command-runner.js';
 import { KERNEL_FILE_DEADLINE_MS, withDeadline } from '../deadline.js';
@@ -29,7 +30,12 @@ export interface QemuHypervisorOptions {
   readonly onVmChange?: (instanceId: string) => void;
   /** How long QEMU may take to answer on its monitor when no caller deadline is given. */
   readonly monitorTimeoutMs?: number;
+  /** OVMF's code and the pristine variable store each UEFI instance gets a copy of. */
+  readonly ovmf?: { readonly code: string; readonly varsTemplate: string } | undefined;
 }
+
+/** The instance's own UEFI variable store, beside its console log. */
+const UEFI_VARS_FILE = 'uefi-vars.fd';
 
 /**
  * How much of the serial console and QEMU's own log survive a start. QEMU appends to them for the
@@ -87,6 +93,7 @@ export class QemuHypervisor implements Hypervisor {
         ),
         ...[p.consoleLog, p.qemuLog].map((f) => keepTail(f, LOG_KEEP_BYTES)),
       ]);
+      const uefiVars = await this.ensureUefiVars(spec, p, rollback);
       lap('prepared');
 
       await this.o.confinement.create(id, {
@@ -97,7 +104,7 @@ export class QemuHypervisor implements Hypervisor {
       rollback.add('cgroup', () => this.o.confinement.remove(id));
       lap('cgroup');
 
-      const child = this.spawnPaused(spec, p);
+      const child = this.spawnPaused(spec, p, uefiVars);
       const startTime = await processStartTime(child.pid);
       if (startTime === undefined) {
         throw new Error(`QEMU (pid ${child.pid}) exited at once: ${await tailFile(p.qemuLog)}`);
@@ -221,8 +228,48 @@ export class QemuHypervisor implements Hypervisor {
     return text ? Number(text.trim()) : undefined;
   }
 
-  private spawnPaused(spec: VmSpec, p: VmPaths): { pid: number; exited: () => string | undefined } {
-    const args = qemuArgs(spec, p, { runAs: this.o.runAs, tcgCacheMib: this.o.tcgCacheMib });
+  /**
+   * A UEFI guest's variable store: copied from OVMF's template at its first start and kept with
+   * the instance (boot entries survive stop/start), removed when it is terminated. A copy made by
+   * a start that fails is removed with it.
+   */
+  private async ensureUefiVars(
+    spec: VmSpec,
+    p: VmPaths,
+    rollback: Rollback,
+  ): Promise<{ code: string; vars: string } | undefined> {
+    if (spec.kernel || spec.firmware !== 'uefi') return undefined;
+    if (!this.o.ovmf) throw new Error('UEFI boot needs OVMF (Debian package ovmf)');
+    const vars = join(p.dir, UEFI_VARS_FILE);
+    const made = await copyFile(this.o.ovmf.varsTemplate, vars, constants.COPYFILE_EXCL).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EEXIST') return false;
+        throw e;
+      },
+    );
+    if (made) {
+      await chmod(vars, 0o600);
+      rollback.add('UEFI variable store', () => rm(vars, { force: true }));
+    }
+    return { code: this.o.ovmf.code, vars };
+  }
+
+  /** Drops a terminated instance's UEFI variables (its console log stays for a while). */
+  async removeVariableStore(instanceId: string): Promise<void> {
+    await rm(join(this.paths(instanceId).dir, UEFI_VARS_FILE), { force: true });
+  }
+
+  private spawnPaused(
+    spec: VmSpec,
+    p: VmPaths,
+    uefi: { code: string; vars: string } | undefined,
+  ): { pid: number; exited: () => string | undefined } {
+    const args = qemuArgs(spec, p, {
+      runAs: this.o.runAs,
+      tcgCacheMib: this.o.tcgCacheMib,
+      uefi,
+    });
     const log = openSync(p.qemuLog, 'a');
     let exited: string | undefined;
     try {
