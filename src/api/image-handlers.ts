@@ -1,6 +1,10 @@
 import type { handleClientStreamingCall, ServerReadableStream, sendUnaryData } from '@grpc/grpc-js';
 import { deregisterImage } from '../compute/deregister-image.js';
-import { collectImages, instanceRootDisks, type DependantsOf } from '../compute/image-dependants.js';
+import {
+  collectImages,
+  instanceRootDisks,
+  type DependantsOf,
+} from '../compute/image-dependants.js';
 import type { ImageFiles, UploadChunk } from '../compute/image-files.js';
 import { registerImage } from '../compute/register-image.js';
 import { invalidParameter, unavailable } from '../core/errors.js';

@@ -58,9 +58,14 @@ export async function uploadImage(
   progress: Progress | undefined,
   deadlineMs: (totalBytes: number) => number,
 ): Promise<RegisterImageResponse> {
-  const opened: { part: 'kernelChunk' | 'ramdiskChunk' | 'diskChunk'; fh: FileHandle; size: number }[] = [];
+  const opened: {
+    part: 'kernelChunk' | 'ramdiskChunk' | 'diskChunk';
+    fh: FileHandle;
+    size: number;
+  }[] = [];
   try {
-    if (files.kernel) opened.push({ part: 'kernelChunk', ...(await openFile(files.kernel, 'kernel')) });
+    if (files.kernel)
+      opened.push({ part: 'kernelChunk', ...(await openFile(files.kernel, 'kernel')) });
     if (files.ramdisk)
       opened.push({ part: 'ramdiskChunk', ...(await openFile(files.ramdisk, 'ramdisk')) });
     const disk = await openFile(files.disk, 'image');
@@ -104,7 +109,7 @@ export async function uploadImage(
     let sent = 0;
     if (!registration.dryRun) {
       for (const file of opened) {
-        for (let offset = 0; offset < file.size && !finished; ) {
+        for (let offset = 0; offset < file.size && !finished;) {
           const buf = Buffer.alloc(Math.min(UPLOAD_CHUNK_BYTES, file.size - offset));
           const { bytesRead } = await file.fh.read(buf, 0, buf.length, offset);
           if (bytesRead === 0) break; // the file shrank: kumod refuses the short upload

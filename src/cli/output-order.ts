@@ -16,7 +16,7 @@ export const OUTPUT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
   DescribeInstanceTypes: ['InstanceTypes', 'NextToken'],
   DescribeImages: ['NextToken', 'Images'],
   RegisterImage: ['ImageId'],
-  DeregisterImage: ['Return'],
+  DeregisterImage: ['Return', 'DeleteSnapshotResults'],
   CreateKeyPair: ['KeyPairId', 'Tags', 'KeyName', 'KeyFingerprint', 'KeyMaterial'],
   ImportKeyPair: ['KeyFingerprint', 'KeyName', 'KeyPairId', 'Tags'],
   DescribeKeyPairs: ['KeyPairs'],

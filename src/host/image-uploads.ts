@@ -67,7 +67,9 @@ export class UploadedImageFiles implements ImageFiles {
     const close = async (): Promise<void> => {
       if (!current) return;
       const out = current.out;
-      await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        out.end((e?: Error | null) => (e ? reject(e) : resolve())),
+      );
       current = undefined;
     };
     try {

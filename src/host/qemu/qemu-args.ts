@@ -13,7 +13,14 @@ export interface QemuOptions {
 /** How the guest starts: its kernel directly, or firmware reading the root disk. */
 function bootArgs(spec: VmSpec, opts: QemuOptions): string[] {
   if (spec.kernel) {
-    return ['-kernel', spec.kernel, '-initrd', spec.initrd ?? '', '-append', spec.kernelCmdline ?? ''];
+    return [
+      '-kernel',
+      spec.kernel,
+      '-initrd',
+      spec.initrd ?? '',
+      '-append',
+      spec.kernelCmdline ?? '',
+    ];
   }
   if (spec.firmware === 'uefi') {
     if (!opts.uefi) throw new Error(`UEFI boot of ${spec.instanceId} needs OVMF's files`);
