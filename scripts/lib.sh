@@ -15,13 +15,14 @@ require_root() { [ "$(id -u)" = 0 ] || die "run this as root (it installs packag
 
 # Debian packages kumo runs on (see docs/operator-guide.md for what each is for).
 KUMO_PACKAGES=(qemu-system-x86 qemu-utils iproute2 iptables ipset dnsmasq-base e2fsprogs
-  busybox-static dropbear-bin openssh-client cpio socat util-linux kmod procps ca-certificates)
+  busybox-static dropbear-bin openssh-client cpio socat util-linux kmod procps ca-certificates
+  ovmf)
 # What the test suite adds: clients kumo did not write (Python gRPC; Debian's grpc_tools imports
 # pkg_resources without depending on it), Python's jmespath as the reference for --query, and
 # what the fresh-host check builds its clean Debian with.
 # shellcheck disable=SC2034 # used by scripts/test and scripts/check-fresh-host
 KUMO_TEST_PACKAGES=(python3 python3-grpcio python3-grpc-tools python3-pkg-resources python3-jmespath
-  mmdebstrap)
+  mmdebstrap syslinux syslinux-common mtools dosfstools systemd-boot-efi binutils fdisk)
 
 ensure_packages() {
   local missing=()
@@ -187,6 +188,14 @@ ensure_build() {
 ensure_image() {
   log "building the default image (cached in $KUMO_IMAGE_DIR)"
   "$KUMO_ROOT/images/kumo-tiny/build.sh" "$KUMO_IMAGE_DIR"
+}
+
+# The firmware-bootable Debian disk the image tests register (images/kumo-debian).
+KUMO_DEBIAN_IMAGE_DIR="${KUMO_DEBIAN_IMAGE_DIR:-/var/cache/kumo/images/kumo-debian}"
+export KUMO_DEBIAN_IMAGE_DIR
+ensure_firmware_image() {
+  log "building the firmware-boot test image (cached in $KUMO_DEBIAN_IMAGE_DIR)"
+  "$KUMO_ROOT/images/kumo-debian/build.sh" "$KUMO_DEBIAN_IMAGE_DIR"
 }
 
 # `kumo` and `kumod` on the PATH, run by the Node this set-up found or installed.

@@ -1,4 +1,6 @@
 import type { ComputeDeps } from '../compute/deps.js';
+import type { DependantsOf } from '../compute/image-dependants.js';
+import type { ImageFiles } from '../compute/image-files.js';
 import type { SshKeyTool } from '../compute/ports.js';
 import type { DescribeHostResponse } from '../gen/kumo/v1/host.js';
 import type { Site } from './site.js';
@@ -15,4 +17,8 @@ export interface ApiContext {
   readonly shutdownSignal?: AbortSignal;
   /** Region, zone and DNS domain as instances report them; DEFAULT_SITE when not given. */
   readonly site?: Site | undefined;
+  /** Registered images' files (RegisterImage, DeregisterImage); absent: those calls are unavailable. */
+  readonly imageFiles?: ImageFiles | undefined;
+  /** Who else keeps an image's file (volumes, snapshots), besides instances' root disks. */
+  readonly imageDependants?: readonly DependantsOf[] | undefined;
 }

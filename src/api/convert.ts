@@ -1,4 +1,5 @@
-import type { Image as DomainImage } from '../compute/image.js';
+import { bootOf, imageState, type Image as DomainImage } from '../compute/image.js';
+import { volumeSizeGib } from '../compute/images.js';
 import type { InstanceType } from '../compute/instance-types.js';
 import { instanceStoreMib, type InstanceStorePolicy } from '../compute/instance-store.js';
 import type { KeyPair } from '../compute/key-pair.js';
@@ -53,22 +54,45 @@ export const stateChangeToProto = (c: StateChange): InstanceStateChange => ({
   previousState: stateOf(c.previous),
 });
 
-export const imageToProto = (i: DomainImage): Image => ({
-  imageId: i.id,
-  name: i.name,
-  description: i.description,
-  architecture: i.architecture,
-  state: 'available',
-  rootDeviceName: ROOT_DEVICE_NAME,
-  rootDeviceType: 'ebs',
-  virtualizationType: 'hvm',
-  creationDate: i.createdAt.toISOString(),
-  ownerId: OWNER_ID,
-  platformDetails: 'Linux/UNIX',
-  defaultUser: i.defaultUser,
-  sizeInBytes: i.sizeBytes,
-  tags: [],
-});
+export const imageToProto = (i: DomainImage): Image => {
+  const rootDeviceName = i.rootDeviceName ?? ROOT_DEVICE_NAME;
+  return {
+    imageId: i.id,
+    name: i.name,
+    description: i.description,
+    architecture: i.architecture,
+    state: imageState(i),
+    rootDeviceName,
+    rootDeviceType: 'ebs',
+    virtualizationType: 'hvm',
+    creationDate: i.createdAt.toISOString(),
+    ownerId: OWNER_ID,
+    platformDetails: 'Linux/UNIX',
+    defaultUser: i.defaultUser,
+    sizeInBytes: i.sizeBytes,
+    tags: tags(i.tags ?? []),
+    bootMode: bootOf(i) === 'kernel' ? '' : (i.bootMode ?? 'legacy-bios'),
+    blockDeviceMappings: [
+      {
+        deviceName: rootDeviceName,
+        ebs: {
+          deleteOnTermination: true,
+          snapshotId: '',
+          volumeSize: volumeSizeGib(i),
+          volumeType: 'gp3',
+          encrypted: false,
+        },
+      },
+    ],
+    stateReason: undefined,
+    imageLocation: i.imageLocation ?? '',
+    imageType: 'machine',
+    public: false,
+    hypervisor: 'xen',
+    enaSupport: true,
+    usageOperation: 'RunInstances',
+  };
+};
 
 export const instanceTypeToProto = (
   t: InstanceType,

@@ -5,6 +5,7 @@ import { enableCliInput, relaxRequiredOptions, SKELETON_PRINTED } from './cli-in
 import { DEFAULT_ENDPOINT } from './client.js';
 import { registerHostCommands } from './commands/host.js';
 import { registerImageCommands } from './commands/images.js';
+import { registerImageLifecycleCommands } from './commands/register-image.js';
 import { registerLifecycleCommands } from './commands/instance-lifecycle.js';
 import { registerInstanceStatusCommands } from './commands/instance-status.js';
 import { registerInstanceTypeCommands } from './commands/instance-types.js';
@@ -77,6 +78,7 @@ export function buildProgram(ctx: CliContext, io: CliIo): Command {
   registerInstanceStatusCommands(program, ctx);
   registerInstanceTypeCommands(program, ctx);
   registerImageCommands(program, ctx);
+  registerImageLifecycleCommands(program, ctx);
   registerKeyPairCommands(program, ctx);
   registerHostCommands(program, ctx);
   registerWaitCommands(program, ctx);

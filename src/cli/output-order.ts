@@ -15,6 +15,8 @@ export const OUTPUT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
   DescribeInstanceStatus: ['InstanceStatuses', 'NextToken'],
   DescribeInstanceTypes: ['InstanceTypes', 'NextToken'],
   DescribeImages: ['NextToken', 'Images'],
+  RegisterImage: ['ImageId'],
+  DeregisterImage: ['Return', 'DeleteSnapshotResults'],
   CreateKeyPair: ['KeyPairId', 'Tags', 'KeyName', 'KeyFingerprint', 'KeyMaterial'],
   ImportKeyPair: ['KeyFingerprint', 'KeyName', 'KeyPairId', 'Tags'],
   DescribeKeyPairs: ['KeyPairs'],

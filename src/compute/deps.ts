@@ -48,4 +48,6 @@ export interface ComputeDeps {
   readonly locks: KeyedMutex;
   readonly wake: WakeUp;
   readonly settings: ComputeSettings;
+  /** Told when a terminated instance's root disk is gone, so a deregistered image can go too. */
+  readonly onRootDiskGone?: ((imageId: string) => Promise<void>) | undefined;
 }

@@ -4,7 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { Clock } from '../core/clock.js';
 import type { Filter } from '../core/tags.js';
 import { applyFilters } from '../core/tags.js';
-import type { Image } from './image.js';
+import { bootOf, DEFAULT_ROOT_DEVICE_NAME, imageState, type Image } from './image.js';
 import type { ImageManifest, ImageRepository, ImageStore } from './ports.js';
 
 /** A built image's manifest that kumod will not use; the message says which field and why. */
@@ -60,7 +60,9 @@ export function describeImages(
   owners: readonly string[] = [],
 ): Image[] {
   for (const id of ids) assertId('ami', id, 'InvalidAMIID.Malformed');
-  const missing = ids.filter((id) => !repo.get(id));
+  // A deregistered image kept for its dependants is gone for every client.
+  const visible = (i: Image | undefined): i is Image => !!i && imageState(i) !== 'deregistered';
+  const missing = ids.filter((id) => !visible(repo.get(id)));
   if (missing.length > 0) {
     throw notFound('InvalidAMIID.NotFound', `The image id '[${listed(missing)}]' does not exist`);
   }
@@ -68,18 +70,36 @@ export function describeImages(
   const base = !mine
     ? []
     : ids.length > 0
-      ? repo.list().filter((i) => ids.includes(i.id))
-      : repo.list();
+      ? repo.list().filter((i) => visible(i) && ids.includes(i.id))
+      : repo.list().filter(visible);
   return applyFilters(base, filters, {
     fields: {
       name: (i) => [i.name],
       'image-id': (i) => [i.id],
       architecture: (i) => [i.architecture],
-      state: () => ['available'],
+      state: (i) => [imageState(i)],
       'owner-id': () => [OWNER_ID],
+      'owner-alias': () => ['self'],
+      description: (i) => [i.description],
+      'boot-mode': (i) => (bootOf(i) === 'kernel' ? [] : [bootOf(i)]),
+      'root-device-name': (i) => [i.rootDeviceName ?? DEFAULT_ROOT_DEVICE_NAME],
+      'root-device-type': () => ['ebs'],
+      'virtualization-type': () => ['hvm'],
+      'image-type': () => ['machine'],
+      'is-public': () => ['false'],
+      hypervisor: () => ['xen'],
+      'block-device-mapping.device-name': (i) => [i.rootDeviceName ?? DEFAULT_ROOT_DEVICE_NAME],
+      'block-device-mapping.volume-size': (i) => [String(volumeSizeGib(i))],
+      'block-device-mapping.delete-on-termination': () => ['true'],
+      'creation-date': (i) => [i.createdAt.toISOString()],
     },
+    tags: (i) => i.tags ?? [],
   });
 }
+
+/** The root volume size an instance of the image gets: its disk's virtual size in GiB, rounded up. */
+export const volumeSizeGib = (i: Image): number =>
+  Math.max(1, Math.ceil((i.virtualSizeBytes ?? i.sizeBytes) / 1024 ** 3));
 
 /**
  * Registers the image built in `dir` unless an image with the same name and recipe hash exists.

@@ -1,7 +1,7 @@
 import { internal, notFound, unavailable } from '../core/errors.js';
 import { withRollback } from '../core/rollback.js';
 import type { ComputeDeps } from './deps.js';
-import type { Image } from './image.js';
+import { bootOf, type Image } from './image.js';
 import type { Instance, VmRuntime } from './instance.js';
 import { findInstanceType } from './instance-types.js';
 import { instanceStoreMib } from './instance-store.js';
@@ -128,9 +128,9 @@ function vmSpec(deps: ComputeDeps, instance: Instance, port: NetworkPort | undef
     vcpus: type.vcpus,
     memoryMib: type.memoryMib,
     accel: deps.settings.accel,
-    kernel: image.kernelPath,
-    initrd: image.initrdPath,
-    kernelCmdline: image.kernelCmdline,
+    ...(bootOf(image) === 'kernel'
+      ? { kernel: image.kernelPath, initrd: image.initrdPath, kernelCmdline: image.kernelCmdline }
+      : { firmware: image.bootMode ?? 'legacy-bios' }),
     rootDisk: instance.rootDisk,
     instanceStoreMib: instanceStoreMib(type, deps.settings.instanceStore),
     port,

@@ -158,6 +158,7 @@ async function reconcileShuttingDown(deps: ComputeDeps, i: Instance): Promise<vo
   const down = await bringDown(deps, i);
   // The root disk is deleted on termination, as EC2 does with DeleteOnTermination (the default).
   if (down.rootDisk) await deps.rootDisks.remove(down.rootDisk);
+  await deps.hypervisor.removeVariableStore?.(i.id);
   const terminated: Instance = {
     ...down,
     rootDisk: undefined,
@@ -170,6 +171,8 @@ async function reconcileShuttingDown(deps: ComputeDeps, i: Instance): Promise<vo
     deps.network.release([i.id]);
   });
   deps.wake(i.id, deps.settings.terminatedRetentionMs);
+  // The image may have been deregistered while this root disk kept it.
+  await deps.onRootDiskGone?.(i.imageId);
   if (i.network) await deps.network.sync(i.network.vpcId);
   deps.logger.info('instance terminated', { instanceId: i.id });
 }

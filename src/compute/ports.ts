@@ -2,7 +2,7 @@
  * What the compute domain needs from the outside world. Adapters: src/state (repositories),
  * src/host (QEMU, qemu-img, ssh-keygen); the network domain provides InstanceNetwork.
  */
-import type { Image } from './image.js';
+import type { BootMode, Image } from './image.js';
 import type { NetworkInterface } from '../network/network-interface.js';
 import type { Instance, VmRuntime } from './instance.js';
 import type { KeyPair, KeyType } from './key-pair.js';
@@ -21,6 +21,7 @@ export interface ImageRepository {
   list(): Image[];
   findByName(name: string): Image | undefined;
   put(image: Image): void;
+  delete(id: string): void;
 }
 
 export interface KeyPairRepository {
@@ -45,9 +46,12 @@ export interface VmSpec {
   readonly vcpus: number;
   readonly memoryMib: number;
   readonly accel: Accelerator;
-  readonly kernel: string;
-  readonly initrd: string;
-  readonly kernelCmdline: string;
+  /** Direct kernel boot; absent for firmware boot. */
+  readonly kernel?: string | undefined;
+  readonly initrd?: string | undefined;
+  readonly kernelCmdline?: string | undefined;
+  /** Firmware boot from the root disk (no kernel): SeaBIOS or OVMF with the instance's own variable store. */
+  readonly firmware?: BootMode | undefined;
   readonly rootDisk: string;
   /** Size of the instance store (a scratch disk that lives as long as the VM); 0: none. */
   readonly instanceStoreMib: number;
@@ -112,6 +116,8 @@ export interface Hypervisor {
   consoleOutput(instanceId: string, maxBytes: number): Promise<string>;
   /** Forgets everything about a terminated instance (sockets, console log). */
   removeArtifacts(instanceId: string): Promise<void>;
+  /** Removes a terminated instance's UEFI variable store (if it had one). */
+  removeVariableStore?(instanceId: string): Promise<void>;
 }
 
 /** Copy-on-write root disks: an overlay on the image's read-only base (O(1) launch). */

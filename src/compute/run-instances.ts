@@ -4,6 +4,7 @@ import {
   quoted,
   dryRunOperation,
   idempotentMismatch,
+  incorrectState,
   insufficientCapacity,
   invalidParameter,
   notFound,
@@ -11,7 +12,7 @@ import {
 import type { Tag } from '../core/tags.js';
 import { assertFits, demand, times, usage } from './capacity.js';
 import type { ComputeDeps } from './deps.js';
-import { DEFAULT_IMAGE_NAME, type Image } from './image.js';
+import { DEFAULT_IMAGE_NAME, imageState, type Image } from './image.js';
 import { launch } from './instance-launcher.js';
 import { REASONS, type Instance } from './instance.js';
 import { DEFAULT_INSTANCE_TYPE, findInstanceType, type InstanceType } from './instance-types.js';
@@ -177,10 +178,16 @@ function resolveImage(deps: ComputeDeps, imageId: string | undefined): Image {
   }
   assertId('ami', imageId, 'InvalidAMIID.Malformed');
   const image = deps.images.get(imageId);
-  if (!image) {
+  if (!image || imageState(image) === 'deregistered') {
     throw notFound(
       'InvalidAMIID.NotFound',
       `The image id ${quoted(imageId)} does not exist; list images with kumo describe-images`,
+    );
+  }
+  if (imageState(image) !== 'available') {
+    throw incorrectState(
+      `The image ${imageId} is ${imageState(image)}; launch it once it is available`,
+      'InvalidAMIID.Unavailable',
     );
   }
   return image;

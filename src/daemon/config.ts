@@ -15,6 +15,9 @@ export interface DaemonConfig {
   readonly namePrefix: string;
   readonly imageDir: string;
   readonly qemuBinary: string;
+  /** OVMF firmware (UEFI images): its code, and the variable store each instance gets a copy of. */
+  readonly ovmfCode: string;
+  readonly ovmfVars: string;
   readonly qemuUser: string;
   readonly cpuOvercommit: number;
   readonly memoryReserveMib: number;
@@ -86,6 +89,16 @@ export function parseConfig(argv: readonly string[], env = process.env): DaemonC
     )
     .option('--qemu-binary <path>', 'QEMU system emulator', 'qemu-system-x86_64')
     .option(
+      '--ovmf-code <path>',
+      'OVMF code for UEFI images (Debian package ovmf)',
+      env.KUMO_OVMF_CODE ?? '/usr/share/OVMF/OVMF_CODE_4M.fd',
+    )
+    .option(
+      '--ovmf-vars <path>',
+      'OVMF variable store template, copied per UEFI instance',
+      env.KUMO_OVMF_VARS ?? '/usr/share/OVMF/OVMF_VARS_4M.fd',
+    )
+    .option(
       '--qemu-user <user>',
       'unprivileged user QEMU runs as ("" to keep root)',
       env.KUMO_QEMU_USER ?? 'kumo-qemu',
@@ -137,6 +150,8 @@ export function parseConfig(argv: readonly string[], env = process.env): DaemonC
     namePrefix: o.namePrefix as string,
     imageDir: o.imageDir as string,
     qemuBinary: o.qemuBinary as string,
+    ovmfCode: o.ovmfCode as string,
+    ovmfVars: o.ovmfVars as string,
     qemuUser: o.qemuUser as string,
     cpuOvercommit: o.cpuOvercommit as number,
     memoryReserveMib: o.memoryReserveMib as number,

@@ -16,6 +16,9 @@ import { DEFAULT_SITE } from '../api/site.js';
 import { MetadataEndpoint } from '../api/metadata-http.js';
 import { SpawnerCommandRunner } from '../host/spawner/spawner-runner.js';
 import { FileImageStore } from '../host/image-store.js';
+import { UploadedImageFiles } from '../host/image-uploads.js';
+import { collectImages, instanceRootDisks } from '../compute/image-dependants.js';
+import { abandonPendingImages } from '../compute/register-image.js';
 import { LinuxNetworkHost } from '../host/network/linux-network-host.js';
 import { LinuxVpcPlumbing } from '../host/network/linux-vpc-plumbing.js';
 import { TmpfsInstanceStore } from '../host/tmpfs-instance-store.js';
@@ -101,7 +104,15 @@ export async function main(argv: readonly string[]): Promise<void> {
     instanceStore: new TmpfsInstanceStore(runner, logger),
     logger,
     onVmChange: (id) => loop.kick([id]),
+    ovmf: { code: config.ovmfCode, varsTemplate: config.ovmfVars },
   });
+  const imageFiles = new UploadedImageFiles(runner, join(config.stateDir, 'images'));
+  const imageCollector = {
+    images,
+    imageFiles,
+    dependants: [instanceRootDisks(instances)],
+    logger,
+  };
   const deps: ComputeDeps = {
     uow: new SqliteUnitOfWork(db),
     instances,
@@ -123,9 +134,12 @@ export async function main(argv: readonly string[]): Promise<void> {
       accel: probe.accel.accel,
       instanceStore: { scale: config.instanceStoreScale, maxMib: config.instanceStoreMaxMib },
     },
+    onRootDiskGone: () => collectImages(imageCollector),
   };
 
   network.ensureDefaultVpc();
+  // Registrations a stopped kumod was in the middle of cannot resume: undone.
+  await abandonPendingImages({ images, imageFiles, clock: systemClock, logger });
   await registerBuiltImage(
     {
       images,
@@ -152,6 +166,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   // adopt what survived (QEMU outlives kumod), finish launches it left half-done, heal the host.
   recoverAfterHostReboot({ ...deps, hostFacts: new SqliteHostFacts(db) }, await readBootId());
   await reconcileAll(deps, true);
+  await collectImages(imageCollector);
   loop.start(deps);
 
   const abort = new AbortController();
@@ -162,6 +177,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       kick: (ids) => loop.kick(ids),
       shutdownSignal: abort.signal,
       site,
+      imageFiles,
       describeHost: () => {
         const all = instances.list();
         const used = usage(all, deps.settings.instanceStore);

@@ -86,6 +86,10 @@ export class SqliteImageRepository implements ImageRepository {
       ),
     );
   }
+  delete(id: string): void {
+    this.db.run('DELETE FROM images WHERE id = ?', id);
+  }
+
   put(image: Image): void {
     this.db.run(
       'INSERT OR REPLACE INTO images (id, name, created_at, doc) VALUES (?, ?, ?, ?)',

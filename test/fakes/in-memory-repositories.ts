@@ -69,6 +69,9 @@ export class FakeImageRepository implements ImageRepository {
   put(i: Image) {
     this.rows.set(i.id, i);
   }
+  delete(id: string) {
+    this.rows.delete(id);
+  }
 }
 
 export class FakeKeyPairRepository implements KeyPairRepository {

@@ -8,6 +8,35 @@ export interface QemuOptions {
   readonly tcgCacheMib: number;
   /** The instance store's disk file (raw, on its own tmpfs), when the type has one. */
   readonly instanceStoreFile?: string | undefined;
+  /** UEFI boot: OVMF's code (shared, read-only) and this instance's own variable store. */
+  readonly uefi?: { readonly code: string; readonly vars: string } | undefined;
+}
+
+/** How the guest starts: its kernel directly, or firmware reading the root disk. */
+function bootArgs(spec: VmSpec, opts: QemuOptions): string[] {
+  if (spec.kernel) {
+    return [
+      '-kernel',
+      spec.kernel,
+      '-initrd',
+      spec.initrd ?? '',
+      '-append',
+      spec.kernelCmdline ?? '',
+    ];
+  }
+  if (spec.firmware === 'uefi') {
+    if (!opts.uefi) throw new Error(`UEFI boot of ${spec.instanceId} needs OVMF's files`);
+    // Two flash chips, as OVMF expects: code read-only, variables writable and per instance
+    // (boot entries the guest writes survive stop/start, and never leak into another guest).
+    return [
+      '-drive',
+      `if=pflash,format=raw,unit=0,readonly=on,file=${opts.uefi.code}`,
+      '-drive',
+      `if=pflash,format=raw,unit=1,file=${opts.uefi.vars}`,
+    ];
+  }
+  // legacy-bios: QEMU's default firmware is SeaBIOS.
+  return [];
 }
 
 /** The serial the guest reads for its instance store (/dev/disk/by-id/virtio-ephemeral0). */
@@ -36,16 +65,12 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, opts: QemuOptions): strin
     '-nodefaults',
     '-no-user-config',
     '-nographic',
-    '-kernel',
-    spec.kernel,
-    '-initrd',
-    spec.initrd,
-    '-append',
-    spec.kernelCmdline,
+    ...bootArgs(spec, opts),
     '-drive',
     `file=${spec.rootDisk},if=none,id=root,format=qcow2,cache=writeback,discard=unmap`,
     '-device',
-    'virtio-blk-pci,drive=root',
+    // Firmware boots the root disk first, without trying the NIC's network boot.
+    spec.kernel ? 'virtio-blk-pci,drive=root' : 'virtio-blk-pci,drive=root,bootindex=0',
     ...instanceStoreArgs(opts.instanceStoreFile),
     '-netdev',
     `tap,id=net0,ifname=${spec.port.tap},script=no,downscript=no`,

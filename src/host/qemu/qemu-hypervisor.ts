@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { chmod, copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VmPaths, VmRuntime } from '../../compute/instance.js';
 import type { Hypervisor, StartOptions, VmSpec, VmStatus } from '../../compute/ports.js';
 import type { Logger } from '../../core/logger.js';
-import { withRollback } from '../../core/rollback.js';
+import { withRollback, type Rollback } from '../../core/rollback.js';
 import type { VmConfinement } from '../cgroups.js';
 import type { TmpfsInstanceStore } from '../tmpfs-instance-store.js';
 import { netnsPath } from '../command-runner.js';
@@ -32,7 +33,12 @@ export interface QemuHypervisorOptions {
   readonly onVmChange?: (instanceId: string) => void;
   /** How long QEMU may take to answer on its monitor when no caller deadline is given. */
   readonly monitorTimeoutMs?: number;
+  /** OVMF's code and the pristine variable store each UEFI instance gets a copy of. */
+  readonly ovmf?: { readonly code: string; readonly varsTemplate: string } | undefined;
 }
+
+/** The instance's own UEFI variable store, beside its console log. */
+const UEFI_VARS_FILE = 'uefi-vars.fd';
 
 /**
  * How much of the serial console and QEMU's own log survive a start. QEMU appends to them for the
@@ -101,6 +107,7 @@ export class QemuHypervisor implements Hypervisor {
         );
         rollback.add('instance store', () => this.o.instanceStore.wipe(instanceStoreDir(p)));
       }
+      const uefiVars = await this.ensureUefiVars(spec, p, rollback);
       lap('prepared');
 
       // The guest's writes to its instance store become tmpfs pages charged to QEMU's memory
@@ -116,7 +123,7 @@ export class QemuHypervisor implements Hypervisor {
       rollback.add('cgroup', () => this.o.confinement.remove(id));
       lap('cgroup');
 
-      const child = this.spawnPaused(spec, p, instanceStoreFile);
+      const child = this.spawnPaused(spec, p, { instanceStoreFile, uefi: uefiVars });
       const startTime = await processStartTime(child.pid);
       if (startTime === undefined) {
         throw new Error(`QEMU (pid ${child.pid}) exited at once: ${await tailFile(p.qemuLog)}`);
@@ -244,15 +251,50 @@ export class QemuHypervisor implements Hypervisor {
     return text ? Number(text.trim()) : undefined;
   }
 
+  /**
+   * A UEFI guest's variable store: copied from OVMF's template at its first start and kept with
+   * the instance (boot entries survive stop/start), removed when it is terminated. A copy made by
+   * a start that fails is removed with it.
+   */
+  private async ensureUefiVars(
+    spec: VmSpec,
+    p: VmPaths,
+    rollback: Rollback,
+  ): Promise<{ code: string; vars: string } | undefined> {
+    if (spec.kernel || spec.firmware !== 'uefi') return undefined;
+    if (!this.o.ovmf) throw new Error('UEFI boot needs OVMF (Debian package ovmf)');
+    const vars = join(p.dir, UEFI_VARS_FILE);
+    const made = await copyFile(this.o.ovmf.varsTemplate, vars, constants.COPYFILE_EXCL).then(
+      () => true,
+      (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EEXIST') return false;
+        throw e;
+      },
+    );
+    if (made) {
+      await chmod(vars, 0o600);
+      rollback.add('UEFI variable store', () => rm(vars, { force: true }));
+    }
+    return { code: this.o.ovmf.code, vars };
+  }
+
+  /** Drops a terminated instance's UEFI variables (its console log stays for a while). */
+  async removeVariableStore(instanceId: string): Promise<void> {
+    await rm(join(this.paths(instanceId).dir, UEFI_VARS_FILE), { force: true });
+  }
+
   private spawnPaused(
     spec: VmSpec,
     p: VmPaths,
-    instanceStoreFile: string | undefined,
+    disks: {
+      instanceStoreFile: string | undefined;
+      uefi: { code: string; vars: string } | undefined;
+    },
   ): { pid: number; exited: () => string | undefined } {
     const args = qemuArgs(spec, p, {
       runAs: this.o.runAs,
       tcgCacheMib: this.o.tcgCacheMib,
-      instanceStoreFile,
+      ...disks,
     });
     const log = openSync(p.qemuLog, 'a');
     let exited: string | undefined;

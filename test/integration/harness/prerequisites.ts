@@ -8,7 +8,7 @@ import { describe, it } from 'vitest';
  * the suite (with the reason in its name); in CI it fails it, because a suite that silently skips
  * there proves nothing while the run still shows green.
  */
-export type Prerequisite = 'root' | 'netns' | 'qemu' | 'image' | 'qemu-user';
+export type Prerequisite = 'root' | 'netns' | 'qemu' | 'image' | 'qemu-user' | 'firmware-image';
 
 export const ALL_PREREQUISITES: readonly Prerequisite[] = [
   'root',
@@ -20,6 +20,9 @@ export const ALL_PREREQUISITES: readonly Prerequisite[] = [
 
 /** The built default image the suites boot (same default as kumod's --image-dir). */
 export const IMAGE_DIR = process.env.KUMO_IMAGE_DIR ?? '/var/cache/kumo/images/kumo-tiny';
+/** The firmware-bootable disk images/kumo-debian builds (scripts/test builds it). */
+export const FIRMWARE_IMAGE_DIR =
+  process.env.KUMO_DEBIAN_IMAGE_DIR ?? '/var/cache/kumo/images/kumo-debian';
 /** The unprivileged user kumod runs QEMU as (scripts/setup creates it). */
 export const QEMU_USER = 'kumo-qemu';
 
@@ -50,6 +53,11 @@ const CHECKS: Record<Prerequisite, () => string | undefined> = {
     existsSync(join(IMAGE_DIR, 'manifest.json'))
       ? undefined
       : `no built image in ${IMAGE_DIR}: run images/kumo-tiny/build.sh ${IMAGE_DIR} (scripts/setup)`,
+  'firmware-image': () =>
+    existsSync(join(FIRMWARE_IMAGE_DIR, 'manifest.json')) &&
+    existsSync('/usr/share/OVMF/OVMF_CODE_4M.fd')
+      ? undefined
+      : `no firmware-bootable image in ${FIRMWARE_IMAGE_DIR} or no OVMF: run images/kumo-debian/build.sh ${FIRMWARE_IMAGE_DIR} and install ovmf (scripts/test)`,
   'qemu-user': () =>
     succeeds('getent', ['passwd', QEMU_USER])
       ? undefined

@@ -62,6 +62,38 @@ describe('qemuArgs', () => {
     );
   });
 
+  const firmware: VmSpec = {
+    ...spec,
+    kernel: undefined,
+    initrd: undefined,
+    kernelCmdline: undefined,
+    firmware: 'uefi',
+  };
+
+  it('boots UEFI images with OVMF: shared code read-only, the instance own variables (golden)', () => {
+    golden(
+      'qemu-uefi.args',
+      qemuArgs(firmware, paths, {
+        runAs: 'kumo-qemu',
+        tcgCacheMib: 128,
+        uefi: { code: '/usr/share/OVMF/OVMF_CODE_4M.fd', vars: `${dir}/uefi-vars.fd` },
+      }).join('\n') + '\n',
+    );
+  });
+
+  it('boots legacy-bios images with SeaBIOS: no kernel, no flash, the root disk first', () => {
+    const args = qemuArgs({ ...firmware, firmware: 'legacy-bios' }, paths, {
+      tcgCacheMib: 128,
+    });
+    expect(args).not.toContain('-kernel');
+    expect(args.join(' ')).not.toContain('pflash');
+    expect(args).toContain('virtio-blk-pci,drive=root,bootindex=0');
+  });
+
+  it('refuses UEFI boot without OVMF files rather than booting SeaBIOS silently', () => {
+    expect(() => qemuArgs(firmware, paths, { tcgCacheMib: 128 })).toThrow(/OVMF/);
+  });
+
   it('never combines -runas with elevateprivileges=deny (QEMU exits silently)', () => {
     const args = qemuArgs(spec, paths, { runAs: 'kumo-qemu', tcgCacheMib: 128 }).join(' ');
     expect(args).toContain('-runas kumo-qemu');

@@ -1,0 +1,225 @@
+import { describe, expect, it } from 'vitest';
+import { deregisterImage } from '../../../src/compute/deregister-image.js';
+import { collectImages, instanceRootDisks } from '../../../src/compute/image-dependants.js';
+import type {
+  DiskInspection,
+  ImageFiles,
+  StagedUpload,
+  UploadChunk,
+  UploadSizes,
+} from '../../../src/compute/image-files.js';
+import type { Image } from '../../../src/compute/image.js';
+import {
+  abandonPendingImages,
+  registerImage,
+  validateRegistration,
+  type ImageRegistrationInput,
+} from '../../../src/compute/register-image.js';
+import { invalidParameter, KumoError } from '../../../src/core/errors.js';
+import { silentLogger } from '../../../src/core/logger.js';
+import { fakeComputeDeps, TINY_IMAGE } from '../../fakes/compute-deps.js';
+
+/** An image store in memory that records what exists, and fails where told to. */
+class FakeImageFiles implements ImageFiles {
+  free = 100 * 1024 ** 3;
+  staged = new Set<string>();
+  stored = new Set<string>();
+  failInspect: string | undefined;
+  failStore = false;
+  received: Record<string, number> = {};
+  seenPending: Image[] = [];
+  constructor(private readonly images?: { get(id: string): Image | undefined }) {}
+  freeBytes() {
+    return Promise.resolve(this.free);
+  }
+  async receive(id: string, sizes: UploadSizes, chunks: AsyncIterable<UploadChunk>) {
+    this.staged.add(id);
+    for await (const c of chunks)
+      this.received[c.part] = (this.received[c.part] ?? 0) + c.data.length;
+    if ((this.received.disk ?? 0) !== sizes.disk) throw invalidParameter('The upload ended early');
+    return { disk: `/staging/${id}/disk` } as StagedUpload;
+  }
+  inspect(): Promise<DiskInspection> {
+    if (this.failInspect) return Promise.reject(invalidParameter(this.failInspect));
+    return Promise.resolve({ format: 'raw', virtualSizeBytes: 3 * 1024 ** 3 });
+  }
+  store(id: string) {
+    const row = this.images?.get(id);
+    if (row) this.seenPending.push(row);
+    if (this.failStore) return Promise.reject(new Error('qemu-img convert: killed'));
+    this.stored.add(id);
+    return Promise.resolve({
+      diskPath: `/store/${id}/disk.qcow2`,
+      sizeBytes: 10,
+      virtualSizeBytes: 3 * 1024 ** 3,
+    });
+  }
+  discard(id: string) {
+    this.staged.delete(id);
+    return Promise.resolve();
+  }
+  discardAll() {
+    this.staged.clear();
+    return Promise.resolve();
+  }
+  remove(image: Image) {
+    this.stored.delete(image.id);
+    return Promise.resolve();
+  }
+}
+
+async function* chunks(bytes: number): AsyncIterable<UploadChunk> {
+  yield await Promise.resolve({ part: 'disk' as const, data: new Uint8Array(bytes) });
+}
+
+const input = (over: Partial<ImageRegistrationInput> = {}): ImageRegistrationInput => ({
+  name: 'debian-12',
+  sizes: { disk: 4096, kernel: 0, ramdisk: 0 },
+  ...over,
+});
+
+function setup() {
+  const deps = fakeComputeDeps();
+  const files = new FakeImageFiles(deps.images);
+  const reg = { images: deps.images, imageFiles: files, clock: deps.clock, logger: silentLogger };
+  const signal = new AbortController().signal;
+  return { deps, files, reg, signal };
+}
+
+const codeOf = async (p: Promise<unknown>): Promise<string> =>
+  p.then(
+    () => 'resolved',
+    (e: unknown) => (e instanceof KumoError ? e.code : String(e)),
+  );
+
+describe('validateRegistration', () => {
+  it('defaults to legacy-bios firmware boot without a kernel, and to kernel boot with one', () => {
+    expect(validateRegistration(input()).bootMode).toBe('legacy-bios');
+    expect(
+      validateRegistration(input({ sizes: { disk: 1, kernel: 5, ramdisk: 5 } })).bootMode,
+    ).toBeUndefined();
+  });
+
+  it('refuses bad names, architectures, devices, boot modes and combinations with their EC2 codes', () => {
+    const code = (o: Partial<ImageRegistrationInput>): string => {
+      try {
+        validateRegistration(input(o));
+        return 'ok';
+      } catch (e) {
+        return (e as KumoError).code;
+      }
+    };
+    expect(code({ name: 'x' })).toBe('InvalidParameterValue');
+    expect(code({ architecture: 'arm64' })).toBe('InvalidParameterValue');
+    expect(code({ rootDeviceName: 'sda' })).toBe('InvalidParameterValue');
+    expect(code({ bootMode: 'uefi-preferred' })).toBe('InvalidParameterValue');
+    expect(code({ bootMode: 'uefi', sizes: { disk: 1, kernel: 1, ramdisk: 0 } })).toBe(
+      'InvalidParameterCombination',
+    );
+    expect(code({ sizes: { disk: 1, kernel: 0, ramdisk: 1 } })).toBe('InvalidParameterCombination');
+    expect(code({ kernelCmdline: 'quiet' })).toBe('InvalidParameterCombination');
+    expect(code({ sizes: { disk: 0, kernel: 0, ramdisk: 0 } })).toBe('InvalidParameterValue');
+    expect(code({ tagSpecifications: [{ resourceType: 'instance', tags: [] }] })).toBe(
+      'InvalidParameterValue',
+    );
+  });
+});
+
+describe('registerImage', () => {
+  it('is pending while the disk is stored, then available, with the staging area gone', async () => {
+    const { files, reg, signal, deps } = setup();
+    const image = await registerImage(reg, input({ bootMode: 'uefi' }), chunks(4096), signal);
+    expect(files.seenPending.map((i) => i.state)).toEqual(['pending']);
+    expect(deps.images.get(image.id)).toMatchObject({ state: 'available', bootMode: 'uefi' });
+    expect(files.stored.has(image.id)).toBe(true);
+    expect(files.staged.size).toBe(0);
+  });
+
+  it('checks free space first and names the numbers (InsufficientVolumeCapacity)', async () => {
+    const { files, reg, signal } = setup();
+    files.free = 512 * 1024 ** 2;
+    const err = await registerImage(reg, input(), chunks(4096), signal).catch((e: KumoError) => e);
+    expect((err as KumoError).code).toBe('InsufficientVolumeCapacity');
+    expect((err as KumoError).message).toMatch(/needs \d+ MiB free .* 512 MiB is free/);
+    expect(files.staged.size).toBe(0);
+  });
+
+  it('leaves no row, staging or file behind when the file is refused, short, or conversion fails', async () => {
+    for (const fail of ['inspect', 'short', 'store'] as const) {
+      const { files, reg, signal, deps } = setup();
+      const before = deps.images.list().length;
+      if (fail === 'inspect') files.failInspect = 'not a disk image';
+      if (fail === 'store') files.failStore = true;
+      const p = registerImage(reg, input(), chunks(fail === 'short' ? 100 : 4096), signal);
+      expect(await codeOf(p)).not.toBe('resolved');
+      expect(deps.images.list().length).toBe(before);
+      expect(files.staged.size).toBe(0);
+      expect(files.stored.size).toBe(0);
+    }
+  });
+
+  it('answers DryRunOperation without reading or writing anything', async () => {
+    const { files, reg, signal } = setup();
+    expect(await codeOf(registerImage(reg, input({ dryRun: true }), chunks(4096), signal))).toBe(
+      'DryRunOperation',
+    );
+    expect(files.received).toEqual({});
+  });
+
+  it('undoes registrations a stopped kumod left pending', async () => {
+    const { files, reg, deps } = setup();
+    deps.images.put({ ...TINY_IMAGE, id: 'ami-0000000000000000a', state: 'pending' });
+    files.stored.add('ami-0000000000000000a');
+    await abandonPendingImages(reg);
+    expect(deps.images.get('ami-0000000000000000a')).toBeUndefined();
+    expect(files.stored.size).toBe(0);
+  });
+});
+
+describe('deregisterImage', () => {
+  it('hides an image at once but keeps its file while an instance root disk needs it', async () => {
+    const { files, reg, signal, deps } = setup();
+    const image = await registerImage(reg, input(), chunks(4096), signal);
+    const collector = {
+      images: deps.images,
+      imageFiles: files,
+      dependants: [instanceRootDisks(deps.instances)],
+      logger: silentLogger,
+    };
+    const instance = {
+      ...(deps.instances.list()[0] ?? {}),
+      id: 'i-0000000000000000a',
+      imageId: image.id,
+      rootDisk: '/volumes/i-0000000000000000a-root.qcow2',
+    } as Parameters<typeof deps.instances.put>[0];
+    deps.instances.put(instance);
+    await deregisterImage(collector, image.id);
+    expect(deps.images.get(image.id)?.state).toBe('deregistered');
+    expect(files.stored.has(image.id)).toBe(true);
+    expect(await codeOf(deregisterImage(collector, image.id))).toBe('InvalidAMIID.NotFound');
+    // The instance is terminated (its root disk gone): the next collection deletes the image.
+    deps.instances.put({ ...instance, rootDisk: undefined, state: 'terminated' });
+    await collectImages(collector);
+    expect(deps.images.get(image.id)).toBeUndefined();
+    expect(files.stored.has(image.id)).toBe(false);
+  });
+
+  it('deletes an unused image at once; dry run and malformed ids change nothing', async () => {
+    const { files, reg, signal, deps } = setup();
+    const image = await registerImage(reg, input(), chunks(4096), signal);
+    const collector = {
+      images: deps.images,
+      imageFiles: files,
+      dependants: [],
+      logger: silentLogger,
+    };
+    expect(await codeOf(deregisterImage(collector, image.id, { dryRun: true }))).toBe(
+      'DryRunOperation',
+    );
+    expect(await codeOf(deregisterImage(collector, 'ami-zz'))).toBe('InvalidAMIID.Malformed');
+    expect(deps.images.get(image.id)?.state).toBe('available');
+    await deregisterImage(collector, image.id);
+    expect(deps.images.get(image.id)).toBeUndefined();
+    expect(files.stored.size).toBe(0);
+  });
+});
