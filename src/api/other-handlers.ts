@@ -12,6 +12,7 @@ import type { ImagesServer } from '../gen/kumo/v1/images.js';
 import type { InstanceTypesServer } from '../gen/kumo/v1/instance_types.js';
 import type { KeyPairsServer } from '../gen/kumo/v1/key_pairs.js';
 import type { ApiContext } from './context.js';
+import { imageCopyHandlers } from './image-copy-handlers.js';
 import { imageRegistrationHandlers } from './image-handlers.js';
 import {
   imageToProto,
@@ -27,6 +28,7 @@ import { unary } from './unary.js';
 export function imagesHandlers(ctx: ApiContext, logger: Logger): ImagesServer {
   return {
     ...imageRegistrationHandlers(ctx, logger),
+    ...imageCopyHandlers(ctx, logger),
     describeImages: unary('DescribeImages', logger, (req) => {
       const found = describeImages(
         ctx.compute.images,

@@ -6,6 +6,7 @@ import { DEFAULT_ENDPOINT } from './client.js';
 import { registerHostCommands } from './commands/host.js';
 import { registerImageCommands } from './commands/images.js';
 import { registerImageLifecycleCommands } from './commands/register-image.js';
+import { registerImageCopyCommands } from './commands/create-image.js';
 import { registerLifecycleCommands } from './commands/instance-lifecycle.js';
 import { registerInstanceStatusCommands } from './commands/instance-status.js';
 import { registerInstanceTypeCommands } from './commands/instance-types.js';
@@ -79,6 +80,7 @@ export function buildProgram(ctx: CliContext, io: CliIo): Command {
   registerInstanceTypeCommands(program, ctx);
   registerImageCommands(program, ctx);
   registerImageLifecycleCommands(program, ctx);
+  registerImageCopyCommands(program, ctx);
   registerKeyPairCommands(program, ctx);
   registerHostCommands(program, ctx);
   registerWaitCommands(program, ctx);

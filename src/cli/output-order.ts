@@ -17,6 +17,8 @@ export const OUTPUT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
   DescribeImages: ['NextToken', 'Images'],
   RegisterImage: ['ImageId'],
   DeregisterImage: ['Return', 'DeleteSnapshotResults'],
+  CreateImage: ['ImageId'],
+  CopyImage: ['ImageId'],
   CreateKeyPair: ['KeyPairId', 'Tags', 'KeyName', 'KeyFingerprint', 'KeyMaterial'],
   ImportKeyPair: ['KeyFingerprint', 'KeyName', 'KeyPairId', 'Tags'],
   DescribeKeyPairs: ['KeyPairs'],

@@ -60,6 +60,20 @@ export interface ImageFiles {
     inspection: DiskInspection,
     signal: AbortSignal,
   ): Promise<StoredImageFiles>;
+  /**
+   * Copies a disk kumod already has (a stored image, a stopped instance's root overlay, read
+   * through its backing file) into the store as image `imageId`'s standalone qcow2, with the
+   * kernel and initrd when given. Nothing is left under `imageId` if it fails.
+   */
+  copyIn(
+    imageId: string,
+    source: {
+      readonly disk: string;
+      readonly kernel?: string | undefined;
+      readonly initrd?: string | undefined;
+    },
+    signal: AbortSignal,
+  ): Promise<StoredImageFiles>;
   /** Removes the staging area of `imageId` (after success or failure). */
   discard(imageId: string): Promise<void>;
   /** Removes every staging area (at start-up: uploads a stopped kumod was receiving). */

@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { chmod, mkdir, open, rename, rm, stat, statfs } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, open, rename, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Image } from '../compute/image.js';
 import type {
@@ -18,6 +18,7 @@ import {
   isRefusal,
   parseQemuImgCheck,
   parseQemuImgInfo,
+  virtualSizeOf,
 } from './qemu-img-inspect.js';
 
 const PART_ORDER: readonly UploadPart[] = ['kernel', 'ramdisk', 'disk'];
@@ -196,6 +197,48 @@ export class UploadedImageFiles implements ImageFiles {
       initrdPath,
       sizeBytes: (await stat(diskPath)).size,
       virtualSizeBytes: inspection.virtualSizeBytes,
+    };
+  }
+
+  async copyIn(
+    imageId: string,
+    source: { disk: string; kernel?: string | undefined; initrd?: string | undefined },
+    signal: AbortSignal,
+  ): Promise<StoredImageFiles> {
+    if (signal.aborted) throw signal.reason;
+    const target = join(this.imagesDir, imageId);
+    await mkdir(target, { recursive: true, mode: 0o755 });
+    const diskPath = join(target, STORED_NAMES.disk);
+    const tmp = `${diskPath}.part`;
+    // kumod's own file (an image, a root overlay on one): its backing file is kumod's too.
+    const info = await this.runner.run('qemu-img', ['info', '--output=json', source.disk], {
+      timeoutMs: INSPECT_TIMEOUT_MS,
+    });
+    const virtualSizeBytes = virtualSizeOf(info.stdout);
+    // convert reads an overlay through its backing chain: the result stands alone.
+    await this.runner
+      .run('qemu-img', ['convert', '-q', '-O', 'qcow2', source.disk, tmp], {
+        timeoutMs: convertTimeoutMs(virtualSizeBytes),
+      })
+      .catch((e: unknown) => {
+        if (e instanceof HostCommandError && /No space left/i.test(e.stderr)) throw noSpace(e);
+        throw e;
+      });
+    await chmod(tmp, 0o444);
+    await rename(tmp, diskPath);
+    const copy = async (from: string | undefined, name: string): Promise<string | undefined> => {
+      if (!from) return undefined;
+      const to = join(target, name);
+      await copyFile(from, to);
+      await chmod(to, 0o444);
+      return to;
+    };
+    return {
+      diskPath,
+      kernelPath: await copy(source.kernel, STORED_NAMES.kernel),
+      initrdPath: await copy(source.initrd, STORED_NAMES.ramdisk),
+      sizeBytes: (await stat(diskPath)).size,
+      virtualSizeBytes,
     };
   }
 

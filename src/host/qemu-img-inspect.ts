@@ -39,6 +39,15 @@ export function parseQemuImgInfo(json: string): QemuImgInfo {
   return { format, virtualSizeBytes: size };
 }
 
+/** The virtual size from `qemu-img info --output=json` of a file kumod made itself. */
+export function virtualSizeOf(json: string): number {
+  const size = (JSON.parse(json) as { 'virtual-size'?: unknown })['virtual-size'];
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size <= 0) {
+    throw new Error(`qemu-img info gave no virtual size: ${json.slice(0, 200)}`);
+  }
+  return size;
+}
+
 /**
  * `qemu-img check` of a qcow2: exit 0 (clean) or 3 (leaked clusters only, harmless) pass; 2
  * (corruption) and 1 (the check could not finish: truncated, unreadable metadata) are refused.

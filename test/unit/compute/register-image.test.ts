@@ -1,72 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { copyImage, createImage } from '../../../src/compute/create-image.js';
 import { deregisterImage } from '../../../src/compute/deregister-image.js';
 import { collectImages, instanceRootDisks } from '../../../src/compute/image-dependants.js';
-import type {
-  DiskInspection,
-  ImageFiles,
-  StagedUpload,
-  UploadChunk,
-  UploadSizes,
-} from '../../../src/compute/image-files.js';
-import type { Image } from '../../../src/compute/image.js';
+import type { UploadChunk } from '../../../src/compute/image-files.js';
 import {
   abandonPendingImages,
   registerImage,
   validateRegistration,
   type ImageRegistrationInput,
 } from '../../../src/compute/register-image.js';
-import { invalidParameter, KumoError } from '../../../src/core/errors.js';
+import { KumoError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { fakeComputeDeps, TINY_IMAGE } from '../../fakes/compute-deps.js';
-
-/** An image store in memory that records what exists, and fails where told to. */
-class FakeImageFiles implements ImageFiles {
-  free = 100 * 1024 ** 3;
-  staged = new Set<string>();
-  stored = new Set<string>();
-  failInspect: string | undefined;
-  failStore = false;
-  received: Record<string, number> = {};
-  seenPending: Image[] = [];
-  constructor(private readonly images?: { get(id: string): Image | undefined }) {}
-  freeBytes() {
-    return Promise.resolve(this.free);
-  }
-  async receive(id: string, sizes: UploadSizes, chunks: AsyncIterable<UploadChunk>) {
-    this.staged.add(id);
-    for await (const c of chunks)
-      this.received[c.part] = (this.received[c.part] ?? 0) + c.data.length;
-    if ((this.received.disk ?? 0) !== sizes.disk) throw invalidParameter('The upload ended early');
-    return { disk: `/staging/${id}/disk` } as StagedUpload;
-  }
-  inspect(): Promise<DiskInspection> {
-    if (this.failInspect) return Promise.reject(invalidParameter(this.failInspect));
-    return Promise.resolve({ format: 'raw', virtualSizeBytes: 3 * 1024 ** 3 });
-  }
-  store(id: string) {
-    const row = this.images?.get(id);
-    if (row) this.seenPending.push(row);
-    if (this.failStore) return Promise.reject(new Error('qemu-img convert: killed'));
-    this.stored.add(id);
-    return Promise.resolve({
-      diskPath: `/store/${id}/disk.qcow2`,
-      sizeBytes: 10,
-      virtualSizeBytes: 3 * 1024 ** 3,
-    });
-  }
-  discard(id: string) {
-    this.staged.delete(id);
-    return Promise.resolve();
-  }
-  discardAll() {
-    this.staged.clear();
-    return Promise.resolve();
-  }
-  remove(image: Image) {
-    this.stored.delete(image.id);
-    return Promise.resolve();
-  }
-}
+import { FakeImageFiles } from '../../fakes/fake-image-files.js';
 
 async function* chunks(bytes: number): AsyncIterable<UploadChunk> {
   yield await Promise.resolve({ part: 'disk' as const, data: new Uint8Array(bytes) });
@@ -221,5 +167,86 @@ describe('deregisterImage', () => {
     await deregisterImage(collector, image.id);
     expect(deps.images.get(image.id)).toBeUndefined();
     expect(files.stored.size).toBe(0);
+  });
+});
+
+describe('createImage and copyImage', () => {
+  const setupCopy = () => {
+    const { deps, files, signal } = setup();
+    const cdeps = {
+      images: deps.images,
+      instances: deps.instances,
+      imageFiles: files,
+      locks: deps.locks,
+      clock: deps.clock,
+      logger: silentLogger,
+    };
+    const put = (state: 'stopped' | 'running') =>
+      deps.instances.put({
+        id: 'i-0000000000000000b',
+        reservationId: 'r-0000000000000000b',
+        imageId: TINY_IMAGE.id,
+        instanceType: 't3.micro',
+        state,
+        stateTransitionReason: '',
+        launchTime: new Date(0),
+        tags: [],
+        launchIndex: 0,
+        rootDisk: '/volumes/i-0000000000000000b-root.qcow2',
+      });
+    return { deps, files, signal, cdeps, put };
+  };
+
+  it('flattens a stopped instance root disk into a new available image that boots like its image', async () => {
+    const { files, signal, cdeps, put, deps } = setupCopy();
+    put('stopped');
+    const image = await createImage(
+      cdeps,
+      { instanceId: 'i-0000000000000000b', name: 'snapshot-1' },
+      signal,
+    );
+    expect(files.copies).toEqual([
+      { id: image.id, disk: '/volumes/i-0000000000000000b-root.qcow2' },
+    ]);
+    expect(deps.images.get(image.id)).toMatchObject({
+      state: 'available',
+      kernelCmdline: TINY_IMAGE.kernelCmdline,
+    });
+  });
+
+  it('refuses running and unknown instances, and leaves nothing when the copy fails', async () => {
+    const { files, signal, cdeps, put, deps } = setupCopy();
+    put('running');
+    const create = (id = 'i-0000000000000000b') =>
+      codeOf(createImage(cdeps, { instanceId: id, name: 'snapshot-1', noReboot: true }, signal));
+    expect(await create()).toBe('IncorrectInstanceState');
+    expect(await create('i-0000000000000000c')).toBe('InvalidInstanceID.NotFound');
+    put('stopped');
+    files.failStore = true;
+    const before = deps.images.list().length;
+    expect(await create()).not.toBe('resolved');
+    expect(deps.images.list().length).toBe(before);
+  });
+
+  it('copies an available image in this region only, with its tags when asked', async () => {
+    const { signal, cdeps, deps } = setupCopy();
+    deps.images.put({ ...TINY_IMAGE, tags: [{ key: 'team', value: 'blue' }] });
+    const copy = await copyImage(
+      cdeps,
+      { sourceImageId: TINY_IMAGE.id, name: 'copy-1', copyImageTags: true },
+      'kumo-local-1',
+      signal,
+    );
+    expect(deps.images.get(copy.id)?.tags).toEqual([{ key: 'team', value: 'blue' }]);
+    expect(
+      await codeOf(
+        copyImage(
+          cdeps,
+          { sourceImageId: TINY_IMAGE.id, name: 'copy-2', sourceRegion: 'us-east-1' },
+          'kumo-local-1',
+          signal,
+        ),
+      ),
+    ).toBe('InvalidParameterValue');
   });
 });
