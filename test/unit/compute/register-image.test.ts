@@ -250,3 +250,25 @@ describe('createImage and copyImage', () => {
     ).toBe('InvalidParameterValue');
   });
 });
+
+describe('instanceRootDisks', () => {
+  it('counts launching instances (no disk yet) and live ones, not terminated ones', () => {
+    const deps = fakeComputeDeps();
+    const base = {
+      reservationId: 'r-0000000000000000d',
+      imageId: 'ami-0000000000000000d',
+      instanceType: 't3.micro',
+      stateTransitionReason: '',
+      launchTime: new Date(0),
+      tags: [],
+      launchIndex: 0,
+    };
+    deps.instances.put({ ...base, id: 'i-0000000000000000d', state: 'pending' });
+    deps.instances.put({ ...base, id: 'i-0000000000000000e', state: 'stopped', rootDisk: '/v/e' });
+    deps.instances.put({ ...base, id: 'i-0000000000000000f', state: 'terminated' });
+    expect(instanceRootDisks(deps.instances)('ami-0000000000000000d')).toEqual([
+      'i-0000000000000000d',
+      'i-0000000000000000e',
+    ]);
+  });
+});
