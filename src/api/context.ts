@@ -21,4 +21,6 @@ export interface ApiContext {
   readonly imageFiles?: ImageFiles | undefined;
   /** Who else keeps an image's file (volumes, snapshots), besides instances' root disks. */
   readonly imageDependants?: readonly DependantsOf[] | undefined;
+  /** How long an upload may send nothing before it is dropped (default 60 s; tests shorten it). */
+  readonly uploadIdleTimeoutMs?: number | undefined;
 }

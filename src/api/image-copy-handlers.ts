@@ -21,6 +21,7 @@ export function imageCopyHandlers(
       locks: ctx.compute.locks,
       clock: ctx.compute.clock,
       logger,
+      hypervisor: ctx.compute.hypervisor,
     };
   };
   return {

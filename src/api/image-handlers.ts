@@ -81,7 +81,8 @@ function registerImageHandler(
       : abort.signal;
     const messages = call[Symbol.asyncIterator]() as AsyncIterator<unknown>;
     const run = async (): Promise<RegisterImageResponse> => {
-      const first = await messages.next();
+      const idleMs = ctx.uploadIdleTimeoutMs ?? UPLOAD_IDLE_TIMEOUT_MS;
+      const first = await nextWithin(messages, idleMs);
       const registration = asRegistration(first.done ? undefined : first.value);
       const image = await registerImage(
         { images: ctx.compute.images, imageFiles: files(ctx), clock: ctx.compute.clock, logger },
@@ -102,7 +103,7 @@ function registerImageHandler(
           tagSpecifications: toTagSpecs(registration.tagSpecifications),
           dryRun: registration.dryRun,
         },
-        chunksOf(messages),
+        chunksOf(messages, idleMs),
         signal,
       );
       return { imageId: image.id };
@@ -129,10 +130,42 @@ function asRegistration(message: unknown): ImageRegistration {
   return part.value;
 }
 
+/** How long kumod waits for the next message of an upload before giving it up (and undoing it). */
+export const UPLOAD_IDLE_TIMEOUT_MS = 60_000;
+
+/** The next message, or a refusal when the client has sent nothing for `idleMs`. */
+async function nextWithin(
+  messages: AsyncIterator<unknown>,
+  idleMs: number,
+): Promise<IteratorResult<unknown>> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      messages.next(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              invalidParameter(
+                `The RegisterImage stream sent nothing for ${idleMs / 1000} s; the upload was dropped. Run register-image again.`,
+              ),
+            ),
+          idleMs,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The file chunks after the registration; a second registration or a bad message is refused. */
-async function* chunksOf(messages: AsyncIterator<unknown>): AsyncIterable<UploadChunk> {
+async function* chunksOf(
+  messages: AsyncIterator<unknown>,
+  idleMs: number,
+): AsyncIterable<UploadChunk> {
   for (;;) {
-    const next = await messages.next();
+    const next = await nextWithin(messages, idleMs);
     if (next.done) return;
     const message: unknown = next.value;
     if (message instanceof RejectedRequest) throw message.error;

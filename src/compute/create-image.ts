@@ -12,8 +12,8 @@ import type { KeyedMutex } from '../core/keyed-mutex.js';
 import type { Logger } from '../core/logger.js';
 import { withRollback } from '../core/rollback.js';
 import { imageState, type Image } from './image.js';
-import type { ImageFiles } from './image-files.js';
-import type { ImageRepository, InstanceRepository } from './ports.js';
+import type { ImageFiles, StoredImageFiles } from './image-files.js';
+import type { Hypervisor, ImageRepository, InstanceRepository } from './ports.js';
 import { FREE_SPACE_RESERVE_BYTES, validateRegistration } from './register-image.js';
 import { validateTagSpecifications, type TagSpecification } from './tag-specifications.js';
 
@@ -24,6 +24,8 @@ export interface CreateImageDeps {
   readonly locks: KeyedMutex;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Copies running guests' disks (create-image --no-reboot); absent: only stopped instances. */
+  readonly hypervisor?: Pick<Hypervisor, 'copyRootDisk'> | undefined;
 }
 
 interface NewImage {
@@ -56,8 +58,7 @@ async function storeCopy(
   like: Image,
   input: NewImage,
   extraTags: Image['tags'],
-  source: { disk: string; kernel?: string | undefined; initrd?: string | undefined },
-  signal: AbortSignal,
+  copy: (imageId: string) => Promise<StoredImageFiles>,
 ): Promise<Image> {
   const { description, tags } = validateNew(input);
   const virtual = like.virtualSizeBytes ?? like.sizeBytes;
@@ -90,7 +91,7 @@ async function storeCopy(
     deps.images.put(pending);
     rollback.add(`row of ${id}`, () => Promise.resolve(deps.images.delete(id)));
     rollback.add(`files of ${id}`, () => deps.imageFiles.remove(pending));
-    const files = await deps.imageFiles.copyIn(id, source, signal);
+    const files = await copy(id);
     const available: Image = { ...pending, ...files, state: 'available' };
     deps.images.put(available);
     return available;
@@ -116,11 +117,13 @@ function availableImage(deps: CreateImageDeps, imageId: string): Image {
 }
 
 /**
- * CreateImage of a stopped instance: its root disk (an overlay on its image) is flattened into a
+ * CreateImage. A stopped instance: its root disk (an overlay on its image) is flattened into a
  * new standalone image while the instance's lock keeps it from starting, so the copy is
- * consistent. The new image boots like the instance's image (same boot mode or kernel). A running
- * instance is refused: kumo cannot reboot a guest cleanly for the copy the way EC2 does, and a
- * crash-consistent copy of a running guest (NoReboot) is not implemented yet.
+ * consistent. A running instance with NoReboot: QEMU copies the disk as it is at that moment
+ * (crash-consistent, like pulling the plug), the guest running on; the lock keeps it from being
+ * stopped or terminated meanwhile. Without NoReboot a running instance is refused: EC2 would
+ * shut the guest down cleanly and reboot it, which kumo does not do. The new image boots like the
+ * instance's image (same boot mode, or the same kernel).
  */
 export async function createImage(
   deps: CreateImageDeps,
@@ -137,10 +140,17 @@ export async function createImage(
         `The instance ID ${quoted(input.instanceId)} does not exist`,
       );
     }
-    if (instance.state !== 'stopped') {
+    const live = instance.state === 'running' && instance.runtime && deps.hypervisor?.copyRootDisk;
+    if (instance.state === 'running' && !input.noReboot) {
       throw incorrectState(
-        `The instance ${instance.id} is ${instance.state}; kumo makes images of stopped instances ` +
-          '(a consistent copy). Stop it with kumo stop-instances, then create the image.',
+        `The instance ${instance.id} is running; kumo does not reboot it for an image. Pass ` +
+          '--no-reboot for a crash-consistent copy while it runs, or stop it first for a consistent one.',
+      );
+    }
+    if (instance.state !== 'stopped' && !live) {
+      throw incorrectState(
+        `The instance ${instance.id} is ${instance.state}; make images of stopped instances, or of ` +
+          'running ones with --no-reboot. Wait until it is stopped or running.',
       );
     }
     if (!instance.rootDisk) {
@@ -155,16 +165,25 @@ export async function createImage(
   check();
   if (input.dryRun) throw dryRunOperation();
   return deps.locks.run(input.instanceId, async () => {
-    const { image, rootDisk } = check();
-    const made = await storeCopy(
-      deps,
-      image,
-      input,
-      [],
-      { disk: rootDisk, kernel: image.kernelPath, initrd: image.initrdPath },
-      signal,
+    const { instance, image, rootDisk } = check();
+    const source = { disk: rootDisk, kernel: image.kernelPath, initrd: image.initrdPath };
+    const runtime = instance.runtime;
+    const copyRunning = deps.hypervisor?.copyRootDisk?.bind(deps.hypervisor);
+    const made = await storeCopy(deps, image, input, [], (id) =>
+      instance.state === 'running' && runtime && copyRunning
+        ? deps.imageFiles.copyInUsing(
+            id,
+            source,
+            (target) => copyRunning(runtime, target, signal),
+            signal,
+          )
+        : deps.imageFiles.copyIn(id, source, signal),
     );
-    deps.logger.info('created image', { imageId: made.id, instanceId: input.instanceId });
+    deps.logger.info('created image', {
+      imageId: made.id,
+      instanceId: input.instanceId,
+      whileRunning: instance.state === 'running',
+    });
     return made;
   });
 }
@@ -193,8 +212,12 @@ export async function copyImage(
     source,
     input,
     input.copyImageTags ? (source.tags ?? []) : [],
-    { disk: source.diskPath, kernel: source.kernelPath, initrd: source.initrdPath },
-    signal,
+    (id) =>
+      deps.imageFiles.copyIn(
+        id,
+        { disk: source.diskPath, kernel: source.kernelPath, initrd: source.initrdPath },
+        signal,
+      ),
   );
   deps.logger.info('copied image', { imageId: made.id, sourceImageId: source.id });
   return made;

@@ -9,13 +9,18 @@ import type { ImageRepository, InstanceRepository } from './ports.js';
  */
 export type DependantsOf = (imageId: string) => readonly string[];
 
-/** Instances whose root disk is an overlay on the image (every instance until it is terminated). */
+/**
+ * Instances whose root disk is (or, while they launch, is about to be) an overlay on the image:
+ * every instance until it is terminated and its disk removed.
+ */
 export const instanceRootDisks =
   (instances: InstanceRepository): DependantsOf =>
   (imageId) =>
     instances
       .list()
-      .filter((i) => i.imageId === imageId && i.rootDisk !== undefined)
+      .filter(
+        (i) => i.imageId === imageId && (i.rootDisk !== undefined || i.state !== 'terminated'),
+      )
       .map((i) => i.id);
 
 export const dependantsOf = (sources: readonly DependantsOf[], imageId: string): string[] =>

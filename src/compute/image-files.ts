@@ -74,6 +74,20 @@ export interface ImageFiles {
     },
     signal: AbortSignal,
   ): Promise<StoredImageFiles>;
+  /**
+   * As copyIn, for a disk in use: makes an empty qcow2 of the source's virtual size in the store,
+   * lets `fill` write the disk into it (a hypervisor's point-in-time copy), then stores it.
+   */
+  copyInUsing(
+    imageId: string,
+    source: {
+      readonly disk: string;
+      readonly kernel?: string | undefined;
+      readonly initrd?: string | undefined;
+    },
+    fill: (target: string) => Promise<void>,
+    signal: AbortSignal,
+  ): Promise<StoredImageFiles>;
   /** Removes the staging area of `imageId` (after success or failure). */
   discard(imageId: string): Promise<void>;
   /** Removes every staging area (at start-up: uploads a stopped kumod was receiving). */

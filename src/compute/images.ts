@@ -119,7 +119,12 @@ export async function registerBuiltImage(
   assertManifestFileNames(manifest, `${dir}/manifest.json`);
   const existing = deps.images
     .list()
-    .find((i) => i.name === manifest.name && i.sourceHash === manifest.recipeHash);
+    .find(
+      (i) =>
+        i.name === manifest.name &&
+        i.sourceHash === manifest.recipeHash &&
+        imageState(i) !== 'deregistered',
+    );
   if (existing) return existing;
   const id = newId('ami');
   const files = await deps.store.import(id, dir, manifest);

@@ -116,6 +116,11 @@ export interface Hypervisor {
   consoleOutput(instanceId: string, maxBytes: number): Promise<string>;
   /** Forgets everything about a terminated instance (sockets, console log). */
   removeArtifacts(instanceId: string): Promise<void>;
+  /**
+   * Copies a running VM's root disk, as it is at the moment of the call (crash-consistent), into
+   * `target`: an existing empty qcow2 of the disk's virtual size.
+   */
+  copyRootDisk?(runtime: VmRuntime, target: string, signal: AbortSignal): Promise<void>;
   /** Removes a terminated instance's UEFI variable store (if it had one). */
   removeVariableStore?(instanceId: string): Promise<void>;
 }

@@ -167,7 +167,7 @@ async function forget(deps: ComputeDeps, created: readonly Instance[]): Promise<
 function resolveImage(deps: ComputeDeps, imageId: string | undefined): Image {
   if (!imageId) {
     const image = deps.images.findByName(DEFAULT_IMAGE_NAME);
-    if (!image) {
+    if (!image || imageState(image) !== 'available') {
       throw notFound(
         'InvalidAMIID.NotFound',
         `The default image ${DEFAULT_IMAGE_NAME} is not registered: build it with scripts/build-image ` +

@@ -205,25 +205,63 @@ export class UploadedImageFiles implements ImageFiles {
     source: { disk: string; kernel?: string | undefined; initrd?: string | undefined },
     signal: AbortSignal,
   ): Promise<StoredImageFiles> {
+    // convert reads an overlay through its backing chain: the result stands alone.
+    return this.copyInWith(imageId, source, false, signal, async (tmp, virtualSizeBytes) => {
+      await this.runner
+        .run('qemu-img', ['convert', '-q', '-O', 'qcow2', source.disk, tmp], {
+          timeoutMs: convertTimeoutMs(virtualSizeBytes),
+        })
+        .catch((e: unknown) => {
+          if (e instanceof HostCommandError && /No space left/i.test(e.stderr)) throw noSpace(e);
+          throw e;
+        });
+    });
+  }
+
+  async copyInUsing(
+    imageId: string,
+    source: { disk: string; kernel?: string | undefined; initrd?: string | undefined },
+    fill: (target: string) => Promise<void>,
+    signal: AbortSignal,
+  ): Promise<StoredImageFiles> {
+    return this.copyInWith(imageId, source, true, signal, async (tmp, virtualSizeBytes) => {
+      await this.runner.run('qemu-img', [
+        'create',
+        '-q',
+        '-f',
+        'qcow2',
+        tmp,
+        String(virtualSizeBytes),
+      ]);
+      await fill(tmp);
+    });
+  }
+
+  /**
+   * Writes image `imageId`'s disk with `write` under a temporary name, then makes it read-only
+   * under its final name, with copies of the kernel and initrd. `inUse`: the source is open in a
+   * running QEMU (read its size without taking its lock).
+   */
+  private async copyInWith(
+    imageId: string,
+    source: { disk: string; kernel?: string | undefined; initrd?: string | undefined },
+    inUse: boolean,
+    signal: AbortSignal,
+    write: (tmp: string, virtualSizeBytes: number) => Promise<void>,
+  ): Promise<StoredImageFiles> {
     if (signal.aborted) throw signal.reason;
     const target = join(this.imagesDir, imageId);
     await mkdir(target, { recursive: true, mode: 0o755 });
     const diskPath = join(target, STORED_NAMES.disk);
     const tmp = `${diskPath}.part`;
     // kumod's own file (an image, a root overlay on one): its backing file is kumod's too.
-    const info = await this.runner.run('qemu-img', ['info', '--output=json', source.disk], {
-      timeoutMs: INSPECT_TIMEOUT_MS,
-    });
+    const info = await this.runner.run(
+      'qemu-img',
+      ['info', '--output=json', ...(inUse ? ['-U'] : []), source.disk],
+      { timeoutMs: INSPECT_TIMEOUT_MS },
+    );
     const virtualSizeBytes = virtualSizeOf(info.stdout);
-    // convert reads an overlay through its backing chain: the result stands alone.
-    await this.runner
-      .run('qemu-img', ['convert', '-q', '-O', 'qcow2', source.disk, tmp], {
-        timeoutMs: convertTimeoutMs(virtualSizeBytes),
-      })
-      .catch((e: unknown) => {
-        if (e instanceof HostCommandError && /No space left/i.test(e.stderr)) throw noSpace(e);
-        throw e;
-      });
+    await write(tmp, virtualSizeBytes);
     await chmod(tmp, 0o444);
     await rename(tmp, diskPath);
     const copy = async (from: string | undefined, name: string): Promise<string | undefined> => {

@@ -54,6 +54,10 @@ export class FakeImageFiles implements ImageFiles {
       virtualSizeBytes: 3 * 1024 ** 3,
     });
   }
+  async copyInUsing(id: string, source: { disk: string }, fill: (target: string) => Promise<void>) {
+    await fill(`/store/${id}/disk.qcow2.part`);
+    return this.copyIn(id, source);
+  }
   discard(id: string) {
     this.staged.delete(id);
     return Promise.resolve();

@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { KumodHarness } from './harness/kumod-harness.js';
@@ -7,7 +7,8 @@ import { integrationSuite } from './harness/prerequisites.js';
 /**
  * create-image and copy-image (issue 6) on real guests: a file written inside an instance is in
  * the image made of it once it is stopped, and in a copy of that image; a running instance is
- * refused with its code; the new image is independent of the instance it came from.
+ * copied with --no-reboot as it was at that moment (a later write is not in the image), and
+ * refused without it; the new images are independent of the instance they came from.
  */
 interface Inst {
   InstanceId: string;
@@ -42,6 +43,10 @@ integrationSuite('images: create-image and copy-image', () => {
 
   beforeAll(async () => {
     h = await KumodHarness.start();
+    // QEMU (running as its own user) writes a running guest's copy into the image store: every
+    // directory above the state directory must be searchable, as /var/lib is for the default
+    // /var/lib/kumo. The harness's temporary directory is 0700.
+    chmodSync(h.dir, 0o711);
     key = join(h.dir, 'img.pem');
     const r = await h.kumo(
       'create-key-pair',
@@ -61,21 +66,35 @@ integrationSuite('images: create-image and copy-image', () => {
     await h?.close();
   });
 
-  it('makes an image of a stopped instance with what the guest wrote, and copies it', async () => {
+  it('makes images of a running and a stopped instance with what the guest wrote, and copies one', async () => {
     const source = await run();
     await waitFor(source.InstanceId, 'running');
     const running = await describe(source.InstanceId);
     await inGuest(running, 'echo kept-by-create-image > /root/marker && sync');
 
+    // Running: EC2 would reboot it; kumo asks for --no-reboot, then copies it while it runs.
     const refused = await h.kumo(
       'create-image',
       '--instance-id',
       source.InstanceId,
       '--name',
       'while-running',
-      '--no-reboot',
     );
     expect(refused.stderr).toContain('IncorrectInstanceState');
+    expect(refused.stderr).toContain('--no-reboot');
+    const live = (
+      await h.json(
+        'create-image',
+        '--instance-id',
+        source.InstanceId,
+        '--name',
+        'while-running',
+        '--no-reboot',
+      )
+    ).ImageId as string;
+    // Written after the copy: must not be in the image.
+    await inGuest(running, 'echo too-late > /root/after && sync');
+    expect((await describe(source.InstanceId)).State.Name).toBe('running');
 
     await h.json('stop-instances', '--instance-ids', source.InstanceId);
     await waitFor(source.InstanceId, 'stopped');
@@ -132,18 +151,18 @@ integrationSuite('images: create-image and copy-image', () => {
     // The source goes away entirely: the images stand alone.
     await h.json('terminate-instances', '--instance-ids', source.InstanceId);
     await waitFor(source.InstanceId, 'terminated');
-    const [fromImage, fromCopy] = await Promise.all([run(made), run(copy)]);
-    for (const i of [fromImage, fromCopy] as Inst[]) {
+    const [fromImage, fromCopy, fromLive] = await Promise.all([run(made), run(copy), run(live)]);
+    for (const i of [fromImage, fromCopy, fromLive] as Inst[]) {
       await waitFor(i.InstanceId, 'running');
-      expect((await inGuest(await describe(i.InstanceId), 'cat /root/marker')).trim()).toBe(
-        'kept-by-create-image',
-      );
+      const inside = await describe(i.InstanceId);
+      expect((await inGuest(inside, 'cat /root/marker')).trim()).toBe('kept-by-create-image');
+      const after = await inGuest(inside, 'cat /root/after 2>/dev/null || echo absent');
+      expect(after.trim()).toBe(i === fromLive ? 'absent' : 'too-late');
     }
     await h.json(
       'terminate-instances',
       '--instance-ids',
-      fromImage.InstanceId,
-      fromCopy.InstanceId,
+      ...[fromImage, fromCopy, fromLive].map((i) => i.InstanceId),
     );
   });
 });

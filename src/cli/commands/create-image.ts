@@ -46,12 +46,12 @@ const COPY_DEADLINE_MS = 30 * 60_000;
 export function registerImageCopyCommands(program: Command, ctx: CliContext): void {
   const create = withCliInput(program.command('create-image'), CREATE_INPUT)
     .description(
-      'Create an image of a stopped instance root disk (EC2 CreateImage); returns once it is available',
+      'Create an image of an instance root disk: stopped (consistent) or running with --no-reboot (crash-consistent) (EC2 CreateImage); returns once it is available',
     )
-    .requiredOption('--instance-id <id>', 'instance id (stopped)')
+    .requiredOption('--instance-id <id>', 'instance id (stopped, or running with --no-reboot)')
     .requiredOption('--name <name>', 'image name')
     .option('--description <text>', 'description')
-    .option('--no-reboot', 'do not reboot the instance (EC2 NoReboot; kumo never reboots it)')
+    .option('--no-reboot', 'copy a running instance as it is now (crash-consistent; EC2 NoReboot)')
     .option('--reboot', 'the default')
     .option('--tag-specifications <spec...>', 'ResourceType=image,Tags=[{Key=k,Value=v}] or JSON');
   withDryRun(create).action(

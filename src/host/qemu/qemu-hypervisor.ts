@@ -13,6 +13,7 @@ import { netnsPath } from '../command-runner.js';
 import { KERNEL_FILE_DEADLINE_MS, withDeadline } from '../deadline.js';
 import { keepTail, tailFile } from '../files.js';
 import { isSameProcessAlive, processStartTime, sleep } from '../proc.js';
+import { backupRootDisk } from './disk-backup.js';
 import { qemuArgs } from './qemu-args.js';
 import { qmpExecute } from './qmp-client.js';
 import { statusFromQmp, VmWatcher } from './vm-watcher.js';
@@ -276,6 +277,11 @@ export class QemuHypervisor implements Hypervisor {
       rollback.add('UEFI variable store', () => rm(vars, { force: true }));
     }
     return { code: this.o.ovmf.code, vars };
+  }
+
+  /** A crash-consistent copy of a running VM's root disk (create-image --no-reboot). */
+  copyRootDisk(rt: VmRuntime, target: string, signal: AbortSignal): Promise<void> {
+    return backupRootDisk(rt, target, signal);
   }
 
   /** Drops a terminated instance's UEFI variables (its console log stays for a while). */

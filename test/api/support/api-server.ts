@@ -42,6 +42,9 @@ export async function startApiServer(
     readonly logger?: Logger;
     /** Defaults to a descriptor set built for this server. */
     readonly descriptorSetPath?: string;
+    /** Registered images' files (RegisterImage and friends); absent: those calls are unavailable. */
+    readonly imageFiles?: ApiContext['imageFiles'];
+    readonly uploadIdleTimeoutMs?: number;
   } = {},
 ): Promise<ApiServer> {
   const dir = mkdtempSync(join(tmpdir(), 'kumo-api-'));
@@ -51,6 +54,8 @@ export async function startApiServer(
     compute: deps,
     sshKeys: new FakeSshKeys(),
     kick: (ids) => kicked.push(...ids),
+    imageFiles: options.imageFiles,
+    uploadIdleTimeoutMs: options.uploadIdleTimeoutMs,
     describeHost:
       options.describeHost ?? (() => Promise.reject(new Error('disk on fire at /secret/path'))),
   };

@@ -214,18 +214,69 @@ describe('createImage and copyImage', () => {
     });
   });
 
-  it('refuses running and unknown instances, and leaves nothing when the copy fails', async () => {
+  it('refuses a running instance without NoReboot, and unknown ones; leaves nothing when the copy fails', async () => {
     const { files, signal, cdeps, put, deps } = setupCopy();
     put('running');
-    const create = (id = 'i-0000000000000000b') =>
-      codeOf(createImage(cdeps, { instanceId: id, name: 'snapshot-1', noReboot: true }, signal));
+    const create = (id = 'i-0000000000000000b', noReboot = false) =>
+      codeOf(createImage(cdeps, { instanceId: id, name: 'snapshot-1', noReboot }, signal));
     expect(await create()).toBe('IncorrectInstanceState');
+    // No way to copy a running guest's disk (no hypervisor support): refused too.
+    expect(await create('i-0000000000000000b', true)).toBe('IncorrectInstanceState');
     expect(await create('i-0000000000000000c')).toBe('InvalidInstanceID.NotFound');
     put('stopped');
     files.failStore = true;
     const before = deps.images.list().length;
     expect(await create()).not.toBe('resolved');
     expect(deps.images.list().length).toBe(before);
+  });
+
+  it('copies a running instance disk through the hypervisor with NoReboot', async () => {
+    const { signal, cdeps, deps, files } = setupCopy();
+    const runtime = {
+      instanceId: 'i-0000000000000000b',
+      pid: 1,
+      startTime: 1,
+      launched: true,
+      paths: {
+        dir: '/r',
+        qmpSocket: '/r/q',
+        qmpEventSocket: '/r/e',
+        consoleSocket: '/r/c',
+        consoleLog: '/r/l',
+        pidFile: '/r/p',
+        qemuLog: '/r/g',
+      },
+    };
+    deps.instances.put({
+      id: 'i-0000000000000000b',
+      reservationId: 'r-0000000000000000b',
+      imageId: TINY_IMAGE.id,
+      instanceType: 't3.micro',
+      state: 'running',
+      stateTransitionReason: '',
+      launchTime: new Date(0),
+      tags: [],
+      launchIndex: 0,
+      rootDisk: '/volumes/i-0000000000000000b-root.qcow2',
+      runtime,
+    });
+    const copied: string[] = [];
+    const image = await createImage(
+      {
+        ...cdeps,
+        hypervisor: {
+          copyRootDisk: (rt, target) => {
+            copied.push(`${rt.instanceId} -> ${target}`);
+            return Promise.resolve();
+          },
+        },
+      },
+      { instanceId: 'i-0000000000000000b', name: 'live-1', noReboot: true },
+      signal,
+    );
+    expect(copied).toEqual([`i-0000000000000000b -> /store/${image.id}/disk.qcow2.part`]);
+    expect(files.stored.has(image.id)).toBe(true);
+    expect(deps.images.get(image.id)?.state).toBe('available');
   });
 
   it('copies an available image in this region only, with its tags when asked', async () => {
@@ -248,5 +299,27 @@ describe('createImage and copyImage', () => {
         ),
       ),
     ).toBe('InvalidParameterValue');
+  });
+});
+
+describe('instanceRootDisks', () => {
+  it('counts launching instances (no disk yet) and live ones, not terminated ones', () => {
+    const deps = fakeComputeDeps();
+    const base = {
+      reservationId: 'r-0000000000000000d',
+      imageId: 'ami-0000000000000000d',
+      instanceType: 't3.micro',
+      stateTransitionReason: '',
+      launchTime: new Date(0),
+      tags: [],
+      launchIndex: 0,
+    };
+    deps.instances.put({ ...base, id: 'i-0000000000000000d', state: 'pending' });
+    deps.instances.put({ ...base, id: 'i-0000000000000000e', state: 'stopped', rootDisk: '/v/e' });
+    deps.instances.put({ ...base, id: 'i-0000000000000000f', state: 'terminated' });
+    expect(instanceRootDisks(deps.instances)('ami-0000000000000000d')).toEqual([
+      'i-0000000000000000d',
+      'i-0000000000000000e',
+    ]);
   });
 });
