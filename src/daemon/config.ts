@@ -24,6 +24,8 @@ export interface DaemonConfig {
   readonly launchTimeoutS: number;
   /** Run guests without CPU and memory limits (hosts that give kumod no cgroup hierarchy). */
   readonly noCgroups: boolean;
+  /** Guests may reach the host's own addresses (not only DHCP and metadata). */
+  readonly allowGuestHostAccess: boolean;
   readonly logLevel: LogLevel;
 }
 
@@ -93,6 +95,10 @@ export function parseConfig(argv: readonly string[], env = process.env): DaemonC
     )
     .option('--launch-timeout <s>', 'how long a launch may take before it is undone', num, 60)
     .option(
+      '--allow-guest-host-access',
+      "let guests reach the host's and VPC routers' own addresses (by default only DHCP and the metadata service)",
+    )
+    .option(
       '--no-cgroups',
       'run guests without CPU and memory limits, where the host gives kumod no cgroup hierarchy',
     )
@@ -124,6 +130,7 @@ export function parseConfig(argv: readonly string[], env = process.env): DaemonC
     sweepIntervalS: o.sweepInterval as number,
     launchTimeoutS: o.launchTimeout as number,
     noCgroups: o.cgroups === false,
+    allowGuestHostAccess: o.allowGuestHostAccess === true,
     logLevel: o.logLevel as LogLevel,
   };
 }

@@ -1,3 +1,4 @@
+import { fakeSecurityGroups, MapInterfaceRepository } from '../../fakes/security-groups.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,6 +51,7 @@ export async function startApiServer(
   const ctx: ApiContext = {
     compute: deps,
     sshKeys: new FakeSshKeys(),
+    securityGroups: fakeSecurityGroups(new MapInterfaceRepository(deps.network.interfaces)).service,
     kick: (ids) => kicked.push(...ids),
     describeHost:
       options.describeHost ?? (() => Promise.reject(new Error('disk on fire at /secret/path'))),
