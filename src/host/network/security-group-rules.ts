@@ -115,8 +115,13 @@ export function renderSecurityGroupFilter(spec: VpcRulesSpec): {
     `-A FORWARD ${C} -j ${SG_CHAINS.sg}`,
   ];
   const rules: string[] = [];
-  const sg = (r: string) => rules.push(`-A ${SG_CHAINS.sg} ${r} ${C}`.replace(/ {2,}/g, ' '));
-  const guard = (r: string) => rules.push(`-A ${SG_CHAINS.guard} ${r} ${C}`);
+  // The comment goes before the target, where iptables-save prints it.
+  const withComment = (chain: string, r: string) => {
+    const at = r.lastIndexOf('-j ');
+    return `-A ${chain} ${r.slice(0, at)}${C} ${r.slice(at)}`.replace(/ {2,}/g, ' ');
+  };
+  const sg = (r: string) => rules.push(withComment(SG_CHAINS.sg, r));
+  const guard = (r: string) => rules.push(withComment(SG_CHAINS.guard, r));
 
   // The router itself: DHCP and metadata, whatever the groups say (as in EC2).
   guard('-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
