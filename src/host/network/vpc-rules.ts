@@ -60,6 +60,12 @@ export function renderVpcRules(spec: VpcRulesSpec): string {
     );
   }
   const filter: string[] = [];
+  // No instance is a DHCP server: replies from port 67 never leave an instance port.
+  if (spec.groups) {
+    filter.push(
+      `-A ${CHAINS.antispoof} -p udp -m udp --sport 67 --dport 68 -m physdev --physdev-is-in ${C} -j DROP`,
+    );
+  }
   for (const port of spec.ports) {
     assertInstancePort(port);
     const from = `-m physdev --physdev-in ${port.tap} -m mac --mac-source ${port.mac.toLowerCase()}`;
