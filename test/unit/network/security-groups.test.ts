@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isKumoError, type KumoError } from '../../../src/core/errors.js';
+import { isKumoError } from '../../../src/core/errors.js';
 import type { IpPermissionInput } from '../../../src/network/ip-permissions.js';
 import type { NetworkInterface } from '../../../src/network/network-interface.js';
 import {
