@@ -22,7 +22,7 @@ async function codeOf(fn: () => unknown): Promise<string> {
   try {
     await fn();
   } catch (e) {
-    if (isKumoError(e)) return (e).code;
+    if (isKumoError(e)) return e.code;
     throw e;
   }
   throw new Error('expected an error');
