@@ -119,7 +119,10 @@ async function main(): Promise<void> {
         'add',
         'uplink',
         'type',
-        'dummy',
+        'veth',
+        'peer',
+        'name',
+        'uplink-peer',
       ]);
       const s = spec(ns, n, m);
       const text = renderVpcRules(s);
