@@ -2,6 +2,7 @@ import { applyFilters, type Filter, type FilterSchema } from '../core/tags.js';
 import { OWNER_ID } from '../core/ids.js';
 import type {
   IpPermission,
+  RevokedSecurityGroupRule,
   SecurityGroup as PSecurityGroup,
   SecurityGroupRule as PSecurityGroupRule,
 } from '../gen/kumo/v1/security_groups.js';
@@ -123,3 +124,18 @@ const RULE_FILTERS: FilterSchema<RuleRow> = {
 
 export const filterRules = (rows: readonly RuleRow[], filters: readonly Filter[]) =>
   applyFilters(rows, filters, RULE_FILTERS);
+
+export const revokedToProto = (
+  g: SecurityGroup,
+  r: SecurityGroupRule,
+): RevokedSecurityGroupRule => ({
+  securityGroupRuleId: r.id,
+  groupId: g.id,
+  isEgress: r.egress,
+  ipProtocol: r.protocol,
+  fromPort: r.fromPort,
+  toPort: r.toPort,
+  cidrIpv4: r.cidrIpv4 ?? '',
+  referencedGroupId: r.groupId ?? '',
+  description: r.description ?? '',
+});

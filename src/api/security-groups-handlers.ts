@@ -10,6 +10,7 @@ import {
   filterRules,
   groupToProto,
   permissionToDomain,
+  revokedToProto,
   ruleToProto,
 } from './security-group-view.js';
 import { unary } from './unary.js';
@@ -119,7 +120,7 @@ export function securityGroupsHandlers(ctx: ApiContext, logger: Logger): Securit
       });
       return {
         return: true,
-        revokedSecurityGroupRules: g ? removed.map((r) => ruleToProto(g, r)) : [],
+        revokedSecurityGroupRules: g ? removed.map((r) => revokedToProto(g, r)) : [],
       };
     }),
     revokeSecurityGroupEgress: handle('RevokeSecurityGroupEgress', logger, async (req) => {
@@ -133,7 +134,7 @@ export function securityGroupsHandlers(ctx: ApiContext, logger: Logger): Securit
       });
       return {
         return: true,
-        revokedSecurityGroupRules: g ? removed.map((r) => ruleToProto(g, r)) : [],
+        revokedSecurityGroupRules: g ? removed.map((r) => revokedToProto(g, r)) : [],
       };
     }),
     describeSecurityGroupRules: handle('DescribeSecurityGroupRules', logger, (req) => {
