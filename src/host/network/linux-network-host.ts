@@ -18,7 +18,13 @@ import { assertInterfaceName, assertNetnsName } from './names.js';
 import { planUplinkAddresses } from './uplink-addresses.js';
 import { renderVpcL2Rules } from './vpc-l2-rules.js';
 import { renderVpcRules } from './vpc-rules.js';
-import { renderIsolation, renderMemberSets } from './security-group-rules.js';
+import {
+  egressChain,
+  ingressChain,
+  isPortChain,
+  renderIsolation,
+  renderMemberSets,
+} from './security-group-rules.js';
 import {
   ensureNamespace,
   ensureUplink,
@@ -62,6 +68,8 @@ export class LinuxNetworkHost implements NetworkHost {
   private readonly uplinkAddressCache = new Map<string, readonly string[]>();
   /** Per VPC namespace: the member sets this process last applied there (set -> addresses). */
   private readonly memberCache = new Map<string, Map<string, ReadonlySet<string>>>();
+  /** Per VPC namespace: kumo's per-port chains there (measured once, then known). */
+  private readonly portChainCache = new Map<string, ReadonlySet<string>>();
 
   constructor(
     private readonly runner: CommandRunner,
@@ -216,11 +224,16 @@ export class LinuxNetworkHost implements NetworkHost {
             ],
           }
         : given;
-    const rules = renderVpcRules(spec);
-    const l2Rules = renderVpcL2Rules(spec);
     return this.mutex.run(spec.netns, () =>
       this.guard(spec.netns, async () => {
         await this.requireNetns(spec.netns);
+        const wanted = new Set(
+          spec.groups ? spec.ports.flatMap((p) => [ingressChain(p.tap), egressChain(p.tap)]) : [],
+        );
+        const existing = await this.portChains(spec.netns);
+        const staleChains = [...existing].filter((c) => !wanted.has(c));
+        const rules = renderVpcRules({ ...spec, staleChains });
+        const l2Rules = renderVpcL2Rules(spec);
         // Sets before the rules that name them.
         if (spec.sets) await this.applySets(spec.netns, spec.sets);
         // Two tables, two tools, each one atomic transaction: they do not wait for each other.
@@ -242,9 +255,26 @@ export class LinuxNetworkHost implements NetworkHost {
           spec.netns,
           spec.publicIps.map((p) => `${p.publicIp}/32`),
         );
+        this.portChainCache.set(spec.netns, wanted);
         if (spec.sets) await this.removeStaleSets(spec.netns, spec.sets);
       }),
     );
+  }
+
+  /** kumo's per-port chains in the namespace's filter table (one iptables-save per process). */
+  private async portChains(netns: string): Promise<ReadonlySet<string>> {
+    const known = this.portChainCache.get(netns);
+    if (known) return known;
+    const { stdout } = await this.runner.run('iptables-save', ['-t', 'filter'], { netns });
+    const found = new Set(
+      stdout
+        .split('\n')
+        .filter((l) => l.startsWith(':'))
+        .map((l) => l.slice(1).split(' ')[0] ?? '')
+        .filter(isPortChain),
+    );
+    this.portChainCache.set(netns, found);
+    return found;
   }
 
   /**
@@ -344,6 +374,7 @@ export class LinuxNetworkHost implements NetworkHost {
   private forget(netns: string): void {
     this.uplinkAddressCache.delete(netns);
     this.memberCache.delete(netns);
+    this.portChainCache.delete(netns);
     for (const key of [...this.ensured]) {
       if (key === `vpc:${netns}` || key.startsWith(`bridge:${netns}/`)) this.ensured.delete(key);
     }

@@ -37,6 +37,8 @@ export const METADATA_IP = '169.254.169.254';
 
 const C = '-m comment --comment kumo';
 export const ingressChain = (tap: string): string => `KUMO-I-${tap}`;
+/** Whether a chain name is one of kumo's per-port chains. */
+export const isPortChain = (name: string): boolean => /^KUMO-[IO]-[A-Za-z0-9]{1,15}$/.test(name);
 export const egressChain = (tap: string): string => `KUMO-O-${tap}`;
 
 function checkIp(ip: string): string {
@@ -146,6 +148,13 @@ export function renderSecurityGroupFilter(spec: VpcRulesSpec): {
   rules.push(`-A ${SG_CHAINS.in} ${C} -j ACCEPT`);
 
   for (const p of ports) rules.push(...portChains(p, groups));
+  // Gone ports' chains: declared (so flushed), no longer referenced, deleted.
+  for (const c of spec.staleChains ?? []) {
+    if (!/^KUMO-[IO]-[A-Za-z0-9]{1,15}$/.test(c)) throw new Error(`invalid chain name "${c}"`);
+    if (chains.includes(c)) continue;
+    chains.push(c);
+    rules.push(`-X ${c}`);
+  }
   return { chains, hooks, rules };
 }
 

@@ -113,6 +113,8 @@ export interface VpcRulesSpec {
   readonly hostAddresses?: readonly string[];
   /** The operator's opt-in (kumod --allow-guest-host-access): guests may reach host and router. */
   readonly allowHostAccess?: boolean;
+  /** Per-port chains of ports that are gone: flushed and deleted in the same transaction. */
+  readonly staleChains?: readonly string[];
   /** 1:1 NAT between an instance's public and private address. */
   readonly publicIps: readonly { readonly publicIp: string; readonly privateIp: string }[];
   /** The VPC's CIDR (traffic leaving it towards the public side is SNATed to the instance's public IP). */

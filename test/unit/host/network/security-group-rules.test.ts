@@ -131,6 +131,18 @@ describe('security group rules', () => {
     );
   });
 
+  it("flushes and deletes gone ports' chains in the same transaction", () => {
+    const text = renderVpcRules({
+      ...spec,
+      staleChains: ['KUMO-I-tapdead00000000', 'KUMO-O-tapdead00000000'],
+    });
+    expect(text).toContain(':KUMO-I-tapdead00000000 - [0:0]');
+    expect(text).toContain('-X KUMO-O-tapdead00000000');
+    // After every rule, before COMMIT: nothing references them any more by then.
+    expect(text.indexOf('-X KUMO-I-tapdead00000000')).toBeGreaterThan(text.lastIndexOf('-A '));
+    expect(() => renderVpcRules({ ...spec, staleChains: ['KUMO-I-x -j ACCEPT'] })).toThrow();
+  });
+
   it('isolate ports at the top of the built-in chains (fail closed)', () => {
     expectGolden('isolation.txt', renderIsolation(spec.ports));
   });
