@@ -230,7 +230,8 @@ export class LinuxNetworkHost implements NetworkHost {
         const wanted = new Set(
           spec.groups ? spec.ports.flatMap((p) => [ingressChain(p.tap), egressChain(p.tap)]) : [],
         );
-        const existing = await this.portChains(spec.netns);
+        // Without groups (only NAT and anti-spoofing) there are no per-port chains to look for.
+        const existing = spec.groups ? await this.portChains(spec.netns) : new Set<string>();
         const staleChains = [...existing].filter((c) => !wanted.has(c));
         const rules = renderVpcRules({ ...spec, staleChains });
         const l2Rules = renderVpcL2Rules(spec);
