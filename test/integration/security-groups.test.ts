@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { eventually, KumodHarness } from './harness/kumod-harness.js';
+import { inNs } from './harness/netns.js';
 import { integrationSuite } from './harness/prerequisites.js';
 
 /**
@@ -37,8 +38,15 @@ integrationSuite('security groups on real guests', () => {
     ).exitCode === 0;
   /** The guest's web page fetched from the host by public IP, or undefined if nothing answers. */
   const fromHost = async (i: Inst, port = 8080): Promise<string | undefined> => {
-    const r = await h.sh('curl', ['-s', '-m', '3', `http://${i.PublicIpAddress}:${port}/`]);
-    return r.exitCode === 0 ? String(r.stdout).trim() : undefined;
+    // socat (a kumo package) speaks the HTTP/1.0 request; the body is the page's last line.
+    const r = await inNs(
+      h.ns,
+      'socat',
+      ['-T3', '-', `TCP:${i.PublicIpAddress}:${port},connect-timeout=3`],
+      { input: 'GET / HTTP/1.0\r\n\r\n', timeout: 10_000 },
+    );
+    const body = String(r.stdout).trim().split('\n').at(-1)?.trim();
+    return r.exitCode === 0 && body ? body : undefined;
   };
   /** b's web page fetched from a by private IP, or undefined. */
   const aToB = async (): Promise<string | undefined> => {
