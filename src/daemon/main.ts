@@ -174,7 +174,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       }),
     );
   }
-  loop.start(deps);
+  loop.start(deps, () => network.retryFailedRules());
 
   const abort = new AbortController();
   const server = createGrpcServer(

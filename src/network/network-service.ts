@@ -47,6 +47,8 @@ export class NetworkService implements InstanceNetwork {
   private readonly publicPool: Ipv4Cidr;
   /** Rules of one VPC are rendered and applied one at a time, from the state at that moment. */
   private readonly ruleLocks = new KeyedMutex();
+  /** VPCs whose last rule apply failed: isolated until an apply succeeds (retried by sweeps). */
+  private readonly failedRules = new Set<string>();
 
   constructor(private readonly deps: NetworkDeps) {
     this.publicPool = parseCidr(deps.settings.publicCidr);
@@ -212,6 +214,13 @@ export class NetworkService implements InstanceNetwork {
     await this.applyRules(this.vpc(vpcId));
   }
 
+  /** Applies again the rules of every VPC whose last apply failed (a sweep calls this). */
+  async retryFailedRules(): Promise<void> {
+    for (const vpcId of [...this.failedRules]) {
+      await this.refreshRules(vpcId).catch(() => undefined); // logged by applyRules
+    }
+  }
+
   /**
    * Renders from the state of this moment and applies in one transaction. Fails closed: if the
    * apply fails, every interface of the VPC is isolated (all its traffic dropped) until an apply
@@ -226,7 +235,9 @@ export class NetworkService implements InstanceNetwork {
       const groups = this.deps.securityGroups.list().filter((g) => g.vpcId === vpc.id);
       try {
         await this.deps.plumbing.applyRules(vpc, interfaces, groups);
+        this.failedRules.delete(vpc.id);
       } catch (error) {
+        this.failedRules.add(vpc.id);
         this.deps.logger.error('applying the VPC rules failed; isolating its instances', {
           vpcId: vpc.id,
           error: String(error),

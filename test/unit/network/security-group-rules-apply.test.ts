@@ -102,7 +102,7 @@ describe('NetworkService and security groups', () => {
   });
 
   it('fails closed: when an apply fails, every interface of the VPC is isolated and the caller is told', async () => {
-    const { svc, isolated, failApplies } = service();
+    const { svc, isolated, failApplies, applied } = service();
     svc.ensureDefaultVpc();
     svc.allocate(['i-00000000000000001', 'i-00000000000000002']);
     const vpcId = svc.ensureDefaultVpc().id;
@@ -115,7 +115,12 @@ describe('NetworkService and security groups', () => {
     expect(String((error as Error).message)).toMatch(/dropped/);
     expect(isolated).toEqual([['i-00000000000000001', 'i-00000000000000002']]);
     failApplies(false);
-    await svc.refreshRules(vpcId);
+    // A sweep retries the VPC whose apply failed; once it succeeds there is nothing to retry.
+    const before = applied.length;
+    await svc.retryFailedRules();
+    expect(applied.length).toBe(before + 1);
+    await svc.retryFailedRules();
+    expect(applied.length).toBe(before + 1);
     expect(isolated).toHaveLength(1);
   });
 
