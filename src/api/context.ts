@@ -2,6 +2,7 @@ import type { ComputeDeps } from '../compute/deps.js';
 import type { DependantsOf } from '../compute/image-dependants.js';
 import type { ImageFiles } from '../compute/image-files.js';
 import type { SshKeyTool } from '../compute/ports.js';
+import type { SecurityGroupService } from '../network/security-groups.js';
 import type { DescribeHostResponse } from '../gen/kumo/v1/host.js';
 import type { Site } from './site.js';
 
@@ -9,6 +10,8 @@ import type { Site } from './site.js';
 export interface ApiContext {
   readonly compute: ComputeDeps;
   readonly sshKeys: SshKeyTool;
+  /** Security groups, and the groups of instances' interfaces. */
+  readonly securityGroups: SecurityGroupService;
   /** The host facts kumod found at start-up plus current allocation. */
   describeHost(): Promise<DescribeHostResponse>;
   /** Asks the reconciler to look at these instances now rather than at its next tick. */

@@ -30,14 +30,11 @@ export const stateOf = (name: InstanceStateName): InstanceState => ({
   name,
 });
 
-/**
- * The VPC's default security group, as instances report it until kumo has security groups: a
- * stable id made from the VPC id (sg- and its 17 hex digits), named "default" as in EC2.
- */
-export const defaultSecurityGroup = (vpcId: string): GroupIdentifier => ({
-  groupId: `sg-${idSuffix(vpcId)}`,
-  groupName: 'default',
-});
+/** An instance's interface as security groups see it (from the network's records). */
+export interface InstanceSecurity {
+  readonly groups: readonly { readonly id: string; readonly name: string }[];
+  readonly sourceDestCheck: boolean;
+}
 
 /**
  * EC2's Hypervisor enum has only `ovm` and `xen`; EC2 itself reports `xen` for its KVM-based
@@ -49,10 +46,14 @@ export function instanceToProto(
   { instance: i, image, type }: InstanceDetails,
   accelerator: string,
   site: Site,
+  security: InstanceSecurity = { groups: [], sourceDestCheck: true },
 ): Instance {
   const privateIp = shownPrivateIp(i);
   const privateDnsName = privateIp ? privateHostname(privateIp, site.dnsDomain) : '';
-  const groups = i.network ? [defaultSecurityGroup(i.network.vpcId)] : [];
+  const groups: GroupIdentifier[] = security.groups.map((g) => ({
+    groupId: g.id,
+    groupName: g.name,
+  }));
   // EC2 detaches a terminated instance's interface and volumes and lists none.
   const attached = i.state !== 'terminated';
   return {
@@ -84,7 +85,10 @@ export function instanceToProto(
     placement: { availabilityZone: site.availabilityZone, groupName: '', tenancy: 'default' },
     privateDnsName,
     publicDnsName: '',
-    networkInterfaces: attached && i.network ? [networkInterface(i, privateDnsName, groups)] : [],
+    networkInterfaces:
+      attached && i.network
+        ? [networkInterface(i, privateDnsName, groups, security.sourceDestCheck)]
+        : [],
     blockDeviceMappings: attached
       ? [
           {
@@ -112,7 +116,7 @@ export function instanceToProto(
     },
     monitoring: { state: 'disabled' },
     securityGroups: groups,
-    sourceDestCheck: true,
+    sourceDestCheck: security.sourceDestCheck,
     platformDetails: 'Linux/UNIX',
   };
 }
@@ -121,6 +125,7 @@ function networkInterface(
   i: DomainInstance,
   privateDnsName: string,
   groups: GroupIdentifier[],
+  sourceDestCheck: boolean,
 ): InstanceNetworkInterface {
   const net = i.network;
   const publicIp = shownPublicIp(i);
@@ -150,7 +155,7 @@ function networkInterface(
         privateIpAddress: net?.privateIp ?? '',
       },
     ],
-    sourceDestCheck: true,
+    sourceDestCheck,
     status: 'in-use',
     subnetId: net?.subnetId ?? '',
     vpcId: net?.vpcId ?? '',

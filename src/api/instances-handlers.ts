@@ -17,7 +17,7 @@ import {
 import type { Instance as DomainInstance } from '../compute/instance.js';
 import { runInstances } from '../compute/run-instances.js';
 import { instanceDetails } from '../compute/instance-details.js';
-import { invalidParameter } from '../core/errors.js';
+import { incorrectState, invalidParameter } from '../core/errors.js';
 import { OWNER_ID } from '../core/ids.js';
 import type { InstancesServer, InstanceStatusSummary } from '../gen/kumo/v1/instances.js';
 import type { ApiContext } from './context.js';
@@ -41,7 +41,15 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
   const site = ctx.site ?? DEFAULT_SITE;
   // Images and types are looked up once per request, not once per instance.
   const toProtos = (list: readonly DomainInstance[]) =>
-    instanceDetails(d, list).map((details) => instanceToProto(details, d.settings.accel, site));
+    instanceDetails(d, list).map((details) =>
+      instanceToProto(details, d.settings.accel, site, securityOf(details.instance)),
+    );
+  const securityOf = (i: DomainInstance) =>
+    ctx.securityGroups.interfaceSecurity(i.id) ?? {
+      // The interface went with termination: the groups it had, as the instance recorded them.
+      groups: ctx.securityGroups.named(i.network?.groupIds ?? []),
+      sourceDestCheck: i.network?.sourceDestCheck !== false,
+    };
   // Every call of this service stops when kumod shuts down, not only when its client goes away.
   const handle: typeof unary = (method, log, fn) => unary(method, log, fn, ctx.shutdownSignal);
   const requireIds = (ids: readonly string[]): readonly string[] => {
@@ -63,6 +71,8 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
           clientToken: req.clientToken,
           tagSpecifications: toTagSpecs(req.tagSpecifications),
           subnetId: req.subnetId,
+          securityGroupIds: req.securityGroupIds,
+          securityGroups: req.securityGroups,
           dryRun: req.dryRun,
         },
         { signal },
@@ -155,15 +165,38 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
       return { terminatingInstances: changes.map(stateChangeToProto) };
     }),
     modifyInstanceAttribute: handle('ModifyInstanceAttribute', logger, async (req, { signal }) => {
-      if (!req.instanceType)
+      const asked = [
+        req.instanceType !== '',
+        req.groups.length > 0,
+        req.sourceDestCheck !== undefined,
+      ];
+      if (asked.filter(Boolean).length !== 1)
         throw invalidParameter(
-          'Pass the attribute to change (--instance-type)',
+          'Pass exactly one attribute to change (--instance-type, --groups or --[no-]source-dest-check)',
           'MissingParameter',
         );
-      await modifyInstanceType(d, req.instanceId, req.instanceType, {
-        dryRun: req.dryRun,
-        signal,
-      });
+      if (req.instanceType) {
+        await modifyInstanceType(d, req.instanceId, req.instanceType, {
+          dryRun: req.dryRun,
+          signal,
+        });
+        return {};
+      }
+      const [instance] = getInstances(d.instances, [req.instanceId]);
+      if (instance?.state === 'terminated' || instance?.state === 'shutting-down') {
+        throw incorrectState(
+          `The instance '${req.instanceId}' is ${instance.state}; its attributes cannot change`,
+        );
+      }
+      if (req.groups.length > 0) {
+        await ctx.securityGroups.setInterfaceGroups(req.instanceId, req.groups, req.dryRun);
+      } else {
+        await ctx.securityGroups.setSourceDestCheck(
+          req.instanceId,
+          req.sourceDestCheck === true,
+          req.dryRun,
+        );
+      }
       return {};
     }),
     getConsoleOutput: handle('GetConsoleOutput', logger, async (req) => {

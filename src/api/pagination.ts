@@ -34,6 +34,18 @@ export const PAGE_LIMITS = {
     max: 100,
     exclusiveWithIds: false,
   },
+  describeSecurityGroups: {
+    operation: 'DescribeSecurityGroups',
+    min: 5,
+    max: 1000,
+    exclusiveWithIds: true,
+  },
+  describeSecurityGroupRules: {
+    operation: 'DescribeSecurityGroupRules',
+    min: 5,
+    max: 1000,
+    exclusiveWithIds: true,
+  },
 } as const satisfies Record<string, PageLimits>;
 
 export interface PageRequest {

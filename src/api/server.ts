@@ -5,6 +5,8 @@ import { ImagesService } from '../gen/kumo/v1/images.js';
 import { InstanceTypesService } from '../gen/kumo/v1/instance_types.js';
 import { InstancesService } from '../gen/kumo/v1/instances.js';
 import { KeyPairsService } from '../gen/kumo/v1/key_pairs.js';
+import { SecurityGroupsService } from '../gen/kumo/v1/security_groups.js';
+import { securityGroupsHandlers } from './security-groups-handlers.js';
 import type { ApiContext } from './context.js';
 import { instancesHandlers } from './instances-handlers.js';
 import {
@@ -32,6 +34,7 @@ export function createGrpcServer(
   server.addService(guardRequests(ImagesService), imagesHandlers(ctx, logger));
   server.addService(guardRequests(KeyPairsService), keyPairsHandlers(ctx, logger));
   server.addService(guardRequests(HostService), hostHandlers(ctx, logger));
+  server.addService(guardRequests(SecurityGroupsService), securityGroupsHandlers(ctx, logger));
   addReflection(server, descriptorSetPath, logger);
   return server;
 }

@@ -11,6 +11,7 @@ import { ImagesClient } from '../gen/kumo/v1/images.js';
 import { InstanceTypesClient } from '../gen/kumo/v1/instance_types.js';
 import { InstancesClient } from '../gen/kumo/v1/instances.js';
 import { KeyPairsClient } from '../gen/kumo/v1/key_pairs.js';
+import { SecurityGroupsClient } from '../gen/kumo/v1/security_groups.js';
 import { ServiceCallError } from './errors.js';
 
 /** Where kumod listens by default (its systemd unit's socket). */
@@ -33,6 +34,7 @@ export interface KumoClients {
   readonly instanceTypes: InstanceTypesClient;
   readonly images: ImagesClient;
   readonly keyPairs: KeyPairsClient;
+  readonly securityGroups: SecurityGroupsClient;
   readonly host: HostClient;
   close(): void;
 }
@@ -59,6 +61,7 @@ export function connect(endpoint: string): KumoClients {
   const instanceTypes = lazy(() => new InstanceTypesClient(target, creds));
   const images = lazy(() => new ImagesClient(target, creds));
   const keyPairs = lazy(() => new KeyPairsClient(target, creds));
+  const securityGroups = lazy(() => new SecurityGroupsClient(target, creds));
   const host = lazy(() => new HostClient(target, creds));
   return {
     get instances() {
@@ -72,6 +75,9 @@ export function connect(endpoint: string): KumoClients {
     },
     get keyPairs() {
       return keyPairs();
+    },
+    get securityGroups() {
+      return securityGroups();
     },
     get host() {
       return host();

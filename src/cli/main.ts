@@ -12,6 +12,7 @@ import { registerInstanceStatusCommands } from './commands/instance-status.js';
 import { registerInstanceTypeCommands } from './commands/instance-types.js';
 import { registerInstanceCommands } from './commands/instances.js';
 import { registerKeyPairCommands } from './commands/key-pairs.js';
+import { registerSecurityGroupCommands } from './commands/security-groups.js';
 import { registerSshCommand } from './commands/ssh.js';
 import { registerWaitCommands } from './commands/wait.js';
 import { CliContext, type CliIo } from './context.js';
@@ -82,6 +83,7 @@ export function buildProgram(ctx: CliContext, io: CliIo): Command {
   registerImageLifecycleCommands(program, ctx);
   registerImageCopyCommands(program, ctx);
   registerKeyPairCommands(program, ctx);
+  registerSecurityGroupCommands(program, ctx);
   registerHostCommands(program, ctx);
   registerWaitCommands(program, ctx);
   registerSshCommand(program, ctx);

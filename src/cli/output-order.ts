@@ -23,6 +23,14 @@ export const OUTPUT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
   ImportKeyPair: ['KeyFingerprint', 'KeyName', 'KeyPairId', 'Tags'],
   DescribeKeyPairs: ['KeyPairs'],
   DeleteKeyPair: ['Return', 'KeyPairId'],
+  CreateSecurityGroup: ['GroupId', 'Tags', 'SecurityGroupArn'],
+  DescribeSecurityGroups: ['NextToken', 'SecurityGroups'],
+  DeleteSecurityGroup: ['Return', 'GroupId'],
+  AuthorizeSecurityGroupIngress: ['Return', 'SecurityGroupRules'],
+  AuthorizeSecurityGroupEgress: ['Return', 'SecurityGroupRules'],
+  RevokeSecurityGroupIngress: ['Return', 'UnknownIpPermissions', 'RevokedSecurityGroupRules'],
+  RevokeSecurityGroupEgress: ['Return', 'UnknownIpPermissions', 'RevokedSecurityGroupRules'],
+  DescribeSecurityGroupRules: ['SecurityGroupRules', 'NextToken'],
 };
 
 /** `response` with its top-level keys in `operation`'s model order; other keys follow as they are. */

@@ -14,4 +14,9 @@ export const PAGINATORS = {
   DescribeInstanceStatus: { operation: 'DescribeInstanceStatus', resultKey: 'InstanceStatuses' },
   DescribeImages: { operation: 'DescribeImages', resultKey: 'Images' },
   DescribeInstanceTypes: { operation: 'DescribeInstanceTypes', resultKey: 'InstanceTypes' },
+  DescribeSecurityGroups: { operation: 'DescribeSecurityGroups', resultKey: 'SecurityGroups' },
+  DescribeSecurityGroupRules: {
+    operation: 'DescribeSecurityGroupRules',
+    resultKey: 'SecurityGroupRules',
+  },
 } as const satisfies Record<string, Paginator>;

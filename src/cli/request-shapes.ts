@@ -49,8 +49,8 @@ export const STRING_LIST: Shape = { type: 'list', member: STRING };
 /** A string that takes one of an enum's values; the skeleton shows `example`. */
 export const enumOf = (example: string): Shape => ({ type: 'string', example });
 
-const structure = (...members: StructureMember[]): Shape => ({ type: 'structure', members });
-const listOf = (member: Shape): Shape => ({ type: 'list', member });
+export const structure = (...members: StructureMember[]): Shape => ({ type: 'structure', members });
+export const listOf = (member: Shape): Shape => ({ type: 'list', member });
 
 /** EC2's Filter list: `[{Name, Values}]`. */
 export const FILTERS: Shape = listOf(
@@ -68,6 +68,9 @@ export const tagSpecifications = (resourceType: string): Shape =>
       },
     ),
   );
+
+/** EC2's AttributeBooleanValue: `{Value}`. */
+export const ATTRIBUTE_BOOLEAN_VALUE: Shape = structure({ name: 'Value', shape: BOOLEAN });
 
 /** EC2's AttributeValue: `{Value}`. */
 export const ATTRIBUTE_VALUE: Shape = structure({ name: 'Value', shape: STRING });

@@ -10,18 +10,18 @@ import { loadTextParameter } from './user-data.js';
  */
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type Value = ShorthandValue | Json;
-type Struct = { [key: string]: Value };
+export type Value = ShorthandValue | Json;
+export type Struct = { [key: string]: Value };
 
-const isStruct = (v: unknown): v is Struct =>
+export const isStruct = (v: unknown): v is Struct =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function paramError(param: string, reason: string): UsageError {
+export function paramError(param: string, reason: string): UsageError {
   return new UsageError(`Error parsing parameter '${param}': ${reason}`);
 }
 
 /** Parses one argument into a list of structs (JSON may hold a list; shorthand is one struct). */
-function structsOf(arg: string, param: string): Struct[] {
+export function structsOf(arg: string, param: string): Struct[] {
   const text = loadTextParameter(arg, param).trim();
   if (text.startsWith('[') || text.startsWith('{')) {
     let parsed: unknown;
@@ -45,14 +45,14 @@ function structsOf(arg: string, param: string): Struct[] {
   }
 }
 
-function checkKeys(s: Struct, allowed: readonly string[], param: string): void {
+export function checkKeys(s: Struct, allowed: readonly string[], param: string): void {
   for (const key of Object.keys(s)) {
     if (!allowed.includes(key))
       throw paramError(param, `unknown key '${key}' (expected ${allowed.join(', ')})`);
   }
 }
 
-function stringOf(v: Value | undefined, what: string, param: string): string {
+export function stringOf(v: Value | undefined, what: string, param: string): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   throw paramError(param, `${what} must be a string`);

@@ -131,13 +131,23 @@ export interface RootDisks {
   remove(path: string): Promise<void>;
 }
 
+/** The security groups a launch names (EC2's SecurityGroupIds and SecurityGroups). */
+export interface LaunchGroups {
+  readonly ids: readonly string[];
+  readonly names: readonly string[];
+}
+
 /** Implemented by the network domain (NetworkService), which owns the interfaces' records. */
 export interface InstanceNetwork {
   /**
    * One interface per instance (addresses, MAC), recorded by the network; call inside the
    * caller's unit of work so that the instances' rows and their interfaces land together.
    */
-  allocate(instanceIds: readonly string[], subnetId?: string): NetworkInterface[];
+  allocate(
+    instanceIds: readonly string[],
+    subnetId?: string,
+    groups?: LaunchGroups,
+  ): NetworkInterface[];
   /** Frees the instances' interfaces (terminate, undone launch); call inside a unit of work. */
   release(instanceIds: readonly string[]): void;
   /**

@@ -31,6 +31,9 @@ export interface RunInstancesInput {
   readonly clientToken?: string | undefined;
   readonly tagSpecifications?: readonly TagSpecification[] | undefined;
   readonly subnetId?: string | undefined;
+  /** Security groups by id, and by name (default VPC only); none: the VPC's default group. */
+  readonly securityGroupIds?: readonly string[] | undefined;
+  readonly securityGroups?: readonly string[] | undefined;
   /** Validate only: answers DryRunOperation when the launch would have been accepted. */
   readonly dryRun?: boolean | undefined;
 }
@@ -66,8 +69,9 @@ export async function runInstances(
   if (token !== undefined && (token.length > 64 || !/^[\x20-\x7e]+$/.test(token))) {
     throw invalidParameter('ClientToken must be 1 to 64 printable ASCII characters');
   }
-  // Allocating nothing still checks that the subnet exists, before a dry run answers.
-  if (input.subnetId) deps.network.allocate([], input.subnetId);
+  const groups = { ids: input.securityGroupIds ?? [], names: input.securityGroups ?? [] };
+  // Allocating nothing still checks the subnet and the groups, before a dry run answers.
+  deps.network.allocate([], input.subnetId || undefined, groups);
   if (input.dryRun) throw dryRunOperation();
   const fingerprint = launchFingerprint(image, type, input, userData, tags);
 
@@ -89,7 +93,7 @@ export async function runInstances(
     const ids = Array.from({ length: count }, () => newId('i'));
     const now = deps.clock.now();
     const instances = deps.uow.run(() => {
-      const networks = deps.network.allocate(ids, input.subnetId);
+      const networks = deps.network.allocate(ids, input.subnetId || undefined, groups);
       return ids.map((id, launchIndex): Instance => {
         const instance: Instance = {
           id,
@@ -265,6 +269,8 @@ function launchFingerprint(
       input.maxCount,
       input.subnetId ?? '',
       tags,
+      input.securityGroupIds ?? [],
+      input.securityGroups ?? [],
     ]),
   );
   if (userData) h.update(userData);

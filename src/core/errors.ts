@@ -44,6 +44,14 @@ export const incorrectState = (message: string, code = 'IncorrectInstanceState')
 export const insufficientCapacity = (message: string): KumoError =>
   new KumoError('ResourceExhausted', 'InsufficientInstanceCapacity', message);
 
+/** A quota the request would pass (EC2's *LimitExceeded codes). */
+export const limitExceeded = (code: string, message: string): KumoError =>
+  new KumoError('ResourceExhausted', code, message);
+
+/** The resource is still used by another one (EC2's DependencyViolation). */
+export const dependencyViolation = (message: string): KumoError =>
+  new KumoError('FailedPrecondition', 'DependencyViolation', message);
+
 export const idempotentMismatch = (message: string): KumoError =>
   new KumoError('InvalidArgument', 'IdempotentParameterMismatch', message);
 

@@ -31,6 +31,8 @@ export interface DaemonConfig {
   readonly instanceStoreMaxMib: number;
   /** Run guests without CPU and memory limits (hosts that give kumod no cgroup hierarchy). */
   readonly noCgroups: boolean;
+  /** Guests may reach the host's own addresses (not only DHCP and metadata). */
+  readonly allowGuestHostAccess: boolean;
   readonly logLevel: LogLevel;
 }
 
@@ -128,6 +130,10 @@ export function parseConfig(argv: readonly string[], env = process.env): DaemonC
       DEFAULT_INSTANCE_STORE_POLICY.maxMib,
     )
     .option(
+      '--allow-guest-host-access',
+      "let guests reach the host's and VPC routers' own addresses (by default only DHCP and the metadata service)",
+    )
+    .option(
       '--no-cgroups',
       'run guests without CPU and memory limits, where the host gives kumod no cgroup hierarchy',
     )
@@ -163,6 +169,7 @@ export function parseConfig(argv: readonly string[], env = process.env): DaemonC
     instanceStoreScale: o.instanceStoreScale as number,
     instanceStoreMaxMib: o.instanceStoreMaxMib as number,
     noCgroups: o.cgroups === false,
+    allowGuestHostAccess: o.allowGuestHostAccess === true,
     logLevel: o.logLevel as LogLevel,
   };
 }

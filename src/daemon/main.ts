@@ -11,6 +11,8 @@ import { systemClock } from '../core/clock.js';
 import { KeyedMutex } from '../core/keyed-mutex.js';
 import { MetadataService } from '../network/metadata-service.js';
 import { NetworkService } from '../network/network-service.js';
+import { SecurityGroupService } from '../network/security-groups.js';
+import { SqliteSecurityGroupRepository } from '../state/sqlite-security-groups.js';
 import { createGrpcServer, listen } from '../api/server.js';
 import { DEFAULT_SITE } from '../api/site.js';
 import { MetadataEndpoint } from '../api/metadata-http.js';
@@ -70,10 +72,13 @@ export async function main(argv: readonly string[]): Promise<void> {
   const images = new SqliteImageRepository(db);
   const vpcs = new SqliteVpcRepository(db);
   const subnets = new SqliteSubnetRepository(db);
+  const interfaces = new SqliteNetworkInterfaceRepository(db);
+  const groups = new SqliteSecurityGroupRepository(db);
   const network = new NetworkService({
     vpcs,
     subnets,
-    interfaces: new SqliteNetworkInterfaceRepository(db),
+    interfaces,
+    securityGroups: groups,
     plumbing: new LinuxVpcPlumbing(
       new LinuxNetworkHost(runner, {
         metadataProxyCommand: [process.execPath, join(DIST, 'host/network/metadata-proxy.js')],
@@ -87,6 +92,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         metadataSocketDir: join(config.runDir, 'metadata'),
         domain: site.dnsDomain,
         dnsServers: [],
+        allowHostAccess: config.allowGuestHostAccess,
       },
     ),
     logger,
@@ -140,6 +146,14 @@ export async function main(argv: readonly string[]): Promise<void> {
   network.ensureDefaultVpc();
   // Registrations a stopped kumod was in the middle of cannot resume: undone.
   await abandonPendingImages({ images, imageFiles, clock: systemClock, logger });
+  const securityGroups = new SecurityGroupService({
+    groups,
+    vpcs,
+    interfaces,
+    applyVpc: (vpcId) => network.refreshRules(vpcId),
+    logger,
+  });
+  securityGroups.ensureDefaultGroups();
   await registerBuiltImage(
     {
       images,
@@ -154,6 +168,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     instances,
     { domain: site.dnsDomain, region: site.region },
     systemClock,
+    undefined,
+    (id) => securityGroups.interfaceSecurity(id)?.groups.map((g) => g.name) ?? [],
   );
   const endpoints: MetadataEndpoint[] = [];
   for (const vpc of vpcs.list()) {
@@ -167,12 +183,22 @@ export async function main(argv: readonly string[]): Promise<void> {
   recoverAfterHostReboot({ ...deps, hostFacts: new SqliteHostFacts(db) }, await readBootId());
   await reconcileAll(deps, true);
   await collectImages(imageCollector);
-  loop.start(deps);
+  // Rules in the VPC namespaces outlive kumod; what this kumod renders replaces them.
+  for (const vpc of vpcs.list()) {
+    await network.refreshRules(vpc.id).catch((e: unknown) =>
+      logger.error('re-applying the VPC rules at start-up failed', {
+        vpcId: vpc.id,
+        error: String(e),
+      }),
+    );
+  }
+  loop.start(deps, () => network.retryFailedRules());
 
   const abort = new AbortController();
   const server = createGrpcServer(
     {
       compute: deps,
+      securityGroups,
       sshKeys: new SshKeygen(runner),
       kick: (ids) => loop.kick(ids),
       shutdownSignal: abort.signal,

@@ -17,10 +17,15 @@ export class ReconcilerLoop {
   constructor(private readonly sweepIntervalMs: number) {}
 
   /** Starts the sweep; kicks that come earlier are dropped (the start-up heal covers them). */
-  start(deps: ComputeDeps): void {
+  start(deps: ComputeDeps, alsoOnSweep?: () => Promise<void>): void {
     this.deps = deps;
     this.sweepTimer = setInterval(() => {
-      this.sweeping ??= this.track(reconcileAll(deps)).finally(() => {
+      const pass = async () => {
+        await reconcileAll(deps);
+        // e.g. VPC rules that failed to apply (their instances isolated meanwhile) are retried.
+        await alsoOnSweep?.();
+      };
+      this.sweeping ??= this.track(pass()).finally(() => {
         this.sweeping = undefined;
       });
     }, this.sweepIntervalMs);

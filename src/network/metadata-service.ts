@@ -36,6 +36,8 @@ export class MetadataService {
     private readonly settings: { readonly domain: string; readonly region: string },
     private readonly clock: Clock,
     private readonly tokens: ImdsTokens = new ImdsTokens(),
+    /** The names of the instance's security groups now (they change with --groups). */
+    private readonly groupNames: (instanceId: string) => readonly string[] = () => [],
   ) {}
 
   /**
@@ -71,6 +73,7 @@ export class MetadataService {
         region: this.settings.region,
         availabilityZone: `${this.settings.region}a`,
         launchTime: instance.launchTime,
+        securityGroups: this.groupNames(instance.id),
       },
       req.path,
     );

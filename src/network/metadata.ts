@@ -19,6 +19,8 @@ export interface MetadataContext {
   readonly region: string;
   readonly availabilityZone: string;
   readonly launchTime: Date;
+  /** The names of the instance's security groups (meta-data/security-groups). */
+  readonly securityGroups?: readonly string[] | undefined;
 }
 
 export interface MetadataResponse {
@@ -47,6 +49,9 @@ function metaData(ctx: MetadataContext): Map<string, string> {
     ['placement/region', ctx.region],
   ]);
   if (ctx.publicIp) m.set('public-ipv4', ctx.publicIp);
+  if (ctx.securityGroups && ctx.securityGroups.length > 0) {
+    m.set('security-groups', ctx.securityGroups.join('\n'));
+  }
   if (ctx.publicKey) {
     m.set('public-keys/0/openssh-key', ctx.publicKey.trim() + '\n');
   }

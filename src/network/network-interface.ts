@@ -12,4 +12,11 @@ export interface NetworkInterface {
   readonly privateIp: string;
   readonly publicIp?: string | undefined;
   readonly mac: string;
+  /**
+   * The security groups on the interface (EC2 keeps them on the ENI), 1 to 5, all of its VPC.
+   * Undefined only on records written before security groups existed (read as the default group).
+   */
+  readonly groupIds?: readonly string[] | undefined;
+  /** EC2's SourceDestCheck: false lets the instance send from addresses other than its own. */
+  readonly sourceDestCheck?: boolean | undefined;
 }

@@ -1,17 +1,24 @@
 import { cidrContains, firstFreeAddress, parseCidr, type Ipv4Cidr } from '../core/cidr.js';
-import { invalidParameter, insufficientCapacity, notFound } from '../core/errors.js';
+import { invalidParameter, insufficientCapacity, notFound, KumoError } from '../core/errors.js';
+import { KeyedMutex } from '../core/keyed-mutex.js';
 import { assertId, newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import type { InstanceNetwork, NetworkPort } from '../compute/ports.js';
+import type { InstanceNetwork, LaunchGroups, NetworkPort } from '../compute/ports.js';
 import { instanceMac, privateHostname } from './naming.js';
 import type { NetworkInterface } from './network-interface.js';
 import type {
   DhcpReservation,
   NetworkInterfaceRepository,
+  SecurityGroupRepository,
   SubnetRepository,
   VpcPlumbing,
   VpcRepository,
 } from './ports.js';
+import {
+  defaultGroupId,
+  ensureDefaultGroup,
+  resolveInterfaceGroups,
+} from './security-group-lookup.js';
 import { DEFAULT_SUBNET_CIDR, DEFAULT_VPC_CIDR, type Subnet, type Vpc } from './vpc.js';
 
 export interface NetworkSettings {
@@ -25,6 +32,7 @@ export interface NetworkDeps {
   readonly vpcs: VpcRepository;
   readonly subnets: SubnetRepository;
   readonly interfaces: NetworkInterfaceRepository;
+  readonly securityGroups: SecurityGroupRepository;
   readonly plumbing: VpcPlumbing;
   readonly logger: Logger;
   readonly settings: NetworkSettings;
@@ -37,6 +45,10 @@ export interface NetworkDeps {
  */
 export class NetworkService implements InstanceNetwork {
   private readonly publicPool: Ipv4Cidr;
+  /** Rules of one VPC are rendered and applied one at a time, from the state at that moment. */
+  private readonly ruleLocks = new KeyedMutex();
+  /** VPCs whose last rule apply failed: isolated until an apply succeeds (retried by sweeps). */
+  private readonly failedRules = new Set<string>();
 
   constructor(private readonly deps: NetworkDeps) {
     this.publicPool = parseCidr(deps.settings.publicCidr);
@@ -45,7 +57,10 @@ export class NetworkService implements InstanceNetwork {
   /** Creates the default VPC and subnet rows if missing (host objects come on first use). */
   ensureDefaultVpc(): Vpc {
     const existing = this.deps.vpcs.list().find((v) => v.isDefault);
-    if (existing) return existing;
+    if (existing) {
+      ensureDefaultGroup(this.deps.securityGroups, existing);
+      return existing;
+    }
     const vpc: Vpc = {
       id: newId('vpc'),
       cidr: DEFAULT_VPC_CIDR,
@@ -59,17 +74,29 @@ export class NetworkService implements InstanceNetwork {
       cidr: DEFAULT_SUBNET_CIDR,
       isDefault: true,
     });
+    ensureDefaultGroup(this.deps.securityGroups, vpc);
     this.deps.logger.info('created the default VPC', { vpcId: vpc.id, cidr: vpc.cidr });
     return vpc;
   }
 
   /**
    * One interface per instance in the subnet (the default one when none is named): the first free
-   * private address, a public address from the pool, a MAC no live interface has. Writes the
-   * records (the caller's unit of work makes them atomic with its own).
+   * private address, a public address from the pool, a MAC no live interface has, the named
+   * security groups (the VPC's default group when none is named). Writes the records (the
+   * caller's unit of work makes them atomic with its own).
    */
-  allocate(instanceIds: readonly string[], subnetId?: string): NetworkInterface[] {
+  allocate(
+    instanceIds: readonly string[],
+    subnetId?: string,
+    groups?: LaunchGroups,
+  ): NetworkInterface[] {
     const subnet = this.resolveSubnet(subnetId);
+    const groupIds = resolveInterfaceGroups(
+      this.deps.securityGroups,
+      this.vpc(subnet.vpcId),
+      groups?.ids ?? [],
+      groups?.names ?? [],
+    );
     const cidr = parseCidr(subnet.cidr);
     const live = this.deps.interfaces.list();
     const usedPrivate = new Set(
@@ -98,6 +125,8 @@ export class NetworkService implements InstanceNetwork {
         privateIp,
         publicIp,
         mac,
+        groupIds,
+        sourceDestCheck: true,
       };
       this.deps.interfaces.put(eni);
       return eni;
@@ -176,11 +205,57 @@ export class NetworkService implements InstanceNetwork {
     return this.deps.plumbing.ensureSubnet(vpc, subnet, reservations);
   }
 
+  /**
+   * Re-applies a VPC's rules after its security groups or interfaces' groups changed; nothing
+   * to do while no interface is in it (its namespace may not exist yet).
+   */
+  async refreshRules(vpcId: string): Promise<void> {
+    if (!this.deps.interfaces.list().some((e) => e.vpcId === vpcId)) return;
+    await this.applyRules(this.vpc(vpcId));
+  }
+
+  /** Applies again the rules of every VPC whose last apply failed (a sweep calls this). */
+  async retryFailedRules(): Promise<void> {
+    for (const vpcId of [...this.failedRules]) {
+      await this.refreshRules(vpcId).catch(() => undefined); // logged by applyRules
+    }
+  }
+
+  /**
+   * Renders from the state of this moment and applies in one transaction. Fails closed: if the
+   * apply fails, every interface of the VPC is isolated (all its traffic dropped) until an apply
+   * succeeds, and the caller gets the error.
+   */
   private applyRules(vpc: Vpc): Promise<void> {
-    return this.deps.plumbing.applyRules(
-      vpc,
-      this.deps.interfaces.list().filter((e) => e.vpcId === vpc.id),
-    );
+    return this.ruleLocks.run(vpc.id, async () => {
+      const interfaces = this.deps.interfaces
+        .list()
+        .filter((e) => e.vpcId === vpc.id)
+        .map((e) => (e.groupIds ? e : { ...e, groupIds: [defaultGroupId(vpc.id)] }));
+      const groups = this.deps.securityGroups.list().filter((g) => g.vpcId === vpc.id);
+      try {
+        await this.deps.plumbing.applyRules(vpc, interfaces, groups);
+        this.failedRules.delete(vpc.id);
+      } catch (error) {
+        this.failedRules.add(vpc.id);
+        this.deps.logger.error('applying the VPC rules failed; isolating its instances', {
+          vpcId: vpc.id,
+          error: String(error),
+        });
+        await this.deps.plumbing.isolate(vpc, interfaces).catch((e: unknown) =>
+          this.deps.logger.error('isolating the instances failed too', {
+            vpcId: vpc.id,
+            error: String(e),
+          }),
+        );
+        throw new KumoError(
+          'Unavailable',
+          'ServiceUnavailable',
+          `The security group rules of ${vpc.id} could not be applied; its instances' traffic is dropped until they are (the kumod log has the cause). Retry the call.`,
+          { cause: error },
+        );
+      }
+    });
   }
 
   private interfaceOf(instanceId: string): NetworkInterface {

@@ -6,6 +6,7 @@
  */
 import type { NetworkPort } from '../compute/ports.js';
 import type { NetworkInterface } from './network-interface.js';
+import type { SecurityGroup } from './security-group.js';
 import type { Subnet, Vpc } from './vpc.js';
 
 /** A DHCP reservation: the only way an instance gets its address. */
@@ -30,8 +31,20 @@ export interface VpcPlumbing {
     interfaces: readonly NetworkInterface[],
   ): Promise<ReadonlyMap<string, NetworkPort>>;
   removePorts(vpc: Vpc, interfaces: readonly NetworkInterface[]): Promise<void>;
-  /** The VPC's anti-spoofing and 1:1 NAT for exactly these interfaces, applied at once. */
-  applyRules(vpc: Vpc, interfaces: readonly NetworkInterface[]): Promise<void>;
+  /**
+   * The VPC's anti-spoofing, security groups (rules and member sets) and 1:1 NAT for exactly these
+   * interfaces, applied at once (atomically: a failure leaves the previous rules in place).
+   */
+  applyRules(
+    vpc: Vpc,
+    interfaces: readonly NetworkInterface[],
+    groups: readonly SecurityGroup[],
+  ): Promise<void>;
+  /**
+   * Fail closed: every packet to or from these interfaces is dropped (tracked connections too)
+   * until the next successful applyRules. Used when applyRules failed.
+   */
+  isolate(vpc: Vpc, interfaces: readonly NetworkInterface[]): Promise<void>;
   /** The unix socket where kumod answers this VPC's metadata requests. */
   metadataSocket(vpc: Vpc): string;
 }
@@ -53,5 +66,12 @@ export interface NetworkInterfaceRepository {
   list(): NetworkInterface[];
   byInstance(instanceId: string): NetworkInterface | undefined;
   put(eni: NetworkInterface): void;
+  delete(id: string): void;
+}
+
+export interface SecurityGroupRepository {
+  list(): SecurityGroup[];
+  get(id: string): SecurityGroup | undefined;
+  put(group: SecurityGroup): void;
   delete(id: string): void;
 }

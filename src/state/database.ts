@@ -1,5 +1,6 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { newId } from '../core/ids.js';
+import { CREATE_SECURITY_GROUPS, migrateDefaultSecurityGroups } from './migrate-security-groups.js';
 
 /**
  * Schema migrations, applied in order; PRAGMA user_version records how many ran. Resources are
@@ -24,6 +25,9 @@ const MIGRATIONS: readonly (string | ((db: Db) => void))[] = [
   `CREATE TABLE network_interfaces (id TEXT PRIMARY KEY, instance_id TEXT NOT NULL UNIQUE,
      vpc_id TEXT NOT NULL, subnet_id TEXT NOT NULL, doc TEXT NOT NULL);`,
   migrateInterfaces,
+  // Security groups (issue 8): their table, and every VPC's default group on existing interfaces.
+  CREATE_SECURITY_GROUPS,
+  migrateDefaultSecurityGroups,
 ];
 
 /**

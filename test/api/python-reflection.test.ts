@@ -74,9 +74,11 @@ suite('a Python client that knows kumod only by reflection', () => {
   it('gets the real files, with their imports (Timestamp included)', () => {
     expect(out.files['kumo/v1/instances.proto']).toEqual([
       'google/protobuf/timestamp.proto',
+      'google/protobuf/wrappers.proto',
       'kumo/v1/common.proto',
     ]);
     expect(Object.keys(out.files)).toContain('google/protobuf/timestamp.proto');
+    expect(Object.keys(out.files)).toContain('google/protobuf/wrappers.proto');
     expect(out.instance_fields).toContain('launch_time');
   });
 

@@ -169,6 +169,9 @@ integrationSuite('kumod with real guests', () => {
       `file://${userData}`,
       '--tag-specifications',
       'ResourceType=instance,Tags=[{Key=suite,Value=it}]',
+      // The default group admits no SSH from outside (as in EC2): the tests reach guests by SSH.
+      '--security-group-ids',
+      ...(await h.sshGroups()),
     );
     expect(res.Instances).toHaveLength(2);
     [a, b] = res.Instances as [Inst, Inst];

@@ -192,7 +192,35 @@ integrationSuite('launch hardening', () => {
   }, 300_000);
 
   it('a running guest whose tap was deleted while kumod was away is restarted onto a new one', async () => {
-    const run = await h.json('run-instances', '--instance-type', 't3.nano');
+    // The test watches the guest by ping: the default group admits nothing from outside (as in
+    // EC2), so a group lets ICMP in.
+    const ping = (
+      await h.json(
+        'create-security-group',
+        '--group-name',
+        'ping',
+        '--description',
+        'ICMP from anywhere',
+      )
+    ).GroupId as string;
+    await h.json(
+      'authorize-security-group-ingress',
+      '--group-id',
+      ping,
+      '--protocol',
+      'icmp',
+      '--port',
+      '-1',
+      '--cidr',
+      '0.0.0.0/0',
+    );
+    const run = await h.json(
+      'run-instances',
+      '--instance-type',
+      't3.nano',
+      '--security-group-ids',
+      ping,
+    );
     const id = run.Instances[0].InstanceId as string;
     await h.kumo('wait', 'instance-running', '--instance-ids', id);
     const ip = (await h.json('describe-instances', '--instance-ids', id)).Reservations[0]

@@ -11,6 +11,7 @@ import type { CliContext } from '../context.js';
 import { DRY_RUN, isDryRun, withDryRun } from '../dry-run.js';
 import { UsageError } from '../errors.js';
 import {
+  ATTRIBUTE_BOOLEAN_VALUE,
   ATTRIBUTE_VALUE,
   BOOLEAN,
   enumOf,
@@ -33,6 +34,8 @@ interface StopOptions extends IdsOptions {
 
 interface ModifyOptions {
   instanceId: string;
+  groups?: string[];
+  sourceDestCheck?: boolean | string;
   instanceType?: string;
   attribute?: string;
   value?: string;
@@ -62,11 +65,18 @@ const STOP_INPUT: CommandInput = {
 const MODIFY_INPUT: CommandInput = {
   operation: 'ModifyInstanceAttribute',
   members: [
+    {
+      name: 'SourceDestCheck',
+      shape: ATTRIBUTE_BOOLEAN_VALUE,
+      option: 'sourceDestCheck',
+      toOption: (v) => (v as { Value?: boolean } | undefined)?.Value === true,
+    },
     DRY_RUN,
     { name: 'InstanceId', shape: STRING, option: 'instanceId' },
     { name: 'Attribute', shape: enumOf('instanceType'), option: 'attribute' },
     { name: 'Value', shape: STRING, option: 'value' },
     { name: 'InstanceType', shape: ATTRIBUTE_VALUE, option: 'instanceType' },
+    { name: 'Groups', shape: STRING_LIST, option: 'groups' },
   ],
 };
 
@@ -149,16 +159,29 @@ export function registerLifecycleCommands(program: Command, ctx: CliContext): vo
   });
 
   const modify = withCliInput(program.command('modify-instance-attribute'), MODIFY_INPUT)
-    .description("Change a stopped instance's type (EC2 ModifyInstanceAttribute); prints nothing")
+    .description(
+      "Change a stopped instance's type, or an instance's security groups or source/dest check (EC2 ModifyInstanceAttribute); prints nothing",
+    )
     .requiredOption('--instance-id <id>', 'instance id')
     .option('--instance-type <type>', 'new instance type: T, Value=T or {"Value":"T"}')
+    .option('--groups <ids...>', 'replace the security groups (1 to 5 group ids)')
+    .option('--source-dest-check', 'check that the instance sends from its own address (default)')
+    .option('--no-source-dest-check', 'let the instance route traffic of other addresses')
     .option('--attribute <name>', 'attribute name (instanceType), with --value')
     .option('--value <value>', 'new value of --attribute');
   withDryRun(modify).action(async (o: ModifyOptions) => {
     const c = ctx.clients.instances;
+    const security = o.groups !== undefined || o.sourceDestCheck !== undefined;
+    if (o.groups !== undefined && o.sourceDestCheck !== undefined)
+      throw new UsageError('Pass one attribute at a time: --groups or --[no-]source-dest-check');
     const request = ModifyInstanceAttributeRequest.fromPartial({
       instanceId: o.instanceId,
-      instanceType: instanceTypeOf(o),
+      instanceType: security ? '' : instanceTypeOf(o),
+      groups: o.groups ?? [],
+      sourceDestCheck:
+        o.sourceDestCheck === undefined
+          ? undefined
+          : o.sourceDestCheck === true || o.sourceDestCheck === 'true',
       dryRun: isDryRun(o),
     });
     ctx.print(

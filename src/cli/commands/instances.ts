@@ -37,6 +37,8 @@ interface RunOptions {
   clientToken?: string;
   tagSpecifications?: string[];
   subnetId?: string;
+  securityGroupIds?: string[];
+  securityGroups?: string[];
   dryRun?: boolean;
 }
 
@@ -55,6 +57,8 @@ const RUN_INSTANCES_INPUT: CommandInput = {
     { name: 'KeyName', shape: STRING, option: 'keyName' },
     { name: 'MaxCount', shape: INTEGER, option: 'count', toOption: (_v, input) => countOf(input) },
     { name: 'MinCount', shape: INTEGER, option: 'count', toOption: (_v, input) => countOf(input) },
+    { name: 'SecurityGroupIds', shape: STRING_LIST, option: 'securityGroupIds' },
+    { name: 'SecurityGroups', shape: STRING_LIST, option: 'securityGroups' },
     { name: 'SubnetId', shape: STRING, option: 'subnetId' },
     // JSON carries the user data itself: no file:// lookup (aws takes it literally too).
     {
@@ -97,7 +101,9 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
       '--tag-specifications <spec...>',
       'ResourceType=instance,Tags=[{Key=k,Value=v}] or JSON',
     )
-    .option('--subnet-id <id>', 'subnet to launch into (default: the default subnet)');
+    .option('--subnet-id <id>', 'subnet to launch into (default: the default subnet)')
+    .option('--security-group-ids <ids...>', "security groups (default: the VPC's default group)")
+    .option('--security-groups <names...>', 'security groups by name (default VPC only)');
   withDryRun(run).action(async (o: RunOptions) => {
     const request = RunInstancesRequest.fromPartial({
       imageId: o.imageId ?? '',
@@ -110,6 +116,8 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
       clientToken: o.clientToken ?? randomUUID(),
       tagSpecifications: parseTagSpecifications(o.tagSpecifications),
       subnetId: o.subnetId ?? '',
+      securityGroupIds: o.securityGroupIds ?? [],
+      securityGroups: o.securityGroups ?? [],
       dryRun: isDryRun(o),
     });
     const c = ctx.clients.instances;

@@ -4,6 +4,8 @@ import type {
   NetworkHost,
   PublicBridgeSpec,
   SubnetHostSpec,
+  MemberSetSpec,
+  PortRulesSpec,
   TapSpec,
   VpcHostSpec,
   VpcRulesSpec,
@@ -16,6 +18,13 @@ import { assertInterfaceName, assertNetnsName } from './names.js';
 import { planUplinkAddresses } from './uplink-addresses.js';
 import { renderVpcL2Rules } from './vpc-l2-rules.js';
 import { renderVpcRules } from './vpc-rules.js';
+import {
+  egressChain,
+  ingressChain,
+  isPortChain,
+  renderIsolation,
+  renderMemberSets,
+} from './security-group-rules.js';
 import {
   ensureNamespace,
   ensureUplink,
@@ -57,6 +66,10 @@ export class LinuxNetworkHost implements NetworkHost {
   private readonly ensured = new Set<string>();
   /** Per VPC namespace: the public /32s this process last put on the uplink. */
   private readonly uplinkAddressCache = new Map<string, readonly string[]>();
+  /** Per VPC namespace: the member sets this process last applied there (set -> addresses). */
+  private readonly memberCache = new Map<string, Map<string, ReadonlySet<string>>>();
+  /** Per VPC namespace: kumo's per-port chains there (measured once, then known). */
+  private readonly portChainCache = new Map<string, ReadonlySet<string>>();
 
   constructor(
     private readonly runner: CommandRunner,
@@ -199,13 +212,31 @@ export class LinuxNetworkHost implements NetworkHost {
     });
   }
 
-  applyVpcRules(spec: VpcRulesSpec): Promise<void> {
-    assertNetnsName(spec.netns);
-    const rules = renderVpcRules(spec);
-    const l2Rules = renderVpcL2Rules(spec);
+  async applyVpcRules(given: VpcRulesSpec): Promise<void> {
+    assertNetnsName(given.netns);
+    // The host is no guest's neighbour: all of its own addresses are closed to guests.
+    const spec =
+      given.groups && !given.allowHostAccess
+        ? {
+            ...given,
+            hostAddresses: [
+              ...new Set([...(given.hostAddresses ?? []), ...(await this.ownAddresses())]),
+            ],
+          }
+        : given;
     return this.mutex.run(spec.netns, () =>
       this.guard(spec.netns, async () => {
         await this.requireNetns(spec.netns);
+        const wanted = new Set(
+          spec.groups ? spec.ports.flatMap((p) => [ingressChain(p.tap), egressChain(p.tap)]) : [],
+        );
+        // Without groups (only NAT and anti-spoofing) there are no per-port chains to look for.
+        const existing = spec.groups ? await this.portChains(spec.netns) : new Set<string>();
+        const staleChains = [...existing].filter((c) => !wanted.has(c));
+        const rules = renderVpcRules({ ...spec, staleChains });
+        const l2Rules = renderVpcL2Rules(spec);
+        // Sets before the rules that name them.
+        if (spec.sets) await this.applySets(spec.netns, spec.sets);
         // Two tables, two tools, each one atomic transaction: they do not wait for each other.
         await Promise.all([
           this.runner.run('iptables-restore', ['--noflush'], { netns: spec.netns, input: rules }),
@@ -225,9 +256,88 @@ export class LinuxNetworkHost implements NetworkHost {
           spec.netns,
           spec.publicIps.map((p) => `${p.publicIp}/32`),
         );
+        this.portChainCache.set(spec.netns, wanted);
+        if (spec.sets) await this.removeStaleSets(spec.netns, spec.sets);
       }),
     );
   }
+
+  /** kumo's per-port chains in the namespace's filter table (one iptables-save per process). */
+  private async portChains(netns: string): Promise<ReadonlySet<string>> {
+    const known = this.portChainCache.get(netns);
+    if (known) return known;
+    const { stdout } = await this.runner.run('iptables-save', ['-t', 'filter'], { netns });
+    const found = new Set(
+      stdout
+        .split('\n')
+        .filter((l) => l.startsWith(':'))
+        .map((l) => l.slice(1).split(' ')[0] ?? '')
+        .filter(isPortChain),
+    );
+    this.portChainCache.set(netns, found);
+    return found;
+  }
+
+  /**
+   * Only the member sets (a group's membership changed and nothing else): the rules name the
+   * sets, so they stay as they are. Costs the same whatever the groups' sizes once this process
+   * knows the sets' contents.
+   */
+  applyMemberSets(netns: string, sets: readonly MemberSetSpec[]): Promise<void> {
+    assertNetnsName(netns);
+    return this.mutex.run(netns, () =>
+      this.guard(netns, async () => {
+        await this.requireNetns(netns);
+        await this.applySets(netns, sets);
+      }),
+    );
+  }
+
+  isolatePorts(netns: string, ports: readonly PortRulesSpec[]): Promise<void> {
+    assertNetnsName(netns);
+    const text = renderIsolation(ports);
+    // The drops sit before any ESTABLISHED accept, so tracked connections stop too.
+    return this.mutex.run(netns, async () => {
+      this.forget(netns);
+      await this.runner.run('iptables-restore', ['--noflush'], { netns, input: text });
+    });
+  }
+
+  private async applySets(netns: string, sets: readonly MemberSetSpec[]): Promise<void> {
+    const previous = this.memberCache.get(netns);
+    const text = renderMemberSets(sets, previous);
+    if (text) await this.runner.run('ipset', ['-exist', 'restore'], { netns, input: text });
+    const next = new Map(previous ?? []);
+    for (const s of sets) next.set(s.name, new Set(s.members));
+    this.memberCache.set(netns, next);
+  }
+
+  /** Sets of groups that are gone (after the rules stopped naming them). */
+  private async removeStaleSets(netns: string, sets: readonly MemberSetSpec[]): Promise<void> {
+    const wanted = new Set(sets.map((s) => s.name));
+    const { stdout } = await this.runner.run('ipset', ['list', '-n'], { netns });
+    const stale = stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((n) => /^kumo-[0-9a-f]{8,17}(-n)?$/.test(n) && !wanted.has(n));
+    if (stale.length === 0) return;
+    await this.runner.run('ipset', ['-exist', 'restore'], {
+      netns,
+      input: stale.map((n) => `destroy ${n}`).join('\n') + '\n',
+    });
+    const cache = this.memberCache.get(netns);
+    for (const n of stale) cache?.delete(n);
+  }
+
+  /** The IPv4 addresses of kumod's namespace, measured once per process. */
+  private async ownAddresses(): Promise<readonly string[]> {
+    if (!this.ownAddressCache) {
+      const links = await this.host.list();
+      this.ownAddressCache = links.flatMap((l) => l.ipv4.map((a) => a.split('/')[0] as string));
+    }
+    return this.ownAddressCache;
+  }
+  private ownAddressCache: readonly string[] | undefined;
 
   /**
    * The /32s on the VPC's uplink: measured once, then known (kumod is the only one that changes
@@ -264,6 +374,8 @@ export class LinuxNetworkHost implements NetworkHost {
 
   private forget(netns: string): void {
     this.uplinkAddressCache.delete(netns);
+    this.memberCache.delete(netns);
+    this.portChainCache.delete(netns);
     for (const key of [...this.ensured]) {
       if (key === `vpc:${netns}` || key.startsWith(`bridge:${netns}/`)) this.ensured.delete(key);
     }

@@ -2,8 +2,16 @@ import { nthAddress, parseCidr, type Ipv4Cidr } from '../../core/cidr.js';
 import type { NetworkPort } from '../../compute/ports.js';
 import type { NetworkInterface } from '../../network/network-interface.js';
 import type { DhcpReservation, VpcPlumbing } from '../../network/ports.js';
+import type { SecurityGroup } from '../../network/security-group.js';
 import type { Subnet, Vpc } from '../../network/vpc.js';
-import { instanceTap, subnetBridge, VPC_UPLINK_IF, vpcNetns, vpcUplinkHostIf } from './names.js';
+import {
+  groupSet,
+  instanceTap,
+  subnetBridge,
+  VPC_UPLINK_IF,
+  vpcNetns,
+  vpcUplinkHostIf,
+} from './names.js';
 import type { NetworkHost, SubnetHostSpec, TapSpec, VpcHostSpec } from './specs.js';
 
 export interface LinuxVpcPlumbingOptions {
@@ -20,6 +28,8 @@ export interface LinuxVpcPlumbingOptions {
   /** Domain handed out by DHCP. */
   readonly domain: string;
   readonly dnsServers: readonly string[];
+  /** kumod --allow-guest-host-access: guests may reach the host's and routers' own addresses. */
+  readonly allowHostAccess?: boolean;
 }
 
 /**
@@ -81,20 +91,60 @@ export class LinuxVpcPlumbing implements VpcPlumbing {
     for (const eni of interfaces) await this.host.removeTap(this.tapSpec(vpc, eni));
   }
 
-  applyRules(vpc: Vpc, interfaces: readonly NetworkInterface[]): Promise<void> {
+  applyRules(
+    vpc: Vpc,
+    interfaces: readonly NetworkInterface[],
+    groups: readonly SecurityGroup[],
+  ): Promise<void> {
+    const members = new Map<string, string[]>();
+    for (const eni of interfaces) {
+      for (const g of eni.groupIds ?? [])
+        members.set(g, [...(members.get(g) ?? []), eni.privateIp]);
+    }
+    // A set for every group a rule names (empty when it has no members yet).
+    const named = new Set(
+      groups.flatMap((g) => g.rules.flatMap((r) => (r.groupId ? [r.groupId] : []))),
+    );
     return this.host.applyVpcRules({
       netns: vpcNetns(this.o.prefix, vpc.id),
       uplinkVpcIf: VPC_UPLINK_IF,
       vpcCidr: vpc.cidr,
-      ports: interfaces.map((eni) => ({
-        tap: instanceTap(eni.instanceId),
-        mac: eni.mac,
-        ip: eni.privateIp,
-      })),
+      ports: interfaces.map((eni) => this.portSpec(eni)),
       publicIps: interfaces.flatMap((eni) =>
         eni.publicIp ? [{ publicIp: eni.publicIp, privateIp: eni.privateIp }] : [],
       ),
+      groups: groups.map((g) => ({
+        id: g.id,
+        rules: g.rules.map((r) => ({
+          egress: r.egress,
+          protocol: r.protocol,
+          fromPort: r.fromPort,
+          toPort: r.toPort,
+          cidr: r.cidrIpv4,
+          peerSet: r.groupId ? groupSet(r.groupId) : undefined,
+        })),
+      })),
+      sets: [...named].map((id) => ({ name: groupSet(id), members: members.get(id) ?? [] })),
+      hostAddresses: [nthAddress(this.pool, 1)],
+      allowHostAccess: this.o.allowHostAccess === true,
     });
+  }
+
+  isolate(vpc: Vpc, interfaces: readonly NetworkInterface[]): Promise<void> {
+    return this.host.isolatePorts(
+      vpcNetns(this.o.prefix, vpc.id),
+      interfaces.map((eni) => this.portSpec(eni)),
+    );
+  }
+
+  private portSpec(eni: NetworkInterface) {
+    return {
+      tap: instanceTap(eni.instanceId),
+      mac: eni.mac,
+      ip: eni.privateIp,
+      groupIds: eni.groupIds ?? [],
+      sourceDestCheck: eni.sourceDestCheck !== false,
+    };
   }
 
   metadataSocket(vpc: Vpc): string {

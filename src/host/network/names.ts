@@ -53,3 +53,7 @@ export const subnetBridge = (subnetId: string): string => `br${idSuffix(subnetId
 /** "tap" + 12 hex digits: unique inside a VPC namespace, where it lives. */
 export const instanceTap = (instanceId: string): string =>
   `tap${idSuffix(instanceId).slice(0, 12)}`;
+/** The ipset of a security group's members (inside its VPC's namespace): "kumo-" + the id's hex. */
+export const groupSet = (groupId: string): string => `kumo-${idSuffix(groupId)}`;
+/** Sets are named in 31 bytes; kumo's are 5 + 17 and their temporary twins 2 more. */
+export const isKumoSet = (name: string): boolean => /^kumo-[0-9a-f]{8,17}$/.test(name);

@@ -62,13 +62,59 @@ export interface TapSpec {
   readonly tap: string;
 }
 
+/** One instance port as the VPC's filter sees it. */
+export interface PortRulesSpec {
+  readonly tap: string;
+  readonly mac: string;
+  readonly ip: string;
+  /** The groups' ids, in order (their rules apply in either direction, allow-only). */
+  readonly groupIds?: readonly string[];
+  /** EC2's SourceDestCheck; false: the port may send from any IPv4 address (MAC still pinned). */
+  readonly sourceDestCheck?: boolean;
+}
+
+/** A security group rule in Linux terms: the peer is a CIDR or a member set. */
+export interface RuleSpec {
+  readonly egress: boolean;
+  /** '-1', 'tcp', 'udp', 'icmp' or a protocol number. */
+  readonly protocol: string;
+  readonly fromPort: number;
+  readonly toPort: number;
+  readonly cidr?: string | undefined;
+  readonly peerSet?: string | undefined;
+}
+
+export interface GroupRulesSpec {
+  readonly id: string;
+  readonly rules: readonly RuleSpec[];
+}
+
+/** An ipset of group members' private addresses. */
+export interface MemberSetSpec {
+  readonly name: string;
+  readonly members: readonly string[];
+}
+
 /** Everything the VPC's packet filter must express, rendered and applied in one transaction. */
 export interface VpcRulesSpec {
   readonly netns: string;
   /** The uplink interface inside the netns (where public traffic enters). */
   readonly uplinkVpcIf: string;
   /** Instance ports: anti-spoofing (a tap may only send from its own IP) keys metadata identity. */
-  readonly ports: readonly { readonly tap: string; readonly mac: string; readonly ip: string }[];
+  readonly ports: readonly PortRulesSpec[];
+  /** The VPC's security groups (absent: no group filtering, only anti-spoofing and NAT). */
+  readonly groups?: readonly GroupRulesSpec[];
+  /** The member sets the groups' rules name. */
+  readonly sets?: readonly MemberSetSpec[];
+  /**
+   * Addresses of the host (kumod's namespace) that guests must not reach; empty with
+   * allowHostAccess. The VPC router's own addresses are always closed except DHCP and metadata.
+   */
+  readonly hostAddresses?: readonly string[];
+  /** The operator's opt-in (kumod --allow-guest-host-access): guests may reach host and router. */
+  readonly allowHostAccess?: boolean;
+  /** Per-port chains of ports that are gone: flushed and deleted in the same transaction. */
+  readonly staleChains?: readonly string[];
   /** 1:1 NAT between an instance's public and private address. */
   readonly publicIps: readonly { readonly publicIp: string; readonly privateIp: string }[];
   /** The VPC's CIDR (traffic leaving it towards the public side is SNATed to the instance's public IP). */
@@ -89,4 +135,6 @@ export interface NetworkHost {
   removeTap(spec: TapSpec): Promise<void>;
   /** Also adds/removes the public addresses on the uplink so the host's ARP finds them. */
   applyVpcRules(spec: VpcRulesSpec): Promise<void>;
+  /** Drops everything to and from these ports until the next applyVpcRules (fail closed). */
+  isolatePorts(netns: string, ports: readonly PortRulesSpec[]): Promise<void>;
 }

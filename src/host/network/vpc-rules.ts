@@ -1,6 +1,7 @@
 import { ipToInt, parseCidr } from '../../core/cidr.js';
 import type { VpcRulesSpec } from './specs.js';
 import { assertInterfaceName, isMacAddress } from './names.js';
+import { renderSecurityGroupFilter } from './security-group-rules.js';
 
 /** Every rule kumo writes carries this comment, so `iptables-save | grep kumo` shows its rules. */
 export const RULE_COMMENT = 'kumo';
@@ -59,15 +60,27 @@ export function renderVpcRules(spec: VpcRulesSpec): string {
     );
   }
   const filter: string[] = [];
+  // No instance is a DHCP server: replies from port 67 never leave an instance port.
+  if (spec.groups) {
+    filter.push(
+      `-A ${CHAINS.antispoof} -p udp -m udp --sport 67 --dport 68 -m physdev --physdev-is-in ${C} -j DROP`,
+    );
+  }
   for (const port of spec.ports) {
     assertInstancePort(port);
     const from = `-m physdev --physdev-in ${port.tap} -m mac --mac-source ${port.mac.toLowerCase()}`;
-    filter.push(`-A ${CHAINS.antispoof} -s ${port.ip}/32 ${from} ${C} -j RETURN`);
+    // Source/destination check off (EC2's attribute): any IPv4 source, still only its own MAC.
+    const source = port.sourceDestCheck === false ? '' : `-s ${port.ip}/32 `;
+    filter.push(`-A ${CHAINS.antispoof} ${source}${from} ${C} -j RETURN`);
     filter.push(
       `-A ${CHAINS.antispoof} -s 0.0.0.0/32 -p udp -m udp --sport 68 --dport 67 ${from} ${C} -j RETURN`,
     );
   }
   filter.push(`-A ${CHAINS.antispoof} -m physdev --physdev-is-in ${C} -j DROP`);
+  // Security groups, in the same transaction, when the spec has them.
+  const sg = spec.groups
+    ? renderSecurityGroupFilter(spec)
+    : { chains: [] as string[], hooks: [] as string[], rules: [] as string[] };
   return [
     `# kumo: VPC rules for ${spec.netns} (iptables-restore --noflush, one transaction)`,
     '*nat',
@@ -85,11 +98,14 @@ export function renderVpcRules(spec: VpcRulesSpec): string {
     ':INPUT ACCEPT [0:0]',
     ':FORWARD ACCEPT [0:0]',
     `:${CHAINS.antispoof} - [0:0]`,
+    ...sg.chains.map((c) => `:${c} - [0:0]`),
     '-F INPUT',
     '-F FORWARD',
     `-A INPUT ${C} -j ${CHAINS.antispoof}`,
     `-A FORWARD ${C} -j ${CHAINS.antispoof}`,
+    ...sg.hooks,
     ...filter,
+    ...sg.rules,
     'COMMIT',
     '',
   ].join('\n');

@@ -1,3 +1,4 @@
+import { fakeSecurityGroups, MapInterfaceRepository } from '../../fakes/security-groups.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,6 +54,7 @@ export async function startApiServer(
   const ctx: ApiContext = {
     compute: deps,
     sshKeys: new FakeSshKeys(),
+    securityGroups: fakeSecurityGroups(new MapInterfaceRepository(deps.network.interfaces)).service,
     kick: (ids) => kicked.push(...ids),
     imageFiles: options.imageFiles,
     uploadIdleTimeoutMs: options.uploadIdleTimeoutMs,

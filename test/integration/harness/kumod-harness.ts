@@ -196,6 +196,52 @@ export class KumodHarness {
     return JSON.parse(r.stdout) as T;
   }
 
+  /**
+   * The groups a test guest needs to be reached over SSH: the VPC's default group and a group that
+   * admits tcp/22 from anywhere (made once per kumod, as scripts/quickstart does). The default
+   * group alone admits only its own members, as in EC2.
+   */
+  async sshGroups(): Promise<string[]> {
+    const q = (...args: string[]) => this.json<string | null>(...args);
+    const def = await q(
+      'describe-security-groups',
+      '--group-names',
+      'default',
+      '--query',
+      'SecurityGroups[0].GroupId',
+    );
+    let ssh = await q(
+      'describe-security-groups',
+      '--filters',
+      'Name=group-name,Values=ssh',
+      '--query',
+      'SecurityGroups[0].GroupId',
+    );
+    if (!ssh) {
+      ssh = await q(
+        'create-security-group',
+        '--group-name',
+        'ssh',
+        '--description',
+        'SSH from anywhere',
+        '--query',
+        'GroupId',
+      );
+      await this.json(
+        'authorize-security-group-ingress',
+        '--group-id',
+        ssh as string,
+        '--protocol',
+        'tcp',
+        '--port',
+        '22',
+        '--cidr',
+        '0.0.0.0/0',
+      );
+    }
+    return [def as string, ssh as string];
+  }
+
   /** Runs a command in kumod's namespace (where public IPs are reachable). */
   sh(cmd: string, args: readonly string[], timeout = 60_000) {
     return inNs(this.ns, cmd, args, { timeout });

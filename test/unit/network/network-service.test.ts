@@ -1,3 +1,4 @@
+import { FakeSecurityGroupRepository } from '../../fakes/security-groups.js';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/logger.js';
 import type { NetworkInterface } from '../../../src/network/network-interface.js';
@@ -48,6 +49,7 @@ function fakePlumbing(calls: string[]): VpcPlumbing {
     },
     removePorts: rec('removePorts'),
     applyRules: rec('applyRules'),
+    isolate: rec('isolate'),
     metadataSocket: (vpc) => `/run/kumo/metadata/${vpc.id}.sock`,
   };
 }
@@ -60,6 +62,7 @@ function service(calls: string[] = []) {
     vpcs,
     subnets,
     interfaces,
+    securityGroups: new FakeSecurityGroupRepository(),
     plumbing: fakePlumbing(calls),
     logger: silentLogger,
     settings: { publicCidr: '100.80.0.0/29', domain: 'kumo.internal' },

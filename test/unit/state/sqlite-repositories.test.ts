@@ -131,7 +131,9 @@ describe('network interfaces', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kumo-migrate-'));
     const file = join(dir, 'kumo.db');
     const db = openDatabase(file);
-    db.raw.exec('DROP TABLE network_interfaces; PRAGMA user_version = 3;');
+    db.raw.exec(
+      'DROP TABLE network_interfaces; DROP TABLE security_groups; PRAGMA user_version = 3;',
+    );
     const old = {
       vpcId: 'vpc-1',
       subnetId: 'subnet-1',

@@ -44,6 +44,7 @@ function plumbing() {
     },
     removeTap: rec('removeTap'),
     applyVpcRules: rec('applyVpcRules'),
+    isolatePorts: rec('isolatePorts'),
   };
   const p = new LinuxVpcPlumbing(host, {
     prefix: 'kumo',
@@ -105,10 +106,11 @@ describe('LinuxVpcPlumbing names and specs', () => {
 
   it('renders rules for exactly the interfaces given: anti-spoofing per port, NAT per public IP', async () => {
     const { p, calls } = plumbing();
-    await p.applyRules(vpc, [
-      eni,
-      { ...eni, instanceId: 'i-0000000000000000b', publicIp: undefined },
-    ]);
+    await p.applyRules(
+      vpc,
+      [eni, { ...eni, instanceId: 'i-0000000000000000b', publicIp: undefined }],
+      [],
+    );
     expect(calls[0]?.spec).toMatchObject({
       ports: [
         { tap: 'tap0a1b2c3d4e5f', mac: eni.mac, ip: '172.31.0.4' },
