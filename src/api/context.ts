@@ -1,11 +1,14 @@
 import type { ComputeDeps } from '../compute/deps.js';
 import type { SshKeyTool } from '../compute/ports.js';
 import type { DescribeHostResponse } from '../gen/kumo/v1/host.js';
+import type { StorageDeps } from '../storage/deps.js';
 import type { Site } from './site.js';
 
 /** What the gRPC handlers are wired with: the domain's dependencies and a few daemon hooks. */
 export interface ApiContext {
   readonly compute: ComputeDeps;
+  /** Volumes (and, through compute's port, instances' disks). */
+  readonly storage: StorageDeps;
   readonly sshKeys: SshKeyTool;
   /** The host facts kumod found at start-up plus current allocation. */
   describeHost(): Promise<DescribeHostResponse>;

@@ -46,7 +46,7 @@ export const defaultSecurityGroup = (vpcId: string): GroupIdentifier => ({
 export const EC2_HYPERVISOR = 'xen';
 
 export function instanceToProto(
-  { instance: i, image, type }: InstanceDetails,
+  { instance: i, image, type, disks }: InstanceDetails,
   accelerator: string,
   site: Site,
 ): Instance {
@@ -86,17 +86,15 @@ export function instanceToProto(
     publicDnsName: '',
     networkInterfaces: attached && i.network ? [networkInterface(i, privateDnsName, groups)] : [],
     blockDeviceMappings: attached
-      ? [
-          {
-            deviceName: ROOT_DEVICE_NAME,
-            ebs: {
-              attachTime: i.launchTime,
-              deleteOnTermination: true,
-              status: 'attached',
-              volumeId: '',
-            },
+      ? disks.map((d) => ({
+          deviceName: d.deviceName,
+          ebs: {
+            attachTime: d.attachTime,
+            deleteOnTermination: d.deleteOnTermination,
+            status: d.status,
+            volumeId: d.volumeId,
           },
-        ]
+        }))
       : [],
     rootDeviceType: 'ebs',
     virtualizationType: 'hvm',

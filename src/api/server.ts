@@ -5,6 +5,7 @@ import { ImagesService } from '../gen/kumo/v1/images.js';
 import { InstanceTypesService } from '../gen/kumo/v1/instance_types.js';
 import { InstancesService } from '../gen/kumo/v1/instances.js';
 import { KeyPairsService } from '../gen/kumo/v1/key_pairs.js';
+import { VolumesService } from '../gen/kumo/v1/volumes.js';
 import type { ApiContext } from './context.js';
 import { instancesHandlers } from './instances-handlers.js';
 import {
@@ -15,6 +16,7 @@ import {
 } from './other-handlers.js';
 import { addReflection } from './reflection.js';
 import { guardRequests, TRANSPORT_MAX_REQUEST_BYTES } from './request-guard.js';
+import { volumesHandlers } from './volumes-handlers.js';
 
 /**
  * The gRPC server with every service and server reflection (so grpcurl and friends work).
@@ -32,6 +34,7 @@ export function createGrpcServer(
   server.addService(guardRequests(ImagesService), imagesHandlers(ctx, logger));
   server.addService(guardRequests(KeyPairsService), keyPairsHandlers(ctx, logger));
   server.addService(guardRequests(HostService), hostHandlers(ctx, logger));
+  server.addService(guardRequests(VolumesService), volumesHandlers(ctx, logger));
   addReflection(server, descriptorSetPath, logger);
   return server;
 }

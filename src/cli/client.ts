@@ -11,6 +11,7 @@ import { ImagesClient } from '../gen/kumo/v1/images.js';
 import { InstanceTypesClient } from '../gen/kumo/v1/instance_types.js';
 import { InstancesClient } from '../gen/kumo/v1/instances.js';
 import { KeyPairsClient } from '../gen/kumo/v1/key_pairs.js';
+import { VolumesClient } from '../gen/kumo/v1/volumes.js';
 import { ServiceCallError } from './errors.js';
 
 /** Where kumod listens by default (its systemd unit's socket). */
@@ -34,6 +35,7 @@ export interface KumoClients {
   readonly images: ImagesClient;
   readonly keyPairs: KeyPairsClient;
   readonly host: HostClient;
+  readonly volumes: VolumesClient;
   close(): void;
 }
 
@@ -60,6 +62,7 @@ export function connect(endpoint: string): KumoClients {
   const images = lazy(() => new ImagesClient(target, creds));
   const keyPairs = lazy(() => new KeyPairsClient(target, creds));
   const host = lazy(() => new HostClient(target, creds));
+  const volumes = lazy(() => new VolumesClient(target, creds));
   return {
     get instances() {
       return instances();
@@ -75,6 +78,9 @@ export function connect(endpoint: string): KumoClients {
     },
     get host() {
       return host();
+    },
+    get volumes() {
+      return volumes();
     },
     close() {
       for (const c of made.splice(0)) c.close();

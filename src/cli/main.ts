@@ -11,6 +11,7 @@ import { registerInstanceTypeCommands } from './commands/instance-types.js';
 import { registerInstanceCommands } from './commands/instances.js';
 import { registerKeyPairCommands } from './commands/key-pairs.js';
 import { registerSshCommand } from './commands/ssh.js';
+import { registerVolumeCommands } from './commands/volumes.js';
 import { registerWaitCommands } from './commands/wait.js';
 import { CliContext, type CliIo } from './context.js';
 import { describeFailure, EXIT, oneLine } from './errors.js';
@@ -78,6 +79,7 @@ export function buildProgram(ctx: CliContext, io: CliIo): Command {
   registerInstanceTypeCommands(program, ctx);
   registerImageCommands(program, ctx);
   registerKeyPairCommands(program, ctx);
+  registerVolumeCommands(program, ctx);
   registerHostCommands(program, ctx);
   registerWaitCommands(program, ctx);
   registerSshCommand(program, ctx);

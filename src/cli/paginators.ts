@@ -13,5 +13,6 @@ export const PAGINATORS = {
   DescribeInstances: { operation: 'DescribeInstances', resultKey: 'Reservations' },
   DescribeInstanceStatus: { operation: 'DescribeInstanceStatus', resultKey: 'InstanceStatuses' },
   DescribeImages: { operation: 'DescribeImages', resultKey: 'Images' },
+  DescribeVolumes: { operation: 'DescribeVolumes', resultKey: 'Volumes' },
   DescribeInstanceTypes: { operation: 'DescribeInstanceTypes', resultKey: 'InstanceTypes' },
 } as const satisfies Record<string, Paginator>;

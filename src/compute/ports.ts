@@ -49,7 +49,16 @@ export interface VmSpec {
   readonly initrd: string;
   readonly kernelCmdline: string;
   readonly rootDisk: string;
+  /** Data volumes attached to the instance, in attach order (the guest sees them after root). */
+  readonly dataDisks?: readonly VmDisk[] | undefined;
   readonly port: NetworkPort;
+}
+
+/** A data volume as QEMU attaches it: the guest sees `serial` as the disk's serial. */
+export interface VmDisk {
+  readonly volumeId: string;
+  readonly serial: string;
+  readonly path: string;
 }
 
 /** Where a VM's NIC plugs in on the host (made by InstanceNetwork.plug). */
@@ -112,10 +121,34 @@ export interface Hypervisor {
   removeArtifacts(instanceId: string): Promise<void>;
 }
 
-/** Copy-on-write root disks: an overlay on the image's read-only base (O(1) launch). */
+/** A volume attached to an instance, as the instance's BlockDeviceMappings show it. */
+export interface InstanceDisk {
+  readonly volumeId: string;
+  readonly path: string;
+  readonly serial: string;
+  readonly deviceName: string;
+  readonly status: 'attaching' | 'attached' | 'detaching';
+  readonly attachTime: Date;
+  readonly deleteOnTermination: boolean;
+  readonly root: boolean;
+}
+
+/**
+ * An instance's disks, implemented by the storage domain: the root disk is a volume, a
+ * copy-on-write overlay on the image's read-only base (O(1) launch).
+ */
 export interface RootDisks {
-  create(instanceId: string, baseImage: string): Promise<string>;
+  /** The root volume (made once, found again when it exists); returns its file. */
+  create(instanceId: string, image: Image): Promise<string>;
+  /** Undoes `create` (an undone launch): the root volume's file and row go. */
   remove(path: string): Promise<void>;
+  /** The volumes attached to the instance, root first. */
+  disks(instanceId: string): InstanceDisk[];
+  /**
+   * The instance terminated (its QEMU is gone): volumes with DeleteOnTermination are deleted,
+   * the others become available.
+   */
+  terminate(instanceId: string): Promise<void>;
 }
 
 /** Implemented by the network domain (NetworkService), which owns the interfaces' records. */

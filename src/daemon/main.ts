@@ -19,7 +19,12 @@ import { FileImageStore } from '../host/image-store.js';
 import { LinuxNetworkHost } from '../host/network/linux-network-host.js';
 import { LinuxVpcPlumbing } from '../host/network/linux-vpc-plumbing.js';
 import { QemuHypervisor } from '../host/qemu/qemu-hypervisor.js';
-import { QemuImgDisks } from '../host/qemu-img-disks.js';
+import { QemuImgVolumes } from '../host/qemu-img-volumes.js';
+import { QemuGuestDisks } from '../host/qemu/qemu-guest-disks.js';
+import { InstanceVolumes } from '../storage/instance-volumes.js';
+import { recoverVolumes } from '../storage/recovery.js';
+import type { StorageDeps } from '../storage/deps.js';
+import { SqliteVolumeRepository } from '../state/sqlite-volume-repository.js';
 import { readBootId } from '../host/proc.js';
 import { SshKeygen } from '../host/ssh-keygen.js';
 import { openDatabase } from '../state/database.js';
@@ -36,7 +41,7 @@ import {
 import { parseConfig } from './config.js';
 import { probeHostForDaemon } from './host-probe.js';
 import { removeStaleSocket } from './stale-socket.js';
-import { groupId } from './host-accounts.js';
+import { groupId, userId } from './host-accounts.js';
 import { jsonLogger } from './logger.js';
 import { ReconcilerLoop } from './reconciler-loop.js';
 import { installShutdown } from './shutdown.js';
@@ -100,18 +105,42 @@ export async function main(argv: readonly string[]): Promise<void> {
     logger,
     onVmChange: (id) => loop.kick([id]),
   });
+  const uow = new SqliteUnitOfWork(db);
+  const locks = new KeyedMutex();
+  const qemuUid = probe.runAs ? await userId(probe.runAs) : undefined;
+  const qemuGid = probe.runAs ? await groupId(probe.runAs) : undefined;
+  const storage: StorageDeps = {
+    uow,
+    volumes: new SqliteVolumeRepository(db),
+    files: new QemuImgVolumes(runner, join(config.stateDir, 'volumes')),
+    guestDisks: new QemuGuestDisks({
+      owner:
+        qemuUid !== undefined && qemuGid !== undefined ? { uid: qemuUid, gid: qemuGid } : undefined,
+      logger,
+    }),
+    instances,
+    images,
+    locks,
+    clock: systemClock,
+    logger,
+    settings: {
+      availabilityZone: site.availabilityZone,
+      detachTimeoutMs: 30_000,
+      reserveBytes: 1024 ** 3,
+    },
+  };
   const deps: ComputeDeps = {
-    uow: new SqliteUnitOfWork(db),
+    uow,
     instances,
     images,
     keyPairs: new SqliteKeyPairRepository(db),
     hypervisor,
-    rootDisks: new QemuImgDisks(runner, join(config.stateDir, 'volumes')),
+    rootDisks: new InstanceVolumes(storage),
     network,
     capacity: probe.capacity,
     clock: systemClock,
     logger,
-    locks: new KeyedMutex(),
+    locks,
     wake: (id, afterMs) => loop.wakeAfter(id, afterMs),
     settings: {
       stopTimeoutMs: config.stopTimeoutS * 1000,
@@ -148,6 +177,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   // After a host reboot nothing survived: what ran is started again. After a kumod restart,
   // adopt what survived (QEMU outlives kumod), finish launches it left half-done, heal the host.
   recoverAfterHostReboot({ ...deps, hostFacts: new SqliteHostFacts(db) }, await readBootId());
+  await recoverVolumes(storage);
   await reconcileAll(deps, true);
   loop.start(deps);
 
@@ -155,6 +185,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const server = createGrpcServer(
     {
       compute: deps,
+      storage,
       sshKeys: new SshKeygen(runner),
       kick: (ids) => loop.kick(ids),
       shutdownSignal: abort.signal,

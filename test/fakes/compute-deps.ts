@@ -3,13 +3,15 @@ import type { Image } from '../../src/compute/image.js';
 import type { Clock } from '../../src/core/clock.js';
 import { KeyedMutex } from '../../src/core/keyed-mutex.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { FakeHypervisor, FakeNetwork, FakeRootDisks } from './fake-host.js';
+import { InstanceVolumes } from '../../src/storage/instance-volumes.js';
+import { FakeHypervisor, FakeNetwork } from './fake-host.js';
 import {
   FakeImageRepository,
   FakeInstanceRepository,
   FakeKeyPairRepository,
   FakeUnitOfWork,
 } from './in-memory-repositories.js';
+import { fakeStorageDeps, FakeVolumeRepository, type FakeStorageDeps } from './storage-deps.js';
 
 /** A clock tests move by hand. */
 export class ManualClock implements Clock {
@@ -42,7 +44,9 @@ export type FakeComputeDeps = ComputeDeps & {
   images: FakeImageRepository;
   keyPairs: FakeKeyPairRepository;
   hypervisor: FakeHypervisor;
-  rootDisks: FakeRootDisks;
+  rootDisks: InstanceVolumes;
+  /** The storage domain behind rootDisks, on the same repositories, locks and clock. */
+  storage: FakeStorageDeps;
   network: FakeNetwork;
   clock: ManualClock;
   /** Every wake-up the use-cases asked for. */
@@ -56,18 +60,24 @@ export function fakeComputeDeps(): FakeComputeDeps {
   const instances = new FakeInstanceRepository();
   const keyPairs = new FakeKeyPairRepository();
   const wakes: { instanceId: string; afterMs: number }[] = [];
+  const volumes = new FakeVolumeRepository();
+  const uow = new FakeUnitOfWork(instances, images, keyPairs, volumes);
+  const locks = new KeyedMutex();
+  const clock = new ManualClock();
+  const storage = fakeStorageDeps({ uow, volumes, instances, images, locks, clock });
   return {
-    uow: new FakeUnitOfWork(instances, images, keyPairs),
+    uow,
     instances,
     images,
     keyPairs,
     hypervisor: new FakeHypervisor(),
-    rootDisks: new FakeRootDisks(),
+    rootDisks: new InstanceVolumes(storage),
+    storage,
     network: new FakeNetwork(),
     capacity: { vcpus: 8, memoryMib: 8192 },
-    clock: new ManualClock(),
+    clock,
     logger: silentLogger,
-    locks: new KeyedMutex(),
+    locks,
     wakes,
     wake: (instanceId, afterMs) => wakes.push({ instanceId, afterMs }),
     settings: {

@@ -1,5 +1,6 @@
 import type { VmPaths } from '../../compute/instance.js';
-import type { VmSpec } from '../../compute/ports.js';
+import type { VmDisk, VmSpec } from '../../compute/ports.js';
+import { blockDeviceId, blockNodeName } from './block-names.js';
 
 export interface QemuOptions {
   /** Drop privileges to this user after QEMU has opened its files (-runas). */
@@ -41,6 +42,7 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, opts: QemuOptions): strin
     `file=${spec.rootDisk},if=none,id=root,format=qcow2,cache=writeback,discard=unmap`,
     '-device',
     'virtio-blk-pci,drive=root',
+    ...(spec.dataDisks ?? []).flatMap(dataDiskArgs),
     '-netdev',
     `tap,id=net0,ifname=${spec.port.tap},script=no,downscript=no`,
     '-device',
@@ -77,4 +79,18 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, opts: QemuOptions): strin
   ];
   if (opts.runAs) args.push('-runas', opts.runAs);
   return args;
+}
+
+/**
+ * An attached data volume: the same node name and device id as a hot-plug uses (block-names.ts),
+ * so kumod can unplug it later; the serial names it in the guest.
+ */
+function dataDiskArgs(d: VmDisk): string[] {
+  const node = blockNodeName(d.volumeId);
+  return [
+    '-blockdev',
+    `driver=qcow2,node-name=${node},discard=unmap,file.driver=file,file.filename=${d.path}`,
+    '-device',
+    `virtio-blk-pci,drive=${node},id=${blockDeviceId(d.volumeId)},serial=${d.serial}`,
+  ];
 }

@@ -49,6 +49,7 @@ export async function startApiServer(
   const kicked: string[] = [];
   const ctx: ApiContext = {
     compute: deps,
+    storage: deps.storage,
     sshKeys: new FakeSshKeys(),
     kick: (ids) => kicked.push(...ids),
     describeHost:

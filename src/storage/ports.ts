@@ -1,0 +1,48 @@
+/**
+ * What the storage domain needs from the outside world. Adapters: src/state (the volume
+ * repository), src/host (qemu-img files, QMP hot-plug). Instances are compute's: storage reads them
+ * through compute's repository and acts on a running one's QEMU through GuestDisks.
+ */
+import type { VmRuntime } from '../compute/instance.js';
+import type { Volume } from './volume.js';
+
+export interface VolumeRepository {
+  get(id: string): Volume | undefined;
+  list(): Volume[];
+  /** Volumes attached (in any attachment state) to an instance. */
+  byInstance(instanceId: string): Volume[];
+  put(volume: Volume): void;
+  delete(id: string): void;
+}
+
+/** Volume files (qcow2) under the state directory. Every call has a deadline. */
+export interface VolumeFiles {
+  /** A blank, thin qcow2 of `sizeBytes`. Nothing is left behind on failure. */
+  createBlank(volumeId: string, sizeBytes: number): Promise<string>;
+  /**
+   * A copy-on-write overlay on `backing` (an image or a snapshot): O(1) whatever its size, grown
+   * to `sizeBytes` when that is larger than the backing file's virtual size.
+   */
+  createOverlay(volumeId: string, backing: string, sizeBytes?: number): Promise<string>;
+  remove(path: string): Promise<void>;
+  /** Bytes free on the file system that holds the volumes. */
+  freeBytes(): Promise<number>;
+}
+
+/** A disk as QEMU attaches it. */
+export interface GuestDisk {
+  readonly volumeId: string;
+  readonly path: string;
+}
+
+/** Hot-plug into a running QEMU (QMP blockdev-add + device_add, and back). */
+export interface GuestDisks {
+  /** Adds the disk to the running guest; on failure no block node or device is left. */
+  plug(runtime: VmRuntime, disk: GuestDisk): Promise<void>;
+  /**
+   * Asks the guest to release the disk (device_del), waits up to `timeoutMs` for QEMU's
+   * DEVICE_DELETED, then drops the block node. Resolves false (nothing changed but the request)
+   * when the guest did not let go in time. A disk that is not plugged counts as released.
+   */
+  unplug(runtime: VmRuntime, volumeId: string, timeoutMs: number): Promise<boolean>;
+}
