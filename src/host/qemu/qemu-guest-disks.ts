@@ -27,12 +27,21 @@ export class QemuGuestDisks implements GuestDisks {
     const node = blockNodeName(disk.volumeId);
     const s = await QmpSession.open(rt.paths.qmpSocket);
     try {
-      await s.execute('blockdev-add', {
-        driver: 'qcow2',
-        'node-name': node,
-        discard: 'unmap',
-        file: { driver: 'file', filename: disk.path },
-      });
+      await s
+        .execute('blockdev-add', {
+          driver: 'qcow2',
+          'node-name': node,
+          discard: 'unmap',
+          file: { driver: 'file', filename: disk.path },
+        })
+        .catch((e: unknown) => {
+          if (!/Permission denied/.test(String(e))) throw e;
+          throw new Error(
+            `QEMU (running as its own user) cannot open ${disk.path}: every directory above the ` +
+              'state directory must be searchable by that user (chmod o+x): ' +
+              String(e),
+          );
+        });
       try {
         await s.execute('device_add', {
           driver: 'virtio-blk-pci',
