@@ -6,6 +6,8 @@ import { InstanceTypesService } from '../gen/kumo/v1/instance_types.js';
 import { InstancesService } from '../gen/kumo/v1/instances.js';
 import { KeyPairsService } from '../gen/kumo/v1/key_pairs.js';
 import { VolumesService } from '../gen/kumo/v1/volumes.js';
+import { SnapshotsService } from '../gen/kumo/v1/snapshots.js';
+import { snapshotsHandlers } from './snapshots-handlers.js';
 import type { ApiContext } from './context.js';
 import { instancesHandlers } from './instances-handlers.js';
 import {
@@ -35,6 +37,7 @@ export function createGrpcServer(
   server.addService(guardRequests(KeyPairsService), keyPairsHandlers(ctx, logger));
   server.addService(guardRequests(HostService), hostHandlers(ctx, logger));
   server.addService(guardRequests(VolumesService), volumesHandlers(ctx, logger));
+  server.addService(guardRequests(SnapshotsService), snapshotsHandlers(ctx, logger));
   addReflection(server, descriptorSetPath, logger);
   return server;
 }

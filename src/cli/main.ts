@@ -12,6 +12,7 @@ import { registerInstanceCommands } from './commands/instances.js';
 import { registerKeyPairCommands } from './commands/key-pairs.js';
 import { registerSshCommand } from './commands/ssh.js';
 import { registerVolumeCommands } from './commands/volumes.js';
+import { registerSnapshotCommands } from './commands/snapshots.js';
 import { registerWaitCommands } from './commands/wait.js';
 import { CliContext, type CliIo } from './context.js';
 import { describeFailure, EXIT, oneLine } from './errors.js';
@@ -80,6 +81,7 @@ export function buildProgram(ctx: CliContext, io: CliIo): Command {
   registerImageCommands(program, ctx);
   registerKeyPairCommands(program, ctx);
   registerVolumeCommands(program, ctx);
+  registerSnapshotCommands(program, ctx);
   registerHostCommands(program, ctx);
   registerWaitCommands(program, ctx);
   registerSshCommand(program, ctx);

@@ -14,5 +14,6 @@ export const PAGINATORS = {
   DescribeInstanceStatus: { operation: 'DescribeInstanceStatus', resultKey: 'InstanceStatuses' },
   DescribeImages: { operation: 'DescribeImages', resultKey: 'Images' },
   DescribeVolumes: { operation: 'DescribeVolumes', resultKey: 'Volumes' },
+  DescribeSnapshots: { operation: 'DescribeSnapshots', resultKey: 'Snapshots' },
   DescribeInstanceTypes: { operation: 'DescribeInstanceTypes', resultKey: 'InstanceTypes' },
 } as const satisfies Record<string, Paginator>;

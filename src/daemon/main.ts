@@ -25,6 +25,7 @@ import { InstanceVolumes } from '../storage/instance-volumes.js';
 import { recoverVolumes } from '../storage/recovery.js';
 import type { StorageDeps } from '../storage/deps.js';
 import { SqliteVolumeRepository } from '../state/sqlite-volume-repository.js';
+import { SqliteSnapshotRepository } from '../state/sqlite-snapshot-repository.js';
 import { readBootId } from '../host/proc.js';
 import { SshKeygen } from '../host/ssh-keygen.js';
 import { openDatabase } from '../state/database.js';
@@ -112,6 +113,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   const storage: StorageDeps = {
     uow,
     volumes: new SqliteVolumeRepository(db),
+    snapshots: new SqliteSnapshotRepository(db),
     files: new QemuImgVolumes(runner, join(config.stateDir, 'volumes')),
     guestDisks: new QemuGuestDisks({
       owner:

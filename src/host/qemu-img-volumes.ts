@@ -1,4 +1,4 @@
-import { chmod, mkdir, rm, statfs } from 'node:fs/promises';
+import { chmod, mkdir, rename, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VolumeFiles } from '../storage/ports.js';
 import type { CommandRunner } from './command-runner.js';
@@ -6,6 +6,8 @@ import { KERNEL_FILE_DEADLINE_MS, withDeadline } from './deadline.js';
 
 /** qemu-img create is metadata only; this bounds a stuck file system, not real work. */
 const CREATE_DEADLINE_MS = 30_000;
+/** A full copy of a volume (qemu-img convert): minutes for tens of GiB on a slow disk. */
+const COPY_DEADLINE_MS = 30 * 60_000;
 
 /**
  * Volume files: thin qcow2 images under the state directory, made with qemu-img. A file whose
@@ -46,6 +48,38 @@ export class QemuImgVolumes implements VolumeFiles {
     const path = await this.prepare(volumeId);
     const size = sizeBytes === undefined ? [] : [String(sizeBytes)];
     return this.make(path, ['-F', 'qcow2', '-b', backing, path, ...size]);
+  }
+
+  snapshotPath(snapshotId: string): string {
+    return join(this.dir, `${snapshotId}.qcow2`);
+  }
+
+  async copyFlat(source: string, snapshotId: string): Promise<string> {
+    await this.prepare(snapshotId);
+    const path = this.snapshotPath(snapshotId);
+    const partial = `${path}.partial`;
+    try {
+      // convert reads through the backing chain: the copy stands alone.
+      await this.runner.run('qemu-img', ['convert', '-q', '-O', 'qcow2', source, partial], {
+        timeoutMs: COPY_DEADLINE_MS,
+      });
+      await rename(partial, path);
+      return path;
+    } catch (e) {
+      await rm(partial, { force: true });
+      throw e;
+    }
+  }
+
+  async createSnapshotTarget(snapshotId: string, sizeBytes: number): Promise<string> {
+    await this.prepare(snapshotId);
+    const path = this.snapshotPath(snapshotId);
+    return this.make(path, [path, String(sizeBytes)]);
+  }
+
+  async allocatedBytes(path: string): Promise<number> {
+    const s = await withDeadline(stat(path), KERNEL_FILE_DEADLINE_MS, `stat ${path}`);
+    return s.blocks * 512;
   }
 
   async remove(path: string): Promise<void> {

@@ -29,6 +29,9 @@ const MIGRATIONS: readonly (string | ((db: Db) => void))[] = [
      created_at TEXT NOT NULL, doc TEXT NOT NULL);
    CREATE INDEX volumes_instance ON volumes(instance_id);`,
   migrateRootVolumes,
+  // EBS snapshots: self-contained qcow2 copies of volumes.
+  `CREATE TABLE snapshots (id TEXT PRIMARY KEY, volume_id TEXT NOT NULL, state TEXT NOT NULL,
+     started_at TEXT NOT NULL, doc TEXT NOT NULL);`,
 ];
 
 /**

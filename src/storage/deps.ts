@@ -3,7 +3,7 @@ import type { Clock } from '../core/clock.js';
 import type { KeyedMutex } from '../core/keyed-mutex.js';
 import type { Logger } from '../core/logger.js';
 import type { UnitOfWork } from '../core/unit-of-work.js';
-import type { GuestDisks, VolumeFiles, VolumeRepository } from './ports.js';
+import type { GuestDisks, SnapshotRepository, VolumeFiles, VolumeRepository } from './ports.js';
 
 export interface StorageSettings {
   /** The one zone of this host (volumes and instances share it). */
@@ -18,6 +18,7 @@ export interface StorageSettings {
 export interface StorageDeps {
   readonly uow: UnitOfWork;
   readonly volumes: VolumeRepository;
+  readonly snapshots: SnapshotRepository;
   readonly files: VolumeFiles;
   readonly guestDisks: GuestDisks;
   /** Compute's instances, read to check states and to reach a running guest's QEMU. */
@@ -28,4 +29,9 @@ export interface StorageDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly settings: StorageSettings;
+  /**
+   * Images registered from a snapshot (the images domain answers; none until it does):
+   * DeleteSnapshot is refused while any does.
+   */
+  readonly imagesUsingSnapshot?: ((snapshotId: string) => readonly string[]) | undefined;
 }

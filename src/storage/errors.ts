@@ -26,3 +26,17 @@ export const operationNotPermitted = (message: string): KumoError =>
 /** Not enough disk space on the host (EC2's InsufficientVolumeCapacity), with the numbers. */
 export const insufficientVolumeCapacity = (message: string): KumoError =>
   new KumoError('ResourceExhausted', 'InsufficientVolumeCapacity', message);
+
+export const snapshotNotFound = (id: string): KumoError =>
+  notFound(
+    'InvalidSnapshot.NotFound',
+    `The snapshot ${quoted(id)} does not exist; list snapshots with kumo describe-snapshots`,
+  );
+
+export function assertSnapshotId(id: string): void {
+  if (!isId('snap', id))
+    throw malformedId('InvalidSnapshotID.Malformed', id, 'snap- followed by 17 hex digits');
+}
+
+export const snapshotInUse = (message: string): KumoError =>
+  new KumoError('FailedPrecondition', 'InvalidSnapshot.InUse', message);

@@ -4,6 +4,7 @@
  * through compute's repository and acts on a running one's QEMU through GuestDisks.
  */
 import type { VmRuntime } from '../compute/instance.js';
+import type { Snapshot } from './snapshot.js';
 import type { Volume } from './volume.js';
 
 export interface VolumeRepository {
@@ -12,6 +13,13 @@ export interface VolumeRepository {
   /** Volumes attached (in any attachment state) to an instance. */
   byInstance(instanceId: string): Volume[];
   put(volume: Volume): void;
+  delete(id: string): void;
+}
+
+export interface SnapshotRepository {
+  get(id: string): Snapshot | undefined;
+  list(): Snapshot[];
+  put(snapshot: Snapshot): void;
   delete(id: string): void;
 }
 
@@ -25,6 +33,17 @@ export interface VolumeFiles {
    */
   createOverlay(volumeId: string, backing: string, sizeBytes?: number): Promise<string>;
   remove(path: string): Promise<void>;
+  /**
+   * A self-contained copy of `source` (its backing chain flattened) as the snapshot's file, made
+   * under a temporary name and renamed when complete: never a half-made snapshot file.
+   */
+  copyFlat(source: string, snapshotId: string): Promise<string>;
+  /** An empty qcow2 of `sizeBytes` for the snapshot (the target of a live backup). */
+  createSnapshotTarget(snapshotId: string, sizeBytes: number): Promise<string>;
+  /** Where a snapshot's file is (or would be). */
+  snapshotPath(snapshotId: string): string;
+  /** Bytes a file takes on disk (its allocated size), for free-space checks. */
+  allocatedBytes(path: string): Promise<number>;
   /** Bytes free on the file system that holds the volumes. */
   freeBytes(): Promise<number>;
 }
@@ -45,4 +64,16 @@ export interface GuestDisks {
    * when the guest did not let go in time. A disk that is not plugged counts as released.
    */
   unplug(runtime: VmRuntime, volumeId: string, timeoutMs: number): Promise<boolean>;
+  /**
+   * A crash-consistent copy of an attached disk while the guest runs (QMP blockdev-backup
+   * sync=full into `targetPath`): the point in time is the job's start; the guest is not paused.
+   * `onProgress` gets 0..100. Resolves when the copy is complete; on failure the target's block
+   * node is gone (the caller removes the file).
+   */
+  backup(
+    runtime: VmRuntime,
+    disk: { volumeId: string; root: boolean },
+    targetPath: string,
+    onProgress: (percent: number) => void,
+  ): Promise<void>;
 }

@@ -9,6 +9,14 @@ import type { Volume } from './volume.js';
  * the volume stays).
  */
 export async function recoverVolumes(deps: StorageDeps): Promise<void> {
+  // A snapshot still pending was cut off with kumod (its copy ran in kumod's call): its partial
+  // file goes with its row; the volume it was of is untouched.
+  for (const s of deps.snapshots.list()) {
+    if (s.state !== 'pending') continue;
+    await deps.files.remove(s.path ?? deps.files.snapshotPath(s.id)).catch(() => undefined);
+    deps.snapshots.delete(s.id);
+    deps.logger.warn('removed a snapshot that kumod was interrupted in', { snapshotId: s.id });
+  }
   for (const v of deps.volumes.list()) {
     try {
       await deps.locks.run(v.id, () => recoverOne(deps, v));

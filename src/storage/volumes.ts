@@ -4,8 +4,11 @@ import { withRollback } from '../core/rollback.js';
 import { applyFilters, type Filter, type Tag } from '../core/tags.js';
 import { validateTagSpecifications, type TagSpecification } from '../compute/tag-specifications.js';
 import type { StorageDeps } from './deps.js';
+import type { Snapshot } from './snapshot.js';
 import {
+  assertSnapshotId,
   assertVolumeId,
+  snapshotNotFound,
   insufficientVolumeCapacity,
   volumeIncorrectState,
   volumeInUse,
@@ -80,13 +83,8 @@ export async function createVolume(deps: StorageDeps, input: CreateVolumeInput):
   const type = volumeType(input.volumeType);
   const zone = checkZone(deps, input.availabilityZone);
   const tags: Tag[] = validateTagSpecifications(input.tagSpecifications ?? [], ['volume']);
-  if (input.snapshotId) {
-    throw invalidParameter(
-      `The snapshot ${quoted(input.snapshotId)} does not exist; this kumod has no snapshots yet`,
-      'InvalidSnapshot.NotFound',
-    );
-  }
-  const size = input.sizeGiB ?? 0;
+  const snapshot = input.snapshotId ? snapshotOf(deps, input.snapshotId) : undefined;
+  const size = input.sizeGiB || snapshot?.volumeSizeGiB || 0;
   const limits = SIZE_LIMITS_GIB[type];
   if (!size) {
     throw invalidParameter(
@@ -97,6 +95,12 @@ export async function createVolume(deps: StorageDeps, input: CreateVolumeInput):
   if (!Number.isInteger(size) || size < limits.min || size > limits.max) {
     throw invalidParameter(
       `Volume of ${size} GiB is out of range for ${type}: use ${limits.min} to ${limits.max} GiB`,
+    );
+  }
+  if (snapshot && size < snapshot.volumeSizeGiB) {
+    throw invalidParameter(
+      `The volume size (${size} GiB) cannot be smaller than the snapshot size ` +
+        `(${snapshot.volumeSizeGiB} GiB); pass --size ${snapshot.volumeSizeGiB} or more`,
     );
   }
   // The file is thin, but its metadata and the first writes need room: a floor, not the size.
@@ -111,18 +115,32 @@ export async function createVolume(deps: StorageDeps, input: CreateVolumeInput):
     availabilityZone: zone,
     state: 'creating',
     createTime: deps.clock.now(),
+    snapshotId: snapshot?.id,
     tags,
   };
   deps.volumes.put(volume);
   return withRollback(deps.logger, async (rollback) => {
     rollback.add(`row of ${volume.id}`, () => Promise.resolve(deps.volumes.delete(volume.id)));
-    const path = await deps.files.createBlank(volume.id, size * GIB);
+    // From a snapshot: a copy-on-write overlay on its (read-only) file, O(1) whatever its size.
+    const path = snapshot?.path
+      ? await deps.files.createOverlay(volume.id, snapshot.path, size * GIB)
+      : await deps.files.createBlank(volume.id, size * GIB);
     rollback.add(`file of ${volume.id}`, () => deps.files.remove(path));
     const made: Volume = { ...volume, path, state: 'available' };
     deps.volumes.put(made);
     deps.logger.info('volume created', { volumeId: volume.id, sizeGiB: size });
     return made;
   });
+}
+
+function snapshotOf(deps: StorageDeps, id: string): Snapshot {
+  assertSnapshotId(id);
+  const s = deps.snapshots.get(id);
+  if (!s) throw snapshotNotFound(id);
+  if (s.state !== 'completed' || !s.path) {
+    throw volumeIncorrectState(`The snapshot '${id}' is ${s.state}; wait until it is completed`);
+  }
+  return s;
 }
 
 const iso = (d: Date | undefined): string[] => (d ? [d.toISOString()] : []);

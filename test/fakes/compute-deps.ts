@@ -11,7 +11,12 @@ import {
   FakeKeyPairRepository,
   FakeUnitOfWork,
 } from './in-memory-repositories.js';
-import { fakeStorageDeps, FakeVolumeRepository, type FakeStorageDeps } from './storage-deps.js';
+import {
+  fakeStorageDeps,
+  FakeSnapshotRepository,
+  FakeVolumeRepository,
+  type FakeStorageDeps,
+} from './storage-deps.js';
 
 /** A clock tests move by hand. */
 export class ManualClock implements Clock {
@@ -61,10 +66,11 @@ export function fakeComputeDeps(): FakeComputeDeps {
   const keyPairs = new FakeKeyPairRepository();
   const wakes: { instanceId: string; afterMs: number }[] = [];
   const volumes = new FakeVolumeRepository();
-  const uow = new FakeUnitOfWork(instances, images, keyPairs, volumes);
+  const snapshots = new FakeSnapshotRepository();
+  const uow = new FakeUnitOfWork(instances, images, keyPairs, volumes, snapshots);
   const locks = new KeyedMutex();
   const clock = new ManualClock();
-  const storage = fakeStorageDeps({ uow, volumes, instances, images, locks, clock });
+  const storage = fakeStorageDeps({ uow, volumes, snapshots, instances, images, locks, clock });
   return {
     uow,
     instances,

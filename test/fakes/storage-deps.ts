@@ -8,9 +8,11 @@ import type { StorageDeps } from '../../src/storage/deps.js';
 import type {
   GuestDisk,
   GuestDisks,
+  SnapshotRepository,
   VolumeFiles,
   VolumeRepository,
 } from '../../src/storage/ports.js';
+import type { Snapshot } from '../../src/storage/snapshot.js';
 import type { Volume } from '../../src/storage/volume.js';
 
 /** The SQLite repository's contract in memory (insertion order = creation order). */
@@ -33,9 +35,28 @@ export class FakeVolumeRepository implements VolumeRepository {
   }
 }
 
+export class FakeSnapshotRepository implements SnapshotRepository {
+  rows = new Map<string, Snapshot>();
+  get(id: string) {
+    return this.rows.get(id);
+  }
+  list() {
+    return [...this.rows.values()];
+  }
+  put(s: Snapshot) {
+    this.rows.set(s.id, s);
+  }
+  delete(id: string) {
+    this.rows.delete(id);
+  }
+}
+
 /** Files as a set of paths with their sizes; `failNext` makes the next create fail. */
 export class FakeVolumeFiles implements VolumeFiles {
-  files = new Map<string, { sizeBytes?: number | undefined; backing?: string | undefined }>();
+  files = new Map<
+    string,
+    { sizeBytes?: number | undefined; backing?: string | undefined; copyOf?: string | undefined }
+  >();
   free = 100 * 1024 ** 3;
   failNext: Error | undefined;
   private fail(): void {
@@ -62,6 +83,26 @@ export class FakeVolumeFiles implements VolumeFiles {
   freeBytes(): Promise<number> {
     return Promise.resolve(this.free);
   }
+  snapshotPath(snapshotId: string): string {
+    return `/fake/volumes/${snapshotId}.qcow2`;
+  }
+  copyFlat(source: string, snapshotId: string): Promise<string> {
+    this.fail();
+    const from = this.files.get(source);
+    if (!from) return Promise.reject(new Error(`no such file ${source}`));
+    const path = this.snapshotPath(snapshotId);
+    this.files.set(path, { sizeBytes: from.sizeBytes, copyOf: source });
+    return Promise.resolve(path);
+  }
+  createSnapshotTarget(snapshotId: string, sizeBytes: number): Promise<string> {
+    this.fail();
+    const path = this.snapshotPath(snapshotId);
+    this.files.set(path, { sizeBytes });
+    return Promise.resolve(path);
+  }
+  allocatedBytes(path: string): Promise<number> {
+    return Promise.resolve(this.files.has(path) ? 1024 ** 2 : 0);
+  }
 }
 
 /** What is plugged into which VM; `holdOn` names volumes whose guest never lets go. */
@@ -78,6 +119,22 @@ export class FakeGuestDisks implements GuestDisks {
     this.plugged.set(runtime.instanceId, set);
     return Promise.resolve();
   }
+  /** Live backups made: [instance, volume, target]. */
+  backups: [string, string, string][] = [];
+  failNextBackup: Error | undefined;
+  backup(
+    runtime: VmRuntime,
+    disk: { volumeId: string; root: boolean },
+    targetPath: string,
+    onProgress: (percent: number) => void,
+  ): Promise<void> {
+    const e = this.failNextBackup;
+    this.failNextBackup = undefined;
+    if (e) return Promise.reject(e);
+    onProgress(50);
+    this.backups.push([runtime.instanceId, disk.volumeId, targetPath]);
+    return Promise.resolve();
+  }
   unplug(runtime: VmRuntime, volumeId: string): Promise<boolean> {
     if (this.holdOn.has(volumeId)) return Promise.resolve(false);
     this.plugged.get(runtime.instanceId)?.delete(volumeId);
@@ -87,6 +144,7 @@ export class FakeGuestDisks implements GuestDisks {
 
 export type FakeStorageDeps = StorageDeps & {
   volumes: FakeVolumeRepository;
+  snapshots: FakeSnapshotRepository;
   files: FakeVolumeFiles;
   guestDisks: FakeGuestDisks;
 };
@@ -95,6 +153,7 @@ export type FakeStorageDeps = StorageDeps & {
 export function fakeStorageDeps(shared: {
   uow: UnitOfWork;
   volumes: FakeVolumeRepository;
+  snapshots: FakeSnapshotRepository;
   instances: InstanceRepository;
   images: ImageRepository;
   locks: KeyedMutex;

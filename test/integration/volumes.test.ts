@@ -239,6 +239,70 @@ integrationSuite('EBS volumes on real guests', () => {
       expect((await h.kumo('delete-volume', '--volume-id', v)).exitCode).toBe(0);
   });
 
+  it('snapshots a volume while a guest writes to it; a volume from it mounts in another guest', async () => {
+    const vol = await createVolume();
+    await attach(vol, a, '/dev/sdj');
+    const disk = await appears(a, vol);
+    await inGuest(
+      a,
+      `mke2fs -q /dev/${disk} && mkdir -p /mnt/w && mount /dev/${disk} /mnt/w && echo base > /mnt/w/base && sync`,
+    );
+    // A writer that keeps renaming a fresh counter file into place, syncing each time.
+    await inGuest(
+      a,
+      "setsid sh -c 'echo $$ > /tmp/writer.pid; i=0; while :; do i=$((i+1)); echo $i > /mnt/w/c.tmp; mv /mnt/w/c.tmp /mnt/w/counter; sync; done' </dev/null >/dev/null 2>&1 &",
+    );
+    const counter = async (i: Inst, dir: string) =>
+      Number((await inGuest(i, `cat ${dir}/counter`)).trim());
+    await eventually(
+      'the writer to run',
+      async () => ((await counter(a, '/mnt/w')) > 5 ? true : undefined),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 500,
+      },
+    );
+    const snap = await h.json('create-snapshot', '--volume-id', vol, '--description', 'live');
+    expect(snap).toMatchObject({
+      State: 'completed',
+      Progress: '100%',
+      VolumeId: vol,
+      VolumeSize: 1,
+    });
+    const after = await counter(a, '/mnt/w');
+    await inGuest(a, 'kill $(cat /tmp/writer.pid); sleep 0.5; umount /mnt/w');
+    expect(
+      (await h.json('describe-snapshots', '--filters', `Name=volume-id,Values=${vol}`)).Snapshots,
+    ).toHaveLength(1);
+
+    const fromSnap = (
+      await h.json(
+        'create-volume',
+        '--snapshot-id',
+        snap.SnapshotId,
+        '--availability-zone',
+        'kumo-local-1a',
+      )
+    ).VolumeId as string;
+    expect(await volume(fromSnap)).toMatchObject({ Size: 1, SnapshotId: snap.SnapshotId });
+    await failsWith('InvalidSnapshot.InUse', 'delete-snapshot', '--snapshot-id', snap.SnapshotId);
+    await attach(fromSnap, b, '/dev/sdj');
+    const inB = await appears(b, fromSnap);
+    await inGuest(b, `mkdir -p /mnt/s && mount -o ro /dev/${inB} /mnt/s`);
+    expect((await inGuest(b, 'cat /mnt/s/base')).trim()).toBe('base');
+    // The point in time lies inside the writer's run: a whole counter, not after what A saw later.
+    const seen = await counter(b, '/mnt/s');
+    expect(seen).toBeGreaterThan(0);
+    expect(seen).toBeLessThanOrEqual(after);
+    await inGuest(b, 'umount /mnt/s');
+    await detach(fromSnap);
+    await detach(vol);
+    for (const v of [fromSnap, vol])
+      expect((await h.kumo('delete-volume', '--volume-id', v)).exitCode).toBe(0);
+    expect((await h.kumo('delete-snapshot', '--snapshot-id', snap.SnapshotId)).exitCode).toBe(0);
+    expect(existsSync(join(h.stateDir, 'volumes', `${snap.SnapshotId}.qcow2`))).toBe(false);
+  });
+
   it('keeps attached volumes across stop/start and a kumod restart; terminate honours DeleteOnTermination', async () => {
     const vol = await createVolume(2);
     const r = await h.kumo('stop-instances', '--instance-ids', b.InstanceId);

@@ -13,6 +13,9 @@ export interface QemuGuestDisksOptions {
   readonly logger: Logger;
 }
 
+/** A full copy of a volume while the guest runs: minutes for tens of GiB on a slow disk. */
+const BACKUP_DEADLINE_MS = 30 * 60_000;
+
 const notFound = (e: unknown): boolean => /not found|Failed to find|Cannot find/i.test(String(e));
 
 /** Hot-plug of volumes into running QEMUs over QMP (blockdev-add + device_add, and back). */
@@ -58,6 +61,87 @@ export class QemuGuestDisks implements GuestDisks {
           }),
         );
         throw e;
+      }
+    } finally {
+      s.close();
+    }
+  }
+
+  async backup(
+    rt: VmRuntime,
+    disk: { volumeId: string; root: boolean },
+    targetPath: string,
+    onProgress: (percent: number) => void,
+  ): Promise<void> {
+    const owner = this.o.owner;
+    if (owner) {
+      await withDeadline(chown(targetPath, owner.uid, owner.gid), KERNEL_FILE_DEADLINE_MS, 'chown');
+    }
+    // The root disk is QEMU's -drive id=root; data volumes are their own nodes.
+    const device = disk.root ? 'root' : blockNodeName(disk.volumeId);
+    const target = `bk-${disk.volumeId}`;
+    const jobId = `job-${disk.volumeId}`;
+    const s = await QmpSession.open(rt.paths.qmpSocket);
+    try {
+      await s.execute('blockdev-add', {
+        driver: 'qcow2',
+        'node-name': target,
+        file: { driver: 'file', filename: targetPath },
+      });
+      try {
+        let stop: (() => void) | undefined;
+        const finished = new Promise<string | undefined>((resolve) => {
+          stop = s.onEvent((m: QmpMessage) => {
+            const data = m.data as { device?: string; error?: string } | undefined;
+            if (data?.device !== jobId) return;
+            if (m.event === 'BLOCK_JOB_COMPLETED') resolve(data.error);
+            if (m.event === 'BLOCK_JOB_CANCELLED') resolve('cancelled');
+          });
+        });
+        // sync=full: the point in time is now; the guest keeps running (copy-before-write).
+        await s.execute('blockdev-backup', {
+          'job-id': jobId,
+          device,
+          target,
+          sync: 'full',
+          'auto-dismiss': true,
+        });
+        const poll = setInterval(() => {
+          void s
+            .execute('query-jobs')
+            .then((jobs) => {
+              const job = (
+                jobs as { id: string; 'current-progress': number; 'total-progress': number }[]
+              ).find((j) => j.id === jobId);
+              if (job && job['total-progress'] > 0)
+                onProgress((100 * job['current-progress']) / job['total-progress']);
+            })
+            .catch(() => undefined);
+        }, 500);
+        try {
+          const error = await withDeadline(
+            finished,
+            BACKUP_DEADLINE_MS,
+            `backup of ${disk.volumeId}`,
+          );
+          if (error !== undefined)
+            throw new Error(`the backup of ${disk.volumeId} failed: ${error}`);
+        } catch (e) {
+          await s
+            .execute('block-job-cancel', { device: jobId, force: true })
+            .catch(() => undefined);
+          throw e;
+        } finally {
+          clearInterval(poll);
+          stop?.();
+        }
+      } finally {
+        await s.execute('blockdev-del', { 'node-name': target }).catch((u: unknown) =>
+          this.o.logger.error('could not drop a backup target node', {
+            target,
+            error: String(u),
+          }),
+        );
       }
     } finally {
       s.close();
