@@ -530,13 +530,13 @@ integrationSuite('kumod with real guests', () => {
     const tap = tapOf(b);
     await stopped(b);
     // The root disk is the root volume's file (named by its volume id).
-    const rootVolume = (await h.json(
+    const rootVolume = await h.json<string>(
       'describe-volumes',
       '--filters',
       `Name=attachment.instance-id,Values=${b.InstanceId}`,
       '--query',
       'Volumes[0].VolumeId',
-    )) as string;
+    );
     const disk = join(h.stateDir, 'volumes', `${rootVolume}.qcow2`);
     expect(existsSync(disk), disk).toBe(true);
     // QEMU cannot open a root disk that is not there: it exits at once.
