@@ -132,7 +132,9 @@ describe('network interfaces', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kumo-migrate-'));
     const file = join(dir, 'kumo.db');
     const db = openDatabase(file);
-    db.raw.exec('DROP TABLE network_interfaces; DROP TABLE volumes; PRAGMA user_version = 3;');
+    db.raw.exec(
+      'DROP TABLE network_interfaces; DROP TABLE volumes; DROP TABLE snapshots; PRAGMA user_version = 3;',
+    );
     const old = {
       vpcId: 'vpc-1',
       subnetId: 'subnet-1',
@@ -169,7 +171,7 @@ describe('volumes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kumo-migrate-'));
     const file = join(dir, 'kumo.db');
     const db = openDatabase(file);
-    db.raw.exec('DROP TABLE volumes; PRAGMA user_version = 5;');
+    db.raw.exec('DROP TABLE volumes; DROP TABLE snapshots; PRAGMA user_version = 5;');
     db.run(
       'INSERT INTO images (id, name, created_at, doc) VALUES (?, ?, ?, ?)',
       TINY_IMAGE.id,
