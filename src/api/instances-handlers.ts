@@ -63,6 +63,14 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
           clientToken: req.clientToken,
           tagSpecifications: toTagSpecs(req.tagSpecifications),
           subnetId: req.subnetId,
+          blockDeviceMappings: req.blockDeviceMappings.map((m) => ({
+            deviceName: m.deviceName,
+            ebs: m.ebs && {
+              volumeSize: m.ebs.volumeSize,
+              deleteOnTermination: m.ebs.deleteOnTermination,
+              volumeType: m.ebs.volumeType,
+            },
+          })),
           dryRun: req.dryRun,
         },
         { signal },

@@ -52,7 +52,7 @@ export async function launch(
         batch.map(async (instance) => {
           if (instance.rootDisk) return instance;
           const image = imageOf(deps, instance);
-          const rootDisk = await deps.rootDisks.create(instance.id, image);
+          const rootDisk = await deps.rootDisks.create(instance.id, image, instance.rootVolume);
           rollback.add(`root disk of ${instance.id}`, () => deps.rootDisks.remove(rootDisk));
           const next = { ...instance, rootDisk };
           deps.instances.put(next);

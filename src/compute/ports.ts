@@ -2,6 +2,7 @@
  * What the compute domain needs from the outside world. Adapters: src/state (repositories),
  * src/host (QEMU, qemu-img, ssh-keygen); the network domain provides InstanceNetwork.
  */
+import type { RootVolumeSpec } from './block-device-mappings.js';
 import type { Image } from './image.js';
 import type { NetworkInterface } from '../network/network-interface.js';
 import type { Instance, VmRuntime } from './instance.js';
@@ -139,7 +140,7 @@ export interface InstanceDisk {
  */
 export interface RootDisks {
   /** The root volume (made once, found again when it exists); returns its file. */
-  create(instanceId: string, image: Image): Promise<string>;
+  create(instanceId: string, image: Image, spec?: RootVolumeSpec): Promise<string>;
   /** Undoes `create` (an undone launch): the root volume's file and row go. */
   remove(path: string): Promise<void>;
   /** The volumes attached to the instance, root first. */

@@ -1,15 +1,14 @@
+import {
+  imageSizeGiB,
+  ROOT_DEVICE,
+  type RootVolumeSpec,
+} from '../compute/block-device-mappings.js';
 import type { Image } from '../compute/image.js';
 import type { InstanceDisk, RootDisks } from '../compute/ports.js';
 import { newId } from '../core/ids.js';
 import { withRollback } from '../core/rollback.js';
 import type { StorageDeps } from './deps.js';
-import { GIB, guestSerial, type Volume } from './volume.js';
-
-/** The device name of every instance's root volume (the guest's first virtio disk). */
-export const ROOT_DEVICE = '/dev/vda';
-
-/** A root volume's size: its image's, in whole GiB (EC2 sizes volumes in GiB). */
-const rootSizeGiB = (image: Image): number => Math.max(1, Math.ceil(image.sizeBytes / GIB));
+import { GIB, guestSerial, VOLUME_TYPES, type Volume, type VolumeType } from './volume.js';
 
 /**
  * Compute's view of an instance's disks, kept by the storage domain: the root disk is a volume
@@ -18,20 +17,29 @@ const rootSizeGiB = (image: Image): number => Math.max(1, Math.ceil(image.sizeBy
 export class InstanceVolumes implements RootDisks {
   constructor(private readonly deps: StorageDeps) {}
 
-  async create(instanceId: string, image: Image): Promise<string> {
+  async create(instanceId: string, image: Image, spec: RootVolumeSpec = {}): Promise<string> {
     const d = this.deps;
     // A launch redone after kumod was killed finds the root volume it made the first time.
     const existing = d.volumes.byInstance(instanceId).find((v) => v.root && v.path);
     if (existing?.path) return existing.path;
     const id = newId('vol');
     return withRollback(d.logger, async (rollback) => {
-      const path = await d.files.createOverlay(id, image.diskPath);
+      // A larger root size grows the overlay's virtual size (the guest's file system stays
+      // as the image made it unless the guest grows it, e.g. with growpart).
+      const sizeGiB = spec.sizeGiB ?? imageSizeGiB(image);
+      const path = await d.files.createOverlay(
+        id,
+        image.diskPath,
+        spec.sizeGiB === undefined ? undefined : sizeGiB * GIB,
+      );
       rollback.add(`root volume file ${id}`, () => d.files.remove(path));
       const now = d.clock.now();
       const volume: Volume = {
         id,
-        sizeGiB: rootSizeGiB(image),
-        volumeType: 'gp3',
+        sizeGiB,
+        volumeType: (VOLUME_TYPES as readonly string[]).includes(spec.volumeType ?? '')
+          ? (spec.volumeType as VolumeType)
+          : 'gp3',
         availabilityZone: d.settings.availabilityZone,
         state: 'in-use',
         createTime: now,
@@ -44,7 +52,7 @@ export class InstanceVolumes implements RootDisks {
           device: ROOT_DEVICE,
           state: 'attached',
           attachTime: now,
-          deleteOnTermination: true,
+          deleteOnTermination: spec.deleteOnTermination ?? true,
         },
       };
       d.volumes.put(volume);

@@ -123,7 +123,16 @@ integrationSuite('EBS volumes on real guests', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     writeFileSync(file, r.stdout, { mode: 0o600 });
     key = file;
-    const res = await h.json('run-instances', '--key-name', 'me', '--count', '2');
+    // The root volumes are grown to 2 GiB (the image is smaller): the guests see it.
+    const res = await h.json(
+      'run-instances',
+      '--key-name',
+      'me',
+      '--count',
+      '2',
+      '--block-device-mappings',
+      'DeviceName=/dev/vda,Ebs={VolumeSize=2}',
+    );
     [a, b] = res.Instances as [Inst, Inst];
     a = await waitState(a.InstanceId, 'running');
     b = await waitState(b.InstanceId, 'running');
@@ -144,6 +153,7 @@ integrationSuite('EBS volumes on real guests', () => {
       Ebs: { Status: 'attached', DeleteOnTermination: true },
     });
     expect(root?.Ebs.VolumeId).toMatch(/^vol-[0-9a-f]{17}$/);
+    expect(await inGuest(a, 'cat /sys/block/vda/size')).toBe(String((2 * 1024 ** 3) / 512));
     const listed = await h.json(
       'describe-volumes',
       '--filters',
@@ -152,6 +162,7 @@ integrationSuite('EBS volumes on real guests', () => {
     expect(listed.Volumes).toHaveLength(1);
     expect(listed.Volumes[0]).toMatchObject({
       VolumeId: root?.Ebs.VolumeId,
+      Size: 2,
       State: 'in-use',
       Attachments: [{ InstanceId: a.InstanceId, State: 'attached', Device: '/dev/vda' }],
     });

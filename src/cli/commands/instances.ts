@@ -12,6 +12,7 @@ import { callPaged } from '../paged-call.js';
 import { PAGINATORS } from '../paginators.js';
 import { MAX_RESULTS, NEXT_TOKEN, withPagingOptions } from '../paging-options.js';
 import {
+  BLOCK_DEVICE_MAPPINGS,
   BOOLEAN,
   enumOf,
   FILTERS,
@@ -21,7 +22,12 @@ import {
   tagSpecifications,
   type CommandInput,
 } from '../request-shapes.js';
-import { parseCount, parseFilters, parseTagSpecifications } from '../structured-params.js';
+import {
+  parseBlockDeviceMappings,
+  parseCount,
+  parseFilters,
+  parseTagSpecifications,
+} from '../structured-params.js';
 import { loadUserData } from '../user-data.js';
 
 /** RunInstances waits for disks and networking to be prepared, so it gets a longer deadline. */
@@ -37,6 +43,7 @@ interface RunOptions {
   clientToken?: string;
   tagSpecifications?: string[];
   subnetId?: string;
+  blockDeviceMappings?: string[];
   dryRun?: boolean;
 }
 
@@ -50,6 +57,7 @@ function countOf(input: Readonly<Record<string, unknown>>): string {
 const RUN_INSTANCES_INPUT: CommandInput = {
   operation: 'RunInstances',
   members: [
+    { name: 'BlockDeviceMappings', shape: BLOCK_DEVICE_MAPPINGS, option: 'blockDeviceMappings' },
     { name: 'ImageId', shape: STRING, option: 'imageId' },
     { name: 'InstanceType', shape: enumOf('t3.micro'), option: 'instanceType' },
     { name: 'KeyName', shape: STRING, option: 'keyName' },
@@ -97,7 +105,11 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
       '--tag-specifications <spec...>',
       'ResourceType=instance,Tags=[{Key=k,Value=v}] or JSON',
     )
-    .option('--subnet-id <id>', 'subnet to launch into (default: the default subnet)');
+    .option('--subnet-id <id>', 'subnet to launch into (default: the default subnet)')
+    .option(
+      '--block-device-mappings <mapping...>',
+      'root volume: DeviceName=/dev/vda,Ebs={VolumeSize=4,DeleteOnTermination=false} or JSON',
+    );
   withDryRun(run).action(async (o: RunOptions) => {
     const request = RunInstancesRequest.fromPartial({
       imageId: o.imageId ?? '',
@@ -110,6 +122,7 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
       clientToken: o.clientToken ?? randomUUID(),
       tagSpecifications: parseTagSpecifications(o.tagSpecifications),
       subnetId: o.subnetId ?? '',
+      blockDeviceMappings: parseBlockDeviceMappings(o.blockDeviceMappings),
       dryRun: isDryRun(o),
     });
     const c = ctx.clients.instances;

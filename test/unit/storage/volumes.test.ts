@@ -266,3 +266,44 @@ describe('start-up recovery', () => {
     expect(d.rootDisks.disks(i.id)).toHaveLength(1);
   });
 });
+
+describe('block device mappings', () => {
+  it('grow the root volume and keep it after terminate when asked', async () => {
+    const d = fakeComputeDeps();
+    const [i] = await runInstances(d, {
+      minCount: 1,
+      maxCount: 1,
+      blockDeviceMappings: [
+        { deviceName: '/dev/vda', ebs: { volumeSize: 3, deleteOnTermination: false } },
+      ],
+    });
+    const root = d.rootDisks.disks(i!.id)[0]!;
+    expect(root.deleteOnTermination).toBe(false);
+    expect(d.storage.volumes.get(root.volumeId)?.sizeGiB).toBe(3);
+    expect(d.storage.files.files.get(root.path)?.sizeBytes).toBe(3 * 1024 ** 3);
+    await terminateInstances(d, [i!.id]);
+    await reconcileAll(d);
+    expect(d.storage.volumes.get(root.volumeId)).toMatchObject({ state: 'available' });
+    expect(d.storage.files.files.has(root.path)).toBe(true);
+  });
+
+  it('refuses other devices, a root smaller than the image, and duplicates', async () => {
+    const d = fakeComputeDeps();
+    const run = (blockDeviceMappings: Parameters<typeof runInstances>[1]['blockDeviceMappings']) =>
+      codeOf(runInstances(d, { minCount: 1, maxCount: 1, blockDeviceMappings }));
+    expect(await run([{ deviceName: '/dev/sdf', ebs: { volumeSize: 1 } }])).toBe(
+      'InvalidBlockDeviceMapping',
+    );
+    expect(await run([{ deviceName: '/dev/vda', ebs: { volumeSize: 20000 } }])).toBe(
+      'InvalidBlockDeviceMapping',
+    );
+    expect(
+      await run([
+        { deviceName: '/dev/vda', ebs: { volumeSize: 2 } },
+        { deviceName: '/dev/vda', ebs: { volumeSize: 3 } },
+      ]),
+    ).toBe('InvalidBlockDeviceMapping');
+    expect(d.instances.list()).toEqual([]);
+    expect(d.storage.volumes.list()).toEqual([]);
+  });
+});
