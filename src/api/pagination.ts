@@ -29,6 +29,12 @@ export const PAGE_LIMITS = {
   },
   describeImages: { operation: 'DescribeImages', min: 1, max: 1000, exclusiveWithIds: false },
   describeVolumes: { operation: 'DescribeVolumes', min: 5, max: 500, exclusiveWithIds: true },
+  describeVolumesModifications: {
+    operation: 'DescribeVolumesModifications',
+    min: 5,
+    max: 500,
+    exclusiveWithIds: false,
+  },
   describeSnapshots: {
     operation: 'DescribeSnapshots',
     min: 5,

@@ -90,6 +90,8 @@ export const OUTPUT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
     'KmsKeyId',
     'DataEncryptionKeyId',
   ],
+  ModifyVolume: ['VolumeModification'],
+  DescribeVolumesModifications: ['NextToken', 'VolumesModifications'],
   DescribeSnapshots: ['NextToken', 'Snapshots'],
   CopySnapshot: ['Tags', 'SnapshotId'],
 };

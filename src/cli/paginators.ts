@@ -14,6 +14,10 @@ export const PAGINATORS = {
   DescribeInstanceStatus: { operation: 'DescribeInstanceStatus', resultKey: 'InstanceStatuses' },
   DescribeImages: { operation: 'DescribeImages', resultKey: 'Images' },
   DescribeVolumes: { operation: 'DescribeVolumes', resultKey: 'Volumes' },
+  DescribeVolumesModifications: {
+    operation: 'DescribeVolumesModifications',
+    resultKey: 'VolumesModifications',
+  },
   DescribeSnapshots: { operation: 'DescribeSnapshots', resultKey: 'Snapshots' },
   DescribeInstanceTypes: { operation: 'DescribeInstanceTypes', resultKey: 'InstanceTypes' },
 } as const satisfies Record<string, Paginator>;

@@ -82,6 +82,12 @@ export class QemuImgVolumes implements VolumeFiles {
     return s.blocks * 512;
   }
 
+  async resize(path: string, sizeBytes: number): Promise<void> {
+    await this.runner.run('qemu-img', ['resize', '-q', '-f', 'qcow2', path, String(sizeBytes)], {
+      timeoutMs: CREATE_DEADLINE_MS,
+    });
+  }
+
   async remove(path: string): Promise<void> {
     await rm(path, { force: true });
   }

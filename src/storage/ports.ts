@@ -44,6 +44,8 @@ export interface VolumeFiles {
   snapshotPath(snapshotId: string): string;
   /** Bytes a file takes on disk (its allocated size), for free-space checks. */
   allocatedBytes(path: string): Promise<number>;
+  /** Grows a volume that no running QEMU has open (qemu-img resize). */
+  resize(path: string, sizeBytes: number): Promise<void>;
   /** Bytes free on the file system that holds the volumes. */
   freeBytes(): Promise<number>;
 }
@@ -64,6 +66,12 @@ export interface GuestDisks {
    * when the guest did not let go in time. A disk that is not plugged counts as released.
    */
   unplug(runtime: VmRuntime, volumeId: string, timeoutMs: number): Promise<boolean>;
+  /** Grows an attached disk while the guest runs (QMP block_resize); the guest sees the size. */
+  resize(
+    runtime: VmRuntime,
+    disk: { volumeId: string; root: boolean },
+    sizeBytes: number,
+  ): Promise<void>;
   /**
    * A crash-consistent copy of an attached disk while the guest runs (QMP blockdev-backup
    * sync=full into `targetPath`): the point in time is the job's start; the guest is not paused.

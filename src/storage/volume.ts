@@ -33,6 +33,23 @@ export interface Attachment {
   readonly deleteOnTermination: boolean;
 }
 
+/** The latest ModifyVolume of a volume (EC2's VolumeModification). */
+export interface VolumeModification {
+  readonly state: 'modifying' | 'optimizing' | 'completed' | 'failed';
+  readonly statusMessage?: string | undefined;
+  readonly originalSizeGiB: number;
+  readonly targetSizeGiB: number;
+  readonly originalVolumeType: VolumeType;
+  readonly targetVolumeType: VolumeType;
+  readonly originalIops?: number | undefined;
+  readonly targetIops?: number | undefined;
+  readonly originalThroughput?: number | undefined;
+  readonly targetThroughput?: number | undefined;
+  readonly progress: number;
+  readonly startTime: Date;
+  readonly endTime?: Date | undefined;
+}
+
 /** An EBS volume: a qcow2 file (an overlay when made from an image or a snapshot). */
 export interface Volume {
   readonly id: string;
@@ -52,6 +69,7 @@ export interface Volume {
   readonly attachment?: Attachment | undefined;
   /** True for an instance's root volume (made at launch, the boot disk). */
   readonly root?: boolean | undefined;
+  readonly modification?: VolumeModification | undefined;
 }
 
 /**

@@ -83,6 +83,12 @@ export class FakeVolumeFiles implements VolumeFiles {
   freeBytes(): Promise<number> {
     return Promise.resolve(this.free);
   }
+  resize(path: string, sizeBytes: number): Promise<void> {
+    const f = this.files.get(path);
+    if (!f) return Promise.reject(new Error(`no such file ${path}`));
+    this.files.set(path, { ...f, sizeBytes });
+    return Promise.resolve();
+  }
   snapshotPath(snapshotId: string): string {
     return `/fake/volumes/${snapshotId}.qcow2`;
   }
@@ -117,6 +123,12 @@ export class FakeGuestDisks implements GuestDisks {
     const set = this.plugged.get(runtime.instanceId) ?? new Set<string>();
     set.add(disk.volumeId);
     this.plugged.set(runtime.instanceId, set);
+    return Promise.resolve();
+  }
+  /** Online resizes: [instance, volume, bytes]. */
+  resizes: [string, string, number][] = [];
+  resize(runtime: VmRuntime, disk: { volumeId: string }, sizeBytes: number): Promise<void> {
+    this.resizes.push([runtime.instanceId, disk.volumeId, sizeBytes]);
     return Promise.resolve();
   }
   /** Live backups made: [instance, volume, target]. */

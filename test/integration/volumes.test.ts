@@ -182,6 +182,23 @@ integrationSuite('EBS volumes on real guests', () => {
       State: 'attached',
     });
 
+    // Grown online: the running guest sees the new size at once.
+    const mod = await h.json('modify-volume', '--volume-id', vol, '--size', '2');
+    expect(mod.VolumeModification).toMatchObject({
+      ModificationState: 'completed',
+      OriginalSize: 1,
+      TargetSize: 2,
+    });
+    await eventually(
+      `${inA} in ${a.InstanceId} to grow`,
+      async () =>
+        (await inGuest(a, `cat /sys/block/${inA}/size`)).trim() === String((2 * 1024 ** 3) / 512)
+          ? true
+          : undefined,
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    await failsWith('InvalidParameterValue', 'modify-volume', '--volume-id', vol, '--size', '1');
+
     await detach(vol);
     expect(await diskOf(a, vol)).toBe('');
 

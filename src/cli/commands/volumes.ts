@@ -2,6 +2,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import {
   AttachVolumeRequest,
   CreateVolumeRequest,
+  DescribeVolumesModificationsRequest,
+  ModifyVolumeRequest,
   DeleteVolumeRequest,
   DescribeVolumesRequest,
   DetachVolumeRequest,
@@ -70,6 +72,27 @@ const DETACH_INPUT: CommandInput = {
     INSTANCE_ID,
     VOLUME_ID,
     DRY_RUN,
+  ],
+};
+
+const MODIFY_INPUT: CommandInput = {
+  operation: 'ModifyVolume',
+  members: [
+    DRY_RUN,
+    VOLUME_ID,
+    { name: 'Size', shape: INTEGER, option: 'size' },
+    { name: 'VolumeType', shape: enumOf('gp3'), option: 'volumeType' },
+    { name: 'Iops', shape: INTEGER, option: 'iops' },
+    { name: 'Throughput', shape: INTEGER, option: 'throughput' },
+  ],
+};
+const DESCRIBE_MODIFICATIONS_INPUT: CommandInput = {
+  operation: 'DescribeVolumesModifications',
+  members: [
+    { name: 'VolumeIds', shape: STRING_LIST, option: 'volumeIds' },
+    { name: 'Filters', shape: FILTERS, option: 'filters' },
+    NEXT_TOKEN,
+    MAX_RESULTS,
   ],
 };
 
@@ -187,6 +210,56 @@ export function registerVolumeCommands(program: Command, ctx: CliContext): void 
       });
       const res = await ctx.call('DetachVolume', c.detachVolume.bind(c), request);
       ctx.print('DetachVolume', res.attachment ?? {});
+    },
+  );
+
+  const modify = withCliInput(program.command('modify-volume'), MODIFY_INPUT)
+    .description('Grow a volume, online if its guest runs; record type/IOPS (EC2 ModifyVolume)')
+    .requiredOption('--volume-id <id>', 'volume id')
+    .option('--size <GiB>', 'new size in GiB (larger only)', integer)
+    .option('--volume-type <type>', 'gp3, gp2, io1, io2, st1, sc1 or standard (recorded)')
+    .option('--iops <n>', 'IOPS (recorded)', integer)
+    .option('--throughput <MiBps>', 'throughput in MiB/s (recorded)', integer);
+  withDryRun(modify).action(
+    async (o: {
+      volumeId: string;
+      size?: number;
+      volumeType?: string;
+      iops?: number;
+      throughput?: number;
+      dryRun?: boolean;
+    }) => {
+      const c = ctx.clients.volumes;
+      const request = ModifyVolumeRequest.fromPartial({
+        volumeId: o.volumeId,
+        size: o.size ?? 0,
+        volumeType: o.volumeType ?? '',
+        iops: o.iops ?? 0,
+        throughput: o.throughput ?? 0,
+        dryRun: isDryRun(o),
+      });
+      ctx.print('ModifyVolume', await ctx.call('ModifyVolume', c.modifyVolume.bind(c), request));
+    },
+  );
+
+  const mods = withCliInput(
+    program.command('describe-volumes-modifications'),
+    DESCRIBE_MODIFICATIONS_INPUT,
+  )
+    .description('Describe the latest modification of volumes (EC2 DescribeVolumesModifications)')
+    .option('--volume-ids <ids...>', 'volume ids')
+    .option('--filters <filter...>', 'Name=modification-state,Values=completed or JSON');
+  withPagingOptions(mods, 'volumes modifications').action(
+    async (o: { volumeIds?: string[]; filters?: string[] }, command: Command) => {
+      const c = ctx.clients.volumes;
+      const request = { volumeIds: o.volumeIds ?? [], filters: parseFilters(o.filters) };
+      await callPaged(ctx, command, PAGINATORS.DescribeVolumesModifications, (page) =>
+        ctx.call(
+          'DescribeVolumesModifications',
+          c.describeVolumesModifications.bind(c),
+          DescribeVolumesModificationsRequest.fromPartial({ ...request, ...page }),
+        ),
+      );
     },
   );
 }

@@ -67,6 +67,25 @@ export class QemuGuestDisks implements GuestDisks {
     }
   }
 
+  async resize(
+    rt: VmRuntime,
+    disk: { volumeId: string; root: boolean },
+    sizeBytes: number,
+  ): Promise<void> {
+    const s = await QmpSession.open(rt.paths.qmpSocket);
+    try {
+      // The root disk is QEMU's -drive id=root (a device name); data volumes are named nodes.
+      await s.execute(
+        'block_resize',
+        disk.root
+          ? { device: 'root', size: sizeBytes }
+          : { 'node-name': blockNodeName(disk.volumeId), size: sizeBytes },
+      );
+    } finally {
+      s.close();
+    }
+  }
+
   async backup(
     rt: VmRuntime,
     disk: { volumeId: string; root: boolean },

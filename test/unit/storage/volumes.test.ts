@@ -307,3 +307,39 @@ describe('block device mappings', () => {
     expect(d.storage.volumes.list()).toEqual([]);
   });
 });
+
+describe('modify-volume', () => {
+  it('grows online when the guest runs, offline otherwise; never shrinks', async () => {
+    const { modifyVolume, describeVolumesModifications } =
+      await import('../../../src/storage/modify-volume.js');
+    const d = fakeComputeDeps();
+    const i = await launched(d);
+    const v = await blank(d);
+    await attachVolume(d.storage, { volumeId: v.id, instanceId: i.id, device: '/dev/sdf' });
+    const grown = await modifyVolume(d.storage, { volumeId: v.id, sizeGiB: 3 });
+    expect(grown).toMatchObject({
+      sizeGiB: 3,
+      modification: { state: 'completed', originalSizeGiB: 1, targetSizeGiB: 3, progress: 100 },
+    });
+    expect(d.storage.guestDisks.resizes).toEqual([[i.id, v.id, 3 * 1024 ** 3]]);
+    const root = d.rootDisks.disks(i.id)[0]!;
+    await modifyVolume(d.storage, { volumeId: root.volumeId, sizeGiB: 5 });
+    expect(d.storage.guestDisks.resizes.at(-1)).toEqual([i.id, root.volumeId, 5 * 1024 ** 3]);
+
+    const w = await blank(d);
+    await modifyVolume(d.storage, { volumeId: w.id, sizeGiB: 2, volumeType: 'gp2' });
+    expect(d.storage.files.files.get(w.path!)?.sizeBytes).toBe(2 * 1024 ** 3);
+    expect(d.storage.volumes.get(w.id)?.volumeType).toBe('gp2');
+    expect(await codeOf(modifyVolume(d.storage, { volumeId: w.id, sizeGiB: 1 }))).toBe(
+      'InvalidParameterValue',
+    );
+    expect(await codeOf(modifyVolume(d.storage, { volumeId: w.id }))).toBe(
+      'InvalidParameterCombination',
+    );
+    expect(
+      describeVolumesModifications(d.storage, [], [{ name: 'target-size', values: ['2'] }]).map(
+        (x) => x.id,
+      ),
+    ).toEqual([w.id]);
+  });
+});
