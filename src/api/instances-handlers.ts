@@ -18,6 +18,7 @@ import type { Instance as DomainInstance } from '../compute/instance.js';
 import { runInstances } from '../compute/run-instances.js';
 import { instanceDetails } from '../compute/instance-details.js';
 import { invalidParameter } from '../core/errors.js';
+import { setDeleteOnTermination } from '../storage/delete-on-termination.js';
 import { OWNER_ID } from '../core/ids.js';
 import type { InstancesServer, InstanceStatusSummary } from '../gen/kumo/v1/instances.js';
 import type { ApiContext } from './context.js';
@@ -163,9 +164,29 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
       return { terminatingInstances: changes.map(stateChangeToProto) };
     }),
     modifyInstanceAttribute: handle('ModifyInstanceAttribute', logger, async (req, { signal }) => {
+      if (req.blockDeviceMappings.length > 0 && !req.instanceType) {
+        await setDeleteOnTermination(
+          ctx.storage,
+          req.instanceId,
+          req.blockDeviceMappings.map((m) => {
+            if (m.ebs?.deleteOnTermination === undefined)
+              throw invalidParameter(
+                `Pass Ebs={DeleteOnTermination=true|false} for ${m.deviceName}`,
+                'MissingParameter',
+              );
+            return {
+              deviceName: m.deviceName,
+              volumeId: m.ebs.volumeId || undefined,
+              deleteOnTermination: m.ebs.deleteOnTermination,
+            };
+          }),
+          { dryRun: req.dryRun },
+        );
+        return {};
+      }
       if (!req.instanceType)
         throw invalidParameter(
-          'Pass the attribute to change (--instance-type)',
+          'Pass the attribute to change (--instance-type or --block-device-mappings)',
           'MissingParameter',
         );
       await modifyInstanceType(d, req.instanceId, req.instanceType, {

@@ -84,6 +84,20 @@ export const BLOCK_DEVICE_MAPPINGS: Shape = listOf(
   ),
 );
 
+/** EC2's InstanceBlockDeviceMappingSpecification list (ModifyInstanceAttribute). */
+export const INSTANCE_BLOCK_DEVICE_MAPPINGS: Shape = listOf(
+  structure(
+    { name: 'DeviceName', shape: STRING },
+    {
+      name: 'Ebs',
+      shape: structure(
+        { name: 'VolumeId', shape: STRING },
+        { name: 'DeleteOnTermination', shape: BOOLEAN },
+      ),
+    },
+  ),
+);
+
 /** EC2's AttributeValue: `{Value}`. */
 export const ATTRIBUTE_VALUE: Shape = structure({ name: 'Value', shape: STRING });
 

@@ -172,3 +172,32 @@ export function parseBlockDeviceMappings(
     }),
   );
 }
+
+/** A DeleteOnTermination change as modify-instance-attribute sends it. */
+export interface InstanceBlockDeviceMappingParam {
+  readonly deviceName: string;
+  readonly ebs: { volumeId: string; deleteOnTermination?: boolean };
+}
+
+/** `--block-device-mappings DeviceName=/dev/sdf,Ebs={DeleteOnTermination=true}` or JSON. */
+export function parseInstanceBlockDeviceMappings(
+  args: readonly string[] | undefined,
+  param = '--block-device-mappings',
+): InstanceBlockDeviceMappingParam[] {
+  return (args ?? []).flatMap((arg) =>
+    structsOf(arg, param).map((s) => {
+      checkKeys(s, ['DeviceName', 'Ebs'], param);
+      if (s.DeviceName === undefined) throw paramError(param, 'each mapping needs a DeviceName');
+      if (!isStruct(s.Ebs)) throw paramError(param, 'Ebs must be {DeleteOnTermination=true|false}');
+      const e = s.Ebs;
+      checkKeys(e, ['VolumeId', 'DeleteOnTermination'], param);
+      return {
+        deviceName: stringOf(s.DeviceName, 'DeviceName', param),
+        ebs: {
+          volumeId: e.VolumeId === undefined ? '' : stringOf(e.VolumeId, 'VolumeId', param),
+          deleteOnTermination: booleanOf(e.DeleteOnTermination, 'DeleteOnTermination', param),
+        },
+      };
+    }),
+  );
+}

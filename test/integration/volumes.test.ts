@@ -358,6 +358,23 @@ integrationSuite('EBS volumes on real guests', () => {
       ['/dev/sdf', false],
     ]);
     const rootVol = mappings[0]?.Ebs.VolumeId as string;
+    // Keep the data volume at terminate (its default), but say so explicitly, and check the change.
+    const keep = await h.kumo(
+      'modify-instance-attribute',
+      '--instance-id',
+      b.InstanceId,
+      '--block-device-mappings',
+      'DeviceName=/dev/sdf,Ebs={DeleteOnTermination=false}',
+    );
+    expect(keep.exitCode, keep.stderr).toBe(0);
+    await failsWith(
+      'InvalidParameterValue',
+      'modify-instance-attribute',
+      '--instance-id',
+      b.InstanceId,
+      '--block-device-mappings',
+      'DeviceName=/dev/sdq,Ebs={DeleteOnTermination=true}',
+    );
     const rootFile = join(h.stateDir, 'volumes', `${rootVol}.qcow2`);
     expect(existsSync(rootFile)).toBe(true);
     expect((await h.kumo('terminate-instances', '--instance-ids', b.InstanceId)).exitCode).toBe(0);

@@ -14,12 +14,13 @@ import {
   ATTRIBUTE_VALUE,
   BOOLEAN,
   enumOf,
+  INSTANCE_BLOCK_DEVICE_MAPPINGS,
   STRING,
   STRING_LIST,
   type CommandInput,
   type InputMember,
 } from '../request-shapes.js';
-import { parseAttributeValue } from '../structured-params.js';
+import { parseAttributeValue, parseInstanceBlockDeviceMappings } from '../structured-params.js';
 
 interface IdsOptions {
   instanceIds: string[];
@@ -34,6 +35,7 @@ interface StopOptions extends IdsOptions {
 interface ModifyOptions {
   instanceId: string;
   instanceType?: string;
+  blockDeviceMappings?: string[];
   attribute?: string;
   value?: string;
   dryRun?: boolean;
@@ -66,6 +68,11 @@ const MODIFY_INPUT: CommandInput = {
     { name: 'InstanceId', shape: STRING, option: 'instanceId' },
     { name: 'Attribute', shape: enumOf('instanceType'), option: 'attribute' },
     { name: 'Value', shape: STRING, option: 'value' },
+    {
+      name: 'BlockDeviceMappings',
+      shape: INSTANCE_BLOCK_DEVICE_MAPPINGS,
+      option: 'blockDeviceMappings',
+    },
     { name: 'InstanceType', shape: ATTRIBUTE_VALUE, option: 'instanceType' },
   ],
 };
@@ -153,12 +160,18 @@ export function registerLifecycleCommands(program: Command, ctx: CliContext): vo
     .requiredOption('--instance-id <id>', 'instance id')
     .option('--instance-type <type>', 'new instance type: T, Value=T or {"Value":"T"}')
     .option('--attribute <name>', 'attribute name (instanceType), with --value')
-    .option('--value <value>', 'new value of --attribute');
+    .option('--value <value>', 'new value of --attribute')
+    .option(
+      '--block-device-mappings <mapping...>',
+      'DeleteOnTermination of attached volumes: DeviceName=/dev/sdf,Ebs={DeleteOnTermination=true}',
+    );
   withDryRun(modify).action(async (o: ModifyOptions) => {
     const c = ctx.clients.instances;
+    const mappings = parseInstanceBlockDeviceMappings(o.blockDeviceMappings);
     const request = ModifyInstanceAttributeRequest.fromPartial({
       instanceId: o.instanceId,
-      instanceType: instanceTypeOf(o),
+      instanceType: mappings.length > 0 && o.instanceType === undefined ? '' : instanceTypeOf(o),
+      blockDeviceMappings: mappings,
       dryRun: isDryRun(o),
     });
     ctx.print(

@@ -343,3 +343,32 @@ describe('modify-volume', () => {
     ).toEqual([w.id]);
   });
 });
+
+describe('DeleteOnTermination changes', () => {
+  it('are made by device name, checked first, and honoured at terminate', async () => {
+    const { setDeleteOnTermination } =
+      await import('../../../src/storage/delete-on-termination.js');
+    const d = fakeComputeDeps();
+    const i = await launched(d);
+    const v = await blank(d);
+    await attachVolume(d.storage, { volumeId: v.id, instanceId: i.id, device: '/dev/sdf' });
+    expect(
+      await codeOf(
+        setDeleteOnTermination(d.storage, i.id, [
+          { deviceName: '/dev/sdf', deleteOnTermination: true },
+          { deviceName: '/dev/sdz', deleteOnTermination: true },
+        ]),
+      ),
+    ).toBe('InvalidParameterValue');
+    expect(d.storage.volumes.get(v.id)?.attachment?.deleteOnTermination).toBe(false);
+    await setDeleteOnTermination(d.storage, i.id, [
+      { deviceName: '/dev/sdf', deleteOnTermination: true },
+      { deviceName: '/dev/vda', deleteOnTermination: false },
+    ]);
+    const root = d.rootDisks.disks(i.id).find((x) => x.root)!;
+    await terminateInstances(d, [i.id]);
+    await reconcileAll(d);
+    expect(d.storage.volumes.get(v.id)).toBeUndefined();
+    expect(d.storage.volumes.get(root.volumeId)?.state).toBe('available');
+  });
+});
