@@ -1,6 +1,6 @@
 // The layering rules (docs/architecture.md, "Layers"), checked in CI by `npm run lint`.
-// Layers: core, compute, network (the domain); host, state (adapters); api, daemon, cli, gen.
-const domain = '^src/(core|compute|network)/';
+// Layers: core, compute, network, storage (the domain); host, state (adapters); api, daemon, cli, gen.
+const domain = '^src/(core|compute|network|storage)/';
 // What the domain may use from Node: pure computation only (hashing, ids). Anything that reaches
 // the host (files, processes, sockets, the OS) belongs behind a port, in src/host or src/state.
 const nodeAllowedInDomain = ['crypto'];
@@ -9,7 +9,7 @@ module.exports = {
     {
       name: 'domain-imports-only-domain',
       comment:
-        'core/compute/network declare what they need in ports.ts: they import each other and nothing else of ours.',
+        'core/compute/network/storage declare what they need in ports.ts: they import each other and nothing else of ours.',
       severity: 'error',
       from: { path: domain },
       to: { path: '^src/', pathNot: domain },
@@ -35,7 +35,7 @@ module.exports = {
       name: 'core-imports-nothing-domain',
       severity: 'error',
       from: { path: '^src/core/' },
-      to: { path: '^src/(compute|network)/' },
+      to: { path: '^src/(compute|network|storage)/' },
     },
     {
       name: 'api-not-host-or-state',
@@ -47,7 +47,7 @@ module.exports = {
       name: 'cli-only-gen-core-grpc',
       severity: 'error',
       from: { path: '^src/cli/' },
-      to: { path: '^src/(compute|network|host|state|api|daemon)/' },
+      to: { path: '^src/(compute|network|storage|host|state|api|daemon)/' },
     },
     {
       name: 'only-daemon-wires-adapters',

@@ -4,11 +4,14 @@ import type { ImageFiles } from '../compute/image-files.js';
 import type { SshKeyTool } from '../compute/ports.js';
 import type { SecurityGroupService } from '../network/security-groups.js';
 import type { DescribeHostResponse } from '../gen/kumo/v1/host.js';
+import type { StorageDeps } from '../storage/deps.js';
 import type { Site } from './site.js';
 
 /** What the gRPC handlers are wired with: the domain's dependencies and a few daemon hooks. */
 export interface ApiContext {
   readonly compute: ComputeDeps;
+  /** Volumes (and, through compute's port, instances' disks). */
+  readonly storage: StorageDeps;
   readonly sshKeys: SshKeyTool;
   /** Security groups, and the groups of instances' interfaces. */
   readonly securityGroups: SecurityGroupService;

@@ -43,7 +43,7 @@ export interface InstanceSecurity {
 export const EC2_HYPERVISOR = 'xen';
 
 export function instanceToProto(
-  { instance: i, image, type }: InstanceDetails,
+  { instance: i, image, type, disks }: InstanceDetails,
   accelerator: string,
   site: Site,
   security: InstanceSecurity = { groups: [], sourceDestCheck: true },
@@ -90,17 +90,15 @@ export function instanceToProto(
         ? [networkInterface(i, privateDnsName, groups, security.sourceDestCheck)]
         : [],
     blockDeviceMappings: attached
-      ? [
-          {
-            deviceName: ROOT_DEVICE_NAME,
-            ebs: {
-              attachTime: i.launchTime,
-              deleteOnTermination: true,
-              status: 'attached',
-              volumeId: '',
-            },
+      ? disks.map((d) => ({
+          deviceName: d.deviceName,
+          ebs: {
+            attachTime: d.attachTime,
+            deleteOnTermination: d.deleteOnTermination,
+            status: d.status,
+            volumeId: d.volumeId,
           },
-        ]
+        }))
       : [],
     rootDeviceType: 'ebs',
     virtualizationType: 'hvm',

@@ -18,6 +18,7 @@ import type { Instance as DomainInstance } from '../compute/instance.js';
 import { runInstances } from '../compute/run-instances.js';
 import { instanceDetails } from '../compute/instance-details.js';
 import { incorrectState, invalidParameter } from '../core/errors.js';
+import { setDeleteOnTermination } from '../storage/delete-on-termination.js';
 import { OWNER_ID } from '../core/ids.js';
 import type { InstancesServer, InstanceStatusSummary } from '../gen/kumo/v1/instances.js';
 import type { ApiContext } from './context.js';
@@ -73,6 +74,14 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
           subnetId: req.subnetId,
           securityGroupIds: req.securityGroupIds,
           securityGroups: req.securityGroups,
+          blockDeviceMappings: req.blockDeviceMappings.map((m) => ({
+            deviceName: m.deviceName,
+            ebs: m.ebs && {
+              volumeSize: m.ebs.volumeSize,
+              deleteOnTermination: m.ebs.deleteOnTermination,
+              volumeType: m.ebs.volumeType,
+            },
+          })),
           dryRun: req.dryRun,
         },
         { signal },
@@ -169,12 +178,33 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
         req.instanceType !== '',
         req.groups.length > 0,
         req.sourceDestCheck !== undefined,
+        req.blockDeviceMappings.length > 0,
       ];
       if (asked.filter(Boolean).length !== 1)
         throw invalidParameter(
-          'Pass exactly one attribute to change (--instance-type, --groups or --[no-]source-dest-check)',
+          'Pass exactly one attribute to change (--instance-type, --groups, --[no-]source-dest-check or --block-device-mappings)',
           'MissingParameter',
         );
+      if (req.blockDeviceMappings.length > 0) {
+        await setDeleteOnTermination(
+          ctx.storage,
+          req.instanceId,
+          req.blockDeviceMappings.map((m) => {
+            if (m.ebs?.deleteOnTermination === undefined)
+              throw invalidParameter(
+                `Pass Ebs={DeleteOnTermination=true|false} for ${m.deviceName}`,
+                'MissingParameter',
+              );
+            return {
+              deviceName: m.deviceName,
+              volumeId: m.ebs.volumeId || undefined,
+              deleteOnTermination: m.ebs.deleteOnTermination,
+            };
+          }),
+          { dryRun: req.dryRun },
+        );
+        return {};
+      }
       if (req.instanceType) {
         await modifyInstanceType(d, req.instanceId, req.instanceType, {
           dryRun: req.dryRun,

@@ -28,6 +28,19 @@ export const PAGE_LIMITS = {
     exclusiveWithIds: true,
   },
   describeImages: { operation: 'DescribeImages', min: 1, max: 1000, exclusiveWithIds: false },
+  describeVolumes: { operation: 'DescribeVolumes', min: 5, max: 500, exclusiveWithIds: true },
+  describeVolumesModifications: {
+    operation: 'DescribeVolumesModifications',
+    min: 5,
+    max: 500,
+    exclusiveWithIds: false,
+  },
+  describeSnapshots: {
+    operation: 'DescribeSnapshots',
+    min: 5,
+    max: 1000,
+    exclusiveWithIds: true,
+  },
   describeInstanceTypes: {
     operation: 'DescribeInstanceTypes',
     min: 5,

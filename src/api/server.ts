@@ -7,6 +7,9 @@ import { InstancesService } from '../gen/kumo/v1/instances.js';
 import { KeyPairsService } from '../gen/kumo/v1/key_pairs.js';
 import { SecurityGroupsService } from '../gen/kumo/v1/security_groups.js';
 import { securityGroupsHandlers } from './security-groups-handlers.js';
+import { VolumesService } from '../gen/kumo/v1/volumes.js';
+import { SnapshotsService } from '../gen/kumo/v1/snapshots.js';
+import { snapshotsHandlers } from './snapshots-handlers.js';
 import type { ApiContext } from './context.js';
 import { instancesHandlers } from './instances-handlers.js';
 import {
@@ -17,6 +20,7 @@ import {
 } from './other-handlers.js';
 import { addReflection } from './reflection.js';
 import { guardRequests, TRANSPORT_MAX_REQUEST_BYTES } from './request-guard.js';
+import { volumesHandlers } from './volumes-handlers.js';
 
 /**
  * The gRPC server with every service and server reflection (so grpcurl and friends work).
@@ -35,6 +39,8 @@ export function createGrpcServer(
   server.addService(guardRequests(KeyPairsService), keyPairsHandlers(ctx, logger));
   server.addService(guardRequests(HostService), hostHandlers(ctx, logger));
   server.addService(guardRequests(SecurityGroupsService), securityGroupsHandlers(ctx, logger));
+  server.addService(guardRequests(VolumesService), volumesHandlers(ctx, logger));
+  server.addService(guardRequests(SnapshotsService), snapshotsHandlers(ctx, logger));
   addReflection(server, descriptorSetPath, logger);
   return server;
 }

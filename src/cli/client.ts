@@ -12,6 +12,8 @@ import { InstanceTypesClient } from '../gen/kumo/v1/instance_types.js';
 import { InstancesClient } from '../gen/kumo/v1/instances.js';
 import { KeyPairsClient } from '../gen/kumo/v1/key_pairs.js';
 import { SecurityGroupsClient } from '../gen/kumo/v1/security_groups.js';
+import { VolumesClient } from '../gen/kumo/v1/volumes.js';
+import { SnapshotsClient } from '../gen/kumo/v1/snapshots.js';
 import { ServiceCallError } from './errors.js';
 
 /** Where kumod listens by default (its systemd unit's socket). */
@@ -36,6 +38,8 @@ export interface KumoClients {
   readonly keyPairs: KeyPairsClient;
   readonly securityGroups: SecurityGroupsClient;
   readonly host: HostClient;
+  readonly volumes: VolumesClient;
+  readonly snapshots: SnapshotsClient;
   close(): void;
 }
 
@@ -63,6 +67,8 @@ export function connect(endpoint: string): KumoClients {
   const keyPairs = lazy(() => new KeyPairsClient(target, creds));
   const securityGroups = lazy(() => new SecurityGroupsClient(target, creds));
   const host = lazy(() => new HostClient(target, creds));
+  const volumes = lazy(() => new VolumesClient(target, creds));
+  const snapshots = lazy(() => new SnapshotsClient(target, creds));
   return {
     get instances() {
       return instances();
@@ -81,6 +87,12 @@ export function connect(endpoint: string): KumoClients {
     },
     get host() {
       return host();
+    },
+    get volumes() {
+      return volumes();
+    },
+    get snapshots() {
+      return snapshots();
     },
     close() {
       for (const c of made.splice(0)) c.close();

@@ -14,6 +14,8 @@ import { registerInstanceCommands } from './commands/instances.js';
 import { registerKeyPairCommands } from './commands/key-pairs.js';
 import { registerSecurityGroupCommands } from './commands/security-groups.js';
 import { registerSshCommand } from './commands/ssh.js';
+import { registerVolumeCommands } from './commands/volumes.js';
+import { registerSnapshotCommands } from './commands/snapshots.js';
 import { registerWaitCommands } from './commands/wait.js';
 import { CliContext, type CliIo } from './context.js';
 import { describeFailure, EXIT, oneLine } from './errors.js';
@@ -84,6 +86,8 @@ export function buildProgram(ctx: CliContext, io: CliIo): Command {
   registerImageCopyCommands(program, ctx);
   registerKeyPairCommands(program, ctx);
   registerSecurityGroupCommands(program, ctx);
+  registerVolumeCommands(program, ctx);
+  registerSnapshotCommands(program, ctx);
   registerHostCommands(program, ctx);
   registerWaitCommands(program, ctx);
   registerSshCommand(program, ctx);

@@ -13,6 +13,12 @@ export const PAGINATORS = {
   DescribeInstances: { operation: 'DescribeInstances', resultKey: 'Reservations' },
   DescribeInstanceStatus: { operation: 'DescribeInstanceStatus', resultKey: 'InstanceStatuses' },
   DescribeImages: { operation: 'DescribeImages', resultKey: 'Images' },
+  DescribeVolumes: { operation: 'DescribeVolumes', resultKey: 'Volumes' },
+  DescribeVolumesModifications: {
+    operation: 'DescribeVolumesModifications',
+    resultKey: 'VolumesModifications',
+  },
+  DescribeSnapshots: { operation: 'DescribeSnapshots', resultKey: 'Snapshots' },
   DescribeInstanceTypes: { operation: 'DescribeInstanceTypes', resultKey: 'InstanceTypes' },
   DescribeSecurityGroups: { operation: 'DescribeSecurityGroups', resultKey: 'SecurityGroups' },
   DescribeSecurityGroupRules: {

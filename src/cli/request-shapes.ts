@@ -71,6 +71,34 @@ export const tagSpecifications = (resourceType: string): Shape =>
 
 /** EC2's AttributeBooleanValue: `{Value}`. */
 export const ATTRIBUTE_BOOLEAN_VALUE: Shape = structure({ name: 'Value', shape: BOOLEAN });
+/** EC2's BlockDeviceMapping list, limited to what kumo takes (botocore's member order). */
+export const BLOCK_DEVICE_MAPPINGS: Shape = listOf(
+  structure(
+    {
+      name: 'Ebs',
+      shape: structure(
+        { name: 'DeleteOnTermination', shape: BOOLEAN },
+        { name: 'VolumeSize', shape: INTEGER },
+        { name: 'VolumeType', shape: enumOf('gp3') },
+      ),
+    },
+    { name: 'DeviceName', shape: STRING },
+  ),
+);
+
+/** EC2's InstanceBlockDeviceMappingSpecification list (ModifyInstanceAttribute). */
+export const INSTANCE_BLOCK_DEVICE_MAPPINGS: Shape = listOf(
+  structure(
+    { name: 'DeviceName', shape: STRING },
+    {
+      name: 'Ebs',
+      shape: structure(
+        { name: 'VolumeId', shape: STRING },
+        { name: 'DeleteOnTermination', shape: BOOLEAN },
+      ),
+    },
+  ),
+);
 
 /** EC2's AttributeValue: `{Value}`. */
 export const ATTRIBUTE_VALUE: Shape = structure({ name: 'Value', shape: STRING });

@@ -126,3 +126,78 @@ export function parseCount(arg: string): { minCount: number; maxCount: number } 
   const max = m[2] === undefined ? min : Number(m[2]);
   return { minCount: min, maxCount: max };
 }
+
+/** A block device mapping as the CLI sends it (RunInstances). */
+export interface BlockDeviceMappingParam {
+  readonly deviceName: string;
+  readonly ebs?: { volumeSize: number; deleteOnTermination?: boolean; volumeType: string };
+}
+
+const booleanOf = (v: Value | undefined, what: string, param: string): boolean | undefined => {
+  if (v === undefined) return undefined;
+  const text = stringOf(v, what, param).toLowerCase();
+  if (text !== 'true' && text !== 'false') throw paramError(param, `${what} must be true or false`);
+  return text === 'true';
+};
+
+/**
+ * `--block-device-mappings DeviceName=/dev/vda,Ebs={VolumeSize=4,DeleteOnTermination=false}`
+ * (repeatable) or the JSON form.
+ */
+export function parseBlockDeviceMappings(
+  args: readonly string[] | undefined,
+  param = '--block-device-mappings',
+): BlockDeviceMappingParam[] {
+  return (args ?? []).flatMap((arg) =>
+    structsOf(arg, param).map((s) => {
+      checkKeys(s, ['DeviceName', 'Ebs'], param);
+      if (s.DeviceName === undefined) throw paramError(param, 'each mapping needs a DeviceName');
+      const deviceName = stringOf(s.DeviceName, 'DeviceName', param);
+      if (s.Ebs === undefined) return { deviceName };
+      if (!isStruct(s.Ebs)) throw paramError(param, 'Ebs must be {VolumeSize=...,...}');
+      const e = s.Ebs;
+      checkKeys(e, ['VolumeSize', 'DeleteOnTermination', 'VolumeType'], param);
+      const size =
+        e.VolumeSize === undefined ? 0 : Number(stringOf(e.VolumeSize, 'VolumeSize', param));
+      if (!Number.isInteger(size))
+        throw paramError(param, 'VolumeSize must be a whole number of GiB');
+      return {
+        deviceName,
+        ebs: {
+          volumeSize: size,
+          deleteOnTermination: booleanOf(e.DeleteOnTermination, 'DeleteOnTermination', param),
+          volumeType: e.VolumeType === undefined ? '' : stringOf(e.VolumeType, 'VolumeType', param),
+        },
+      };
+    }),
+  );
+}
+
+/** A DeleteOnTermination change as modify-instance-attribute sends it. */
+export interface InstanceBlockDeviceMappingParam {
+  readonly deviceName: string;
+  readonly ebs: { volumeId: string; deleteOnTermination?: boolean };
+}
+
+/** `--block-device-mappings DeviceName=/dev/sdf,Ebs={DeleteOnTermination=true}` or JSON. */
+export function parseInstanceBlockDeviceMappings(
+  args: readonly string[] | undefined,
+  param = '--block-device-mappings',
+): InstanceBlockDeviceMappingParam[] {
+  return (args ?? []).flatMap((arg) =>
+    structsOf(arg, param).map((s) => {
+      checkKeys(s, ['DeviceName', 'Ebs'], param);
+      if (s.DeviceName === undefined) throw paramError(param, 'each mapping needs a DeviceName');
+      if (!isStruct(s.Ebs)) throw paramError(param, 'Ebs must be {DeleteOnTermination=true|false}');
+      const e = s.Ebs;
+      checkKeys(e, ['VolumeId', 'DeleteOnTermination'], param);
+      return {
+        deviceName: stringOf(s.DeviceName, 'DeviceName', param),
+        ebs: {
+          volumeId: e.VolumeId === undefined ? '' : stringOf(e.VolumeId, 'VolumeId', param),
+          deleteOnTermination: booleanOf(e.DeleteOnTermination, 'DeleteOnTermination', param),
+        },
+      };
+    }),
+  );
+}

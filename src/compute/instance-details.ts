@@ -2,6 +2,7 @@ import type { ComputeDeps } from './deps.js';
 import type { Image } from './image.js';
 import type { Instance } from './instance.js';
 import { findInstanceType, type InstanceType } from './instance-types.js';
+import type { InstanceDisk } from './ports.js';
 
 /** An instance with its image and type, as describe shows them. */
 export interface InstanceDetails {
@@ -9,6 +10,8 @@ export interface InstanceDetails {
   /** Undefined once the image is gone (deregistered and deleted). */
   readonly image: Image | undefined;
   readonly type: InstanceType | undefined;
+  /** Its attached volumes, root first. */
+  readonly disks: readonly InstanceDisk[];
 }
 
 /**
@@ -16,7 +19,7 @@ export interface InstanceDetails {
  * instances of one image reads that image once), not once per instance.
  */
 export function instanceDetails(
-  deps: Pick<ComputeDeps, 'images'>,
+  deps: Pick<ComputeDeps, 'images' | 'rootDisks'>,
   instances: readonly Instance[],
 ): InstanceDetails[] {
   const images = new Map<string, Image | undefined>();
@@ -30,6 +33,7 @@ export function instanceDetails(
       instance,
       image: images.get(instance.imageId),
       type: types.get(instance.instanceType),
+      disks: deps.rootDisks.disks(instance.id),
     };
   });
 }

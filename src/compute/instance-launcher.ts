@@ -53,7 +53,7 @@ export async function launch(
         batch.map(async (instance) => {
           if (instance.rootDisk) return instance;
           const image = imageOf(deps, instance);
-          const rootDisk = await deps.rootDisks.create(instance.id, image.diskPath);
+          const rootDisk = await deps.rootDisks.create(instance.id, image, instance.rootVolume);
           rollback.add(`root disk of ${instance.id}`, () => deps.rootDisks.remove(rootDisk));
           const next = { ...instance, rootDisk };
           deps.instances.put(next);
@@ -133,6 +133,11 @@ function vmSpec(deps: ComputeDeps, instance: Instance, port: NetworkPort | undef
       : { firmware: image.bootMode ?? 'legacy-bios' }),
     rootDisk: instance.rootDisk,
     instanceStoreMib: instanceStoreMib(type, deps.settings.instanceStore),
+    // Attached data volumes are part of the VM from its start (stop/start keeps them).
+    dataDisks: deps.rootDisks
+      .disks(instance.id)
+      .filter((d) => !d.root && d.status === 'attached')
+      .map((d) => ({ volumeId: d.volumeId, serial: d.serial, path: d.path })),
     port,
   };
 }

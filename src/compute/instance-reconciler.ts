@@ -156,8 +156,8 @@ async function reconcileStopping(deps: ComputeDeps, i: Instance): Promise<void> 
 
 async function reconcileShuttingDown(deps: ComputeDeps, i: Instance): Promise<void> {
   const down = await bringDown(deps, i);
-  // The root disk is deleted on termination, as EC2 does with DeleteOnTermination (the default).
-  if (down.rootDisk) await deps.rootDisks.remove(down.rootDisk);
+  // Volumes with DeleteOnTermination (the root's default) go; the others become available.
+  await deps.rootDisks.terminate(i.id);
   await deps.hypervisor.removeVariableStore?.(i.id);
   const terminated: Instance = {
     ...down,

@@ -1,4 +1,5 @@
 import type { Tag } from '../core/tags.js';
+import type { RootVolumeSpec } from './block-device-mappings.js';
 import type { NetworkInterface } from '../network/network-interface.js';
 
 /** EC2 instance states and their codes. */
@@ -78,6 +79,8 @@ export interface Instance {
   /** The network's interface for this instance, as allocated at launch (network owns it). */
   readonly network?: NetworkInterface | undefined;
   readonly rootDisk?: string | undefined;
+  /** What the launch asked of the root volume (BlockDeviceMappings), used when it is made. */
+  readonly rootVolume?: RootVolumeSpec | undefined;
   readonly runtime?: VmRuntime | undefined;
 }
 

@@ -2,6 +2,7 @@
  * What the compute domain needs from the outside world. Adapters: src/state (repositories),
  * src/host (QEMU, qemu-img, ssh-keygen); the network domain provides InstanceNetwork.
  */
+import type { RootVolumeSpec } from './block-device-mappings.js';
 import type { BootMode, Image } from './image.js';
 import type { NetworkInterface } from '../network/network-interface.js';
 import type { Instance, VmRuntime } from './instance.js';
@@ -55,7 +56,16 @@ export interface VmSpec {
   readonly rootDisk: string;
   /** Size of the instance store (a scratch disk that lives as long as the VM); 0: none. */
   readonly instanceStoreMib: number;
+  /** Data volumes attached to the instance, in attach order (the guest sees them after root). */
+  readonly dataDisks?: readonly VmDisk[] | undefined;
   readonly port: NetworkPort;
+}
+
+/** A data volume as QEMU attaches it: the guest sees `serial` as the disk's serial. */
+export interface VmDisk {
+  readonly volumeId: string;
+  readonly serial: string;
+  readonly path: string;
 }
 
 /** Where a VM's NIC plugs in on the host (made by InstanceNetwork.plug). */
@@ -125,10 +135,34 @@ export interface Hypervisor {
   removeVariableStore?(instanceId: string): Promise<void>;
 }
 
-/** Copy-on-write root disks: an overlay on the image's read-only base (O(1) launch). */
+/** A volume attached to an instance, as the instance's BlockDeviceMappings show it. */
+export interface InstanceDisk {
+  readonly volumeId: string;
+  readonly path: string;
+  readonly serial: string;
+  readonly deviceName: string;
+  readonly status: 'attaching' | 'attached' | 'detaching';
+  readonly attachTime: Date;
+  readonly deleteOnTermination: boolean;
+  readonly root: boolean;
+}
+
+/**
+ * An instance's disks, implemented by the storage domain: the root disk is a volume, a
+ * copy-on-write overlay on the image's read-only base (O(1) launch).
+ */
 export interface RootDisks {
-  create(instanceId: string, baseImage: string): Promise<string>;
+  /** The root volume (made once, found again when it exists); returns its file. */
+  create(instanceId: string, image: Image, spec?: RootVolumeSpec): Promise<string>;
+  /** Undoes `create` (an undone launch): the root volume's file and row go. */
   remove(path: string): Promise<void>;
+  /** The volumes attached to the instance, root first. */
+  disks(instanceId: string): InstanceDisk[];
+  /**
+   * The instance terminated (its QEMU is gone): volumes with DeleteOnTermination are deleted,
+   * the others become available.
+   */
+  terminate(instanceId: string): Promise<void>;
 }
 
 /** The security groups a launch names (EC2's SecurityGroupIds and SecurityGroups). */

@@ -17,6 +17,7 @@ import { launch } from './instance-launcher.js';
 import { REASONS, type Instance } from './instance.js';
 import { DEFAULT_INSTANCE_TYPE, findInstanceType, type InstanceType } from './instance-types.js';
 import { validateTagSpecifications, type TagSpecification } from './tag-specifications.js';
+import { rootVolumeSpec, type BlockDeviceMappingInput } from './block-device-mappings.js';
 
 export const MAX_USER_DATA_BYTES = 16 * 1024;
 const MAX_COUNT = 100;
@@ -34,6 +35,7 @@ export interface RunInstancesInput {
   /** Security groups by id, and by name (default VPC only); none: the VPC's default group. */
   readonly securityGroupIds?: readonly string[] | undefined;
   readonly securityGroups?: readonly string[] | undefined;
+  readonly blockDeviceMappings?: readonly BlockDeviceMappingInput[] | undefined;
   /** Validate only: answers DryRunOperation when the launch would have been accepted. */
   readonly dryRun?: boolean | undefined;
 }
@@ -65,6 +67,7 @@ export async function runInstances(
     );
   }
   const tags: Tag[] = validateTagSpecifications(input.tagSpecifications ?? [], ['instance']);
+  const rootVolume = rootVolumeSpec(image, input.blockDeviceMappings ?? []);
   const token = input.clientToken || undefined;
   if (token !== undefined && (token.length > 64 || !/^[\x20-\x7e]+$/.test(token))) {
     throw invalidParameter('ClientToken must be 1 to 64 printable ASCII characters');
@@ -112,6 +115,7 @@ export async function runInstances(
           launchFingerprint: fingerprint,
           launchIndex,
           network: networks[launchIndex],
+          rootVolume,
         };
         deps.instances.put(instance);
         return instance;
@@ -271,6 +275,7 @@ function launchFingerprint(
       tags,
       input.securityGroupIds ?? [],
       input.securityGroups ?? [],
+      input.blockDeviceMappings ?? [],
     ]),
   );
   if (userData) h.update(userData);

@@ -25,7 +25,14 @@ import { LinuxNetworkHost } from '../host/network/linux-network-host.js';
 import { LinuxVpcPlumbing } from '../host/network/linux-vpc-plumbing.js';
 import { TmpfsInstanceStore } from '../host/tmpfs-instance-store.js';
 import { QemuHypervisor } from '../host/qemu/qemu-hypervisor.js';
-import { QemuImgDisks } from '../host/qemu-img-disks.js';
+import { QemuImgVolumes } from '../host/qemu-img-volumes.js';
+import { QemuGuestDisks } from '../host/qemu/qemu-guest-disks.js';
+import { InstanceVolumes } from '../storage/instance-volumes.js';
+import { recoverVolumes } from '../storage/recovery.js';
+import { volumesUsingImage } from '../storage/dependants.js';
+import type { StorageDeps } from '../storage/deps.js';
+import { SqliteVolumeRepository } from '../state/sqlite-volume-repository.js';
+import { SqliteSnapshotRepository } from '../state/sqlite-snapshot-repository.js';
 import { readBootId } from '../host/proc.js';
 import { SshKeygen } from '../host/ssh-keygen.js';
 import { openDatabase } from '../state/database.js';
@@ -42,7 +49,7 @@ import {
 import { parseConfig } from './config.js';
 import { probeHostForDaemon } from './host-probe.js';
 import { removeStaleSocket } from './stale-socket.js';
-import { groupId } from './host-accounts.js';
+import { groupId, userId } from './host-accounts.js';
 import { jsonLogger } from './logger.js';
 import { ReconcilerLoop } from './reconciler-loop.js';
 import { installShutdown } from './shutdown.js';
@@ -112,25 +119,53 @@ export async function main(argv: readonly string[]): Promise<void> {
     onVmChange: (id) => loop.kick([id]),
     ovmf: { code: config.ovmfCode, varsTemplate: config.ovmfVars },
   });
+  const uow = new SqliteUnitOfWork(db);
+  const locks = new KeyedMutex();
+  const qemuUid = probe.runAs ? await userId(probe.runAs) : undefined;
+  const qemuGid = probe.runAs ? await groupId(probe.runAs) : undefined;
+  const storage: StorageDeps = {
+    uow,
+    volumes: new SqliteVolumeRepository(db),
+    snapshots: new SqliteSnapshotRepository(db),
+    files: new QemuImgVolumes(runner, join(config.stateDir, 'volumes')),
+    guestDisks: new QemuGuestDisks({
+      owner:
+        qemuUid !== undefined && qemuGid !== undefined ? { uid: qemuUid, gid: qemuGid } : undefined,
+      logger,
+    }),
+    instances,
+    images,
+    locks,
+    clock: systemClock,
+    logger,
+    settings: {
+      availabilityZone: site.availabilityZone,
+      detachTimeoutMs: 30_000,
+      reserveBytes: 1024 ** 3,
+    },
+  };
   const imageFiles = new UploadedImageFiles(runner, join(config.stateDir, 'images'));
+  // An image's file stays while an instance or a volume (a root volume kept after its instance,
+  // a volume copied from it) is backed by it.
+  const volumeDependants = (imageId: string): string[] => volumesUsingImage(storage, imageId);
   const imageCollector = {
     images,
     imageFiles,
-    dependants: [instanceRootDisks(instances)],
+    dependants: [instanceRootDisks(instances), volumeDependants],
     logger,
   };
   const deps: ComputeDeps = {
-    uow: new SqliteUnitOfWork(db),
+    uow,
     instances,
     images,
     keyPairs: new SqliteKeyPairRepository(db),
     hypervisor,
-    rootDisks: new QemuImgDisks(runner, join(config.stateDir, 'volumes')),
+    rootDisks: new InstanceVolumes(storage),
     network,
     capacity: probe.capacity,
     clock: systemClock,
     logger,
-    locks: new KeyedMutex(),
+    locks,
     wake: (id, afterMs) => loop.wakeAfter(id, afterMs),
     settings: {
       stopTimeoutMs: config.stopTimeoutS * 1000,
@@ -181,6 +216,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   // After a host reboot nothing survived: what ran is started again. After a kumod restart,
   // adopt what survived (QEMU outlives kumod), finish launches it left half-done, heal the host.
   recoverAfterHostReboot({ ...deps, hostFacts: new SqliteHostFacts(db) }, await readBootId());
+  await recoverVolumes(storage);
   await reconcileAll(deps, true);
   await collectImages(imageCollector);
   // Rules in the VPC namespaces outlive kumod; what this kumod renders replaces them.
@@ -199,11 +235,13 @@ export async function main(argv: readonly string[]): Promise<void> {
     {
       compute: deps,
       securityGroups,
+      storage,
       sshKeys: new SshKeygen(runner),
       kick: (ids) => loop.kick(ids),
       shutdownSignal: abort.signal,
       site,
       imageFiles,
+      imageDependants: [volumeDependants],
       describeHost: () => {
         const all = instances.list();
         const used = usage(all, deps.settings.instanceStore);

@@ -28,7 +28,70 @@ const MIGRATIONS: readonly (string | ((db: Db) => void))[] = [
   // Security groups (issue 8): their table, and every VPC's default group on existing interfaces.
   CREATE_SECURITY_GROUPS,
   migrateDefaultSecurityGroups,
+  // EBS volumes; every live instance's root disk becomes one (its file stays where it is).
+  `CREATE TABLE volumes (id TEXT PRIMARY KEY, state TEXT NOT NULL, instance_id TEXT,
+     created_at TEXT NOT NULL, doc TEXT NOT NULL);
+   CREATE INDEX volumes_instance ON volumes(instance_id);`,
+  migrateRootVolumes,
+  // EBS snapshots: self-contained qcow2 copies of volumes.
+  `CREATE TABLE snapshots (id TEXT PRIMARY KEY, volume_id TEXT NOT NULL, state TEXT NOT NULL,
+     started_at TEXT NOT NULL, doc TEXT NOT NULL);`,
 ];
+
+/**
+ * Instances launched before volumes existed: each live instance's root overlay becomes a root
+ * volume row pointing at the same file (nothing is moved or deleted), attached as /dev/vda with
+ * DeleteOnTermination, sized from its image in whole GiB.
+ */
+function migrateRootVolumes(db: Db): void {
+  const GIB = 1024 ** 3;
+  // The zone DEFAULT_SITE names (frozen here: this is history, as the site was then).
+  const zone = 'kumo-local-1a';
+  for (const row of db.all<{ id: string; state: string; doc: string }>(
+    'SELECT id, state, doc FROM instances',
+  )) {
+    if (row.state === 'terminated') continue;
+    const doc = JSON.parse(row.doc) as {
+      rootDisk?: string;
+      imageId?: string;
+      launchTime?: { $date?: string };
+    };
+    if (!doc.rootDisk) continue;
+    const image = db.get<{ doc: string }>('SELECT doc FROM images WHERE id = ?', doc.imageId ?? '');
+    const sizeBytes = image
+      ? Number((JSON.parse(image.doc) as { sizeBytes?: number }).sizeBytes)
+      : 0;
+    const since = doc.launchTime?.$date ?? new Date().toISOString();
+    const id = newId('vol');
+    const volume = {
+      id,
+      sizeGiB: Math.max(1, Math.ceil((sizeBytes || 0) / GIB)),
+      volumeType: 'gp3',
+      availabilityZone: zone,
+      state: 'in-use',
+      createTime: { $date: since },
+      imageId: doc.imageId,
+      path: doc.rootDisk,
+      tags: [],
+      root: true,
+      attachment: {
+        instanceId: row.id,
+        device: '/dev/vda',
+        state: 'attached',
+        attachTime: { $date: since },
+        deleteOnTermination: true,
+      },
+    };
+    db.run(
+      'INSERT INTO volumes (id, state, instance_id, created_at, doc) VALUES (?, ?, ?, ?, ?)',
+      id,
+      'in-use',
+      row.id,
+      since,
+      JSON.stringify(volume),
+    );
+  }
+}
 
 /**
  * Instances launched before interfaces were the network's own records: each live instance's

@@ -1,6 +1,6 @@
 /**
  * Benchmark: creating an instance root disk through kumo's RootDisks adapter (the real
- * QemuImgDisks with the command spawner, as kumod wires them) next to the bare
+ * QemuImgVolumes with the command spawner, as kumod wires them) next to the bare
  * `qemu-img create -q -f qcow2 -F qcow2 -b BASE overlay.qcow2` spawned with node:child_process.
  * Both make the same overlay on the default image's qcow2 in the same temp dir; the difference is
  * what the adapter adds (mkdir of the volumes dir, the spawner round trip, env/timeout handling).
@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SpawnerCommandRunner } from '../../src/host/spawner/spawner-runner.js';
-import { QemuImgDisks } from '../../src/host/qemu-img-disks.js';
+import { QemuImgVolumes } from '../../src/host/qemu-img-volumes.js';
 import { IMAGE_DIR } from '../integration/harness/kumod-harness.js';
 import { stats } from './stats.js';
 
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     process.execPath,
     resolve(import.meta.dirname, '../../dist/host/spawner/spawner-main.js'),
   ]);
-  const disks = new QemuImgDisks(runner, join(dir, 'volumes'));
+  const disks = new QemuImgVolumes(runner, join(dir, 'volumes'));
   const bareDir = join(dir, 'bare');
   mkdirSync(bareDir);
   const kumoMs: number[] = [];
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
 
   const kumoRound = async (): Promise<number> => {
     const t0 = performance.now();
-    const path = await disks.create(instanceId(), base);
+    const path = await disks.createOverlay(instanceId().replace('i-', 'vol-'), base);
     const t = performance.now() - t0;
     await disks.remove(path);
     return t;
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
 
   try {
     // Both sides must make the same thing: a qcow2 overlay backed by the image.
-    const kPath = await disks.create(instanceId(), base);
+    const kPath = await disks.createOverlay(instanceId().replace('i-', 'vol-'), base);
     const bPath = join(bareDir, 'check.qcow2');
     await bareCreate(base, bPath);
     for (const p of [kPath, bPath]) {
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
   const b = stats(bareMs);
   const result = {
     benchmark:
-      'root disk: QemuImgDisks.create (kumo RootDisks adapter) vs bare `qemu-img create -f qcow2 -F qcow2 -b BASE`',
+      'root volume: QemuImgVolumes.createOverlay (kumo VolumeFiles adapter) vs bare `qemu-img create -f qcow2 -F qcow2 -b BASE`',
     base,
     rounds,
     warmupRounds: WARMUP,

@@ -4,13 +4,20 @@ import { DEFAULT_INSTANCE_STORE_POLICY } from '../../src/compute/instance-store.
 import type { Clock } from '../../src/core/clock.js';
 import { KeyedMutex } from '../../src/core/keyed-mutex.js';
 import { silentLogger } from '../../src/core/logger.js';
-import { FakeHypervisor, FakeNetwork, FakeRootDisks } from './fake-host.js';
+import { InstanceVolumes } from '../../src/storage/instance-volumes.js';
+import { FakeHypervisor, FakeNetwork } from './fake-host.js';
 import {
   FakeImageRepository,
   FakeInstanceRepository,
   FakeKeyPairRepository,
   FakeUnitOfWork,
 } from './in-memory-repositories.js';
+import {
+  fakeStorageDeps,
+  FakeSnapshotRepository,
+  FakeVolumeRepository,
+  type FakeStorageDeps,
+} from './storage-deps.js';
 
 /** A clock tests move by hand. */
 export class ManualClock implements Clock {
@@ -43,7 +50,9 @@ export type FakeComputeDeps = ComputeDeps & {
   images: FakeImageRepository;
   keyPairs: FakeKeyPairRepository;
   hypervisor: FakeHypervisor;
-  rootDisks: FakeRootDisks;
+  rootDisks: InstanceVolumes;
+  /** The storage domain behind rootDisks, on the same repositories, locks and clock. */
+  storage: FakeStorageDeps;
   network: FakeNetwork;
   clock: ManualClock;
   /** Every wake-up the use-cases asked for. */
@@ -58,18 +67,25 @@ export function fakeComputeDeps(o: { settings?: Partial<ComputeSettings> } = {})
   const instances = new FakeInstanceRepository();
   const keyPairs = new FakeKeyPairRepository();
   const wakes: { instanceId: string; afterMs: number }[] = [];
+  const volumes = new FakeVolumeRepository();
+  const snapshots = new FakeSnapshotRepository();
+  const uow = new FakeUnitOfWork(instances, images, keyPairs, volumes, snapshots);
+  const locks = new KeyedMutex();
+  const clock = new ManualClock();
+  const storage = fakeStorageDeps({ uow, volumes, snapshots, instances, images, locks, clock });
   return {
-    uow: new FakeUnitOfWork(instances, images, keyPairs),
+    uow,
     instances,
     images,
     keyPairs,
     hypervisor: new FakeHypervisor(),
-    rootDisks: new FakeRootDisks(),
+    rootDisks: new InstanceVolumes(storage),
+    storage,
     network: new FakeNetwork(),
     capacity: { vcpus: 8, memoryMib: 8192 },
-    clock: new ManualClock(),
+    clock,
     logger: silentLogger,
-    locks: new KeyedMutex(),
+    locks,
     wakes,
     wake: (instanceId, afterMs) => wakes.push({ instanceId, afterMs }),
     settings: {

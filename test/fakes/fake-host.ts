@@ -6,7 +6,6 @@ import type {
   InstanceNetwork,
   NetworkPort,
   StartOptions,
-  RootDisks,
   SshKeyTool,
   VmSpec,
   VmStatus,
@@ -108,19 +107,6 @@ export class FakeHypervisor implements Hypervisor {
   }
   running(): number {
     return [...this.vms.values()].filter((v) => v.status !== 'gone').length;
-  }
-}
-
-export class FakeRootDisks implements RootDisks {
-  disks = new Set<string>();
-  create(instanceId: string, base: string): Promise<string> {
-    const path = `/fake/volumes/${instanceId}-root.qcow2@${base}`;
-    this.disks.add(path);
-    return Promise.resolve(path);
-  }
-  remove(path: string): Promise<void> {
-    this.disks.delete(path);
-    return Promise.resolve();
   }
 }
 

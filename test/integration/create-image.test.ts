@@ -27,6 +27,9 @@ integrationSuite('images: create-image and copy-image', () => {
         '--key-name',
         'img',
         ...(imageId ? ['--image-id', imageId] : []),
+        // The default group admits no SSH from outside (as in EC2): the test reads files by SSH.
+        '--security-group-ids',
+        ...(await h.sshGroups()),
       )
     ).Instances[0] as Inst;
   const describe = async (id: string): Promise<Inst> =>

@@ -532,7 +532,15 @@ integrationSuite('kumod with real guests', () => {
     await running(b);
     const tap = tapOf(b);
     await stopped(b);
-    const disk = join(h.stateDir, 'volumes', `${b.InstanceId}-root.qcow2`);
+    // The root disk is the root volume's file (named by its volume id).
+    const rootVolume = await h.json<string>(
+      'describe-volumes',
+      '--filters',
+      `Name=attachment.instance-id,Values=${b.InstanceId}`,
+      '--query',
+      'Volumes[0].VolumeId',
+    );
+    const disk = join(h.stateDir, 'volumes', `${rootVolume}.qcow2`);
     expect(existsSync(disk), disk).toBe(true);
     // QEMU cannot open a root disk that is not there: it exits at once.
     renameSync(disk, `${disk}.away`);

@@ -15,12 +15,13 @@ import {
   ATTRIBUTE_VALUE,
   BOOLEAN,
   enumOf,
+  INSTANCE_BLOCK_DEVICE_MAPPINGS,
   STRING,
   STRING_LIST,
   type CommandInput,
   type InputMember,
 } from '../request-shapes.js';
-import { parseAttributeValue } from '../structured-params.js';
+import { parseAttributeValue, parseInstanceBlockDeviceMappings } from '../structured-params.js';
 
 interface IdsOptions {
   instanceIds: string[];
@@ -37,6 +38,7 @@ interface ModifyOptions {
   groups?: string[];
   sourceDestCheck?: boolean | string;
   instanceType?: string;
+  blockDeviceMappings?: string[];
   attribute?: string;
   value?: string;
   dryRun?: boolean;
@@ -75,6 +77,11 @@ const MODIFY_INPUT: CommandInput = {
     { name: 'InstanceId', shape: STRING, option: 'instanceId' },
     { name: 'Attribute', shape: enumOf('instanceType'), option: 'attribute' },
     { name: 'Value', shape: STRING, option: 'value' },
+    {
+      name: 'BlockDeviceMappings',
+      shape: INSTANCE_BLOCK_DEVICE_MAPPINGS,
+      option: 'blockDeviceMappings',
+    },
     { name: 'InstanceType', shape: ATTRIBUTE_VALUE, option: 'instanceType' },
     { name: 'Groups', shape: STRING_LIST, option: 'groups' },
   ],
@@ -160,7 +167,7 @@ export function registerLifecycleCommands(program: Command, ctx: CliContext): vo
 
   const modify = withCliInput(program.command('modify-instance-attribute'), MODIFY_INPUT)
     .description(
-      "Change a stopped instance's type, or an instance's security groups or source/dest check (EC2 ModifyInstanceAttribute); prints nothing",
+      "Change a stopped instance's type, or an instance's security groups, source/dest check or volumes' DeleteOnTermination (EC2 ModifyInstanceAttribute); prints nothing",
     )
     .requiredOption('--instance-id <id>', 'instance id')
     .option('--instance-type <type>', 'new instance type: T, Value=T or {"Value":"T"}')
@@ -168,20 +175,30 @@ export function registerLifecycleCommands(program: Command, ctx: CliContext): vo
     .option('--source-dest-check', 'check that the instance sends from its own address (default)')
     .option('--no-source-dest-check', 'let the instance route traffic of other addresses')
     .option('--attribute <name>', 'attribute name (instanceType), with --value')
-    .option('--value <value>', 'new value of --attribute');
+    .option('--value <value>', 'new value of --attribute')
+    .option(
+      '--block-device-mappings <mapping...>',
+      'DeleteOnTermination of attached volumes: DeviceName=/dev/sdf,Ebs={DeleteOnTermination=true}',
+    );
   withDryRun(modify).action(async (o: ModifyOptions) => {
     const c = ctx.clients.instances;
+    const mappings = parseInstanceBlockDeviceMappings(o.blockDeviceMappings);
     const security = o.groups !== undefined || o.sourceDestCheck !== undefined;
-    if (o.groups !== undefined && o.sourceDestCheck !== undefined)
-      throw new UsageError('Pass one attribute at a time: --groups or --[no-]source-dest-check');
+    const asked = [security, mappings.length > 0].filter(Boolean).length;
+    if ((o.groups !== undefined && o.sourceDestCheck !== undefined) || asked > 1)
+      throw new UsageError(
+        'Pass one attribute at a time: --instance-type, --groups, --[no-]source-dest-check or --block-device-mappings',
+      );
     const request = ModifyInstanceAttributeRequest.fromPartial({
       instanceId: o.instanceId,
-      instanceType: security ? '' : instanceTypeOf(o),
+      instanceType:
+        security || (mappings.length > 0 && o.instanceType === undefined) ? '' : instanceTypeOf(o),
       groups: o.groups ?? [],
       sourceDestCheck:
         o.sourceDestCheck === undefined
           ? undefined
           : o.sourceDestCheck === true || o.sourceDestCheck === 'true',
+      blockDeviceMappings: mappings,
       dryRun: isDryRun(o),
     });
     ctx.print(

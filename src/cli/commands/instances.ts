@@ -12,6 +12,7 @@ import { callPaged } from '../paged-call.js';
 import { PAGINATORS } from '../paginators.js';
 import { MAX_RESULTS, NEXT_TOKEN, withPagingOptions } from '../paging-options.js';
 import {
+  BLOCK_DEVICE_MAPPINGS,
   BOOLEAN,
   enumOf,
   FILTERS,
@@ -21,7 +22,12 @@ import {
   tagSpecifications,
   type CommandInput,
 } from '../request-shapes.js';
-import { parseCount, parseFilters, parseTagSpecifications } from '../structured-params.js';
+import {
+  parseBlockDeviceMappings,
+  parseCount,
+  parseFilters,
+  parseTagSpecifications,
+} from '../structured-params.js';
 import { loadUserData } from '../user-data.js';
 
 /** RunInstances waits for disks and networking to be prepared, so it gets a longer deadline. */
@@ -39,6 +45,7 @@ interface RunOptions {
   subnetId?: string;
   securityGroupIds?: string[];
   securityGroups?: string[];
+  blockDeviceMappings?: string[];
   dryRun?: boolean;
 }
 
@@ -52,6 +59,7 @@ function countOf(input: Readonly<Record<string, unknown>>): string {
 const RUN_INSTANCES_INPUT: CommandInput = {
   operation: 'RunInstances',
   members: [
+    { name: 'BlockDeviceMappings', shape: BLOCK_DEVICE_MAPPINGS, option: 'blockDeviceMappings' },
     { name: 'ImageId', shape: STRING, option: 'imageId' },
     { name: 'InstanceType', shape: enumOf('t3.micro'), option: 'instanceType' },
     { name: 'KeyName', shape: STRING, option: 'keyName' },
@@ -103,7 +111,11 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
     )
     .option('--subnet-id <id>', 'subnet to launch into (default: the default subnet)')
     .option('--security-group-ids <ids...>', "security groups (default: the VPC's default group)")
-    .option('--security-groups <names...>', 'security groups by name (default VPC only)');
+    .option('--security-groups <names...>', 'security groups by name (default VPC only)')
+    .option(
+      '--block-device-mappings <mapping...>',
+      'root volume: DeviceName=/dev/vda,Ebs={VolumeSize=4,DeleteOnTermination=false} or JSON',
+    );
   withDryRun(run).action(async (o: RunOptions) => {
     const request = RunInstancesRequest.fromPartial({
       imageId: o.imageId ?? '',
@@ -118,6 +130,7 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
       subnetId: o.subnetId ?? '',
       securityGroupIds: o.securityGroupIds ?? [],
       securityGroups: o.securityGroups ?? [],
+      blockDeviceMappings: parseBlockDeviceMappings(o.blockDeviceMappings),
       dryRun: isDryRun(o),
     });
     const c = ctx.clients.instances;

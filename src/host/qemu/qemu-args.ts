@@ -1,5 +1,6 @@
 import type { VmPaths } from '../../compute/instance.js';
-import type { VmSpec } from '../../compute/ports.js';
+import type { VmDisk, VmSpec } from '../../compute/ports.js';
+import { blockDeviceId, blockNodeName } from './block-names.js';
 
 export interface QemuOptions {
   /** Drop privileges to this user after QEMU has opened its files (-runas). */
@@ -72,6 +73,7 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, opts: QemuOptions): strin
     // Firmware boots the root disk first, without trying the NIC's network boot.
     spec.kernel ? 'virtio-blk-pci,drive=root' : 'virtio-blk-pci,drive=root,bootindex=0',
     ...instanceStoreArgs(opts.instanceStoreFile),
+    ...(spec.dataDisks ?? []).flatMap(dataDiskArgs),
     '-netdev',
     `tap,id=net0,ifname=${spec.port.tap},script=no,downscript=no`,
     '-device',
@@ -121,5 +123,19 @@ function instanceStoreArgs(file: string | undefined): string[] {
     `file=${file},if=none,id=ephemeral0,format=raw,cache=writeback,discard=unmap`,
     '-device',
     `virtio-blk-pci,drive=ephemeral0,serial=${INSTANCE_STORE_SERIAL}`,
+  ];
+}
+
+/**
+ * An attached data volume: the same node name and device id as a hot-plug uses (block-names.ts),
+ * so kumod can unplug it later; the serial names it in the guest.
+ */
+function dataDiskArgs(d: VmDisk): string[] {
+  const node = blockNodeName(d.volumeId);
+  return [
+    '-blockdev',
+    `driver=qcow2,node-name=${node},discard=unmap,file.driver=file,file.filename=${d.path}`,
+    '-device',
+    `virtio-blk-pci,drive=${node},id=${blockDeviceId(d.volumeId)},serial=${d.serial}`,
   ];
 }

@@ -53,6 +53,7 @@ export async function startApiServer(
   const kicked: string[] = [];
   const ctx: ApiContext = {
     compute: deps,
+    storage: deps.storage,
     sshKeys: new FakeSshKeys(),
     securityGroups: fakeSecurityGroups(new MapInterfaceRepository(deps.network.interfaces)).service,
     kick: (ids) => kicked.push(...ids),

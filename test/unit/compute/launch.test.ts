@@ -29,7 +29,7 @@ describe('launch', () => {
     d.network.failNextPlug = new Error('ip: boom');
     await expect(runInstances(d, { minCount: 2, maxCount: 2 })).rejects.toThrow('ip: boom');
     expect(d.instances.list()).toEqual([]);
-    expect(d.rootDisks.disks.size).toBe(0);
+    expect(d.storage.files.files.size).toBe(0);
     expect(d.hypervisor.running()).toBe(0);
     expect(d.network.syncs).toHaveLength(1);
   });

@@ -107,7 +107,7 @@ describe('instance lifecycle', () => {
     expect(change?.current).toBe('shutting-down');
     await reconcileAll(d);
     expect(d.instances.get(i.id)?.state).toBe('terminated');
-    expect(d.rootDisks.disks.size).toBe(0);
+    expect(d.storage.files.files.size).toBe(0);
     expect(d.hypervisor.running()).toBe(0);
     d.clock.advance(3_599_000);
     await reconcileAll(d);

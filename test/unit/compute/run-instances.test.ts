@@ -103,7 +103,7 @@ describe('runInstances', () => {
     expect(d.instances.list()).toEqual([]);
     expect(d.hypervisor.running()).toBe(0);
     expect(d.network.ports.size).toBe(0);
-    expect(d.rootDisks.disks.size).toBe(0);
+    expect(d.storage.files.files.size).toBe(0);
   });
 });
 

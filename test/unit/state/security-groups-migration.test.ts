@@ -28,7 +28,9 @@ describe('the security groups migration', () => {
       const file = join(dir, 'kumo.db');
       const db = openDatabase(file);
       // The state as the release before security groups left it.
-      db.raw.exec('DROP TABLE security_groups; PRAGMA user_version = 5;');
+      db.raw.exec(
+        'DROP TABLE security_groups; DROP TABLE volumes; DROP TABLE snapshots; PRAGMA user_version = 5;',
+      );
       db.run(
         'INSERT INTO vpcs (id, doc) VALUES (?, ?)',
         VPC,

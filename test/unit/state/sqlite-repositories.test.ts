@@ -5,6 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { describe, expect, it } from 'vitest';
 import { encodeDoc } from '../../../src/state/codec.js';
 import { openDatabase } from '../../../src/state/database.js';
+import { SqliteVolumeRepository } from '../../../src/state/sqlite-volume-repository.js';
 import {
   SqliteImageRepository,
   SqliteInstanceRepository,
@@ -132,7 +133,7 @@ describe('network interfaces', () => {
     const file = join(dir, 'kumo.db');
     const db = openDatabase(file);
     db.raw.exec(
-      'DROP TABLE network_interfaces; DROP TABLE security_groups; PRAGMA user_version = 3;',
+      'DROP TABLE network_interfaces; DROP TABLE security_groups; DROP TABLE volumes; DROP TABLE snapshots; PRAGMA user_version = 3;',
     );
     const old = {
       vpcId: 'vpc-1',
@@ -161,6 +162,48 @@ describe('network interfaces', () => {
     expect(interfaces.byInstance('i-00000000000000001')).toEqual(live);
     // A terminated instance holds no addresses any more.
     expect(interfaces.byInstance('i-00000000000000002')).toBeUndefined();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe('volumes', () => {
+  it('are made from instances launched before volumes, keeping their root files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kumo-migrate-'));
+    const file = join(dir, 'kumo.db');
+    const db = openDatabase(file);
+    db.raw.exec('DROP TABLE volumes; DROP TABLE snapshots; PRAGMA user_version = 7;');
+    db.run(
+      'INSERT INTO images (id, name, created_at, doc) VALUES (?, ?, ?, ?)',
+      TINY_IMAGE.id,
+      TINY_IMAGE.name,
+      TINY_IMAGE.createdAt.toISOString(),
+      encodeDoc({ ...TINY_IMAGE, sizeBytes: 3 * 1024 ** 3 + 1 }),
+    );
+    const put = (id: string, state: string, rootDisk?: string) =>
+      db.run(
+        'INSERT INTO instances (id, state, doc) VALUES (?, ?, ?)',
+        id,
+        state,
+        encodeDoc({ ...instance, id, state, rootDisk }),
+      );
+    put('i-00000000000000001', 'stopped', '/var/lib/kumo/volumes/i-00000000000000001-root.qcow2');
+    put('i-00000000000000002', 'terminated');
+    db.close();
+
+    const reopened = openDatabase(file);
+    const volumes = new SqliteVolumeRepository(reopened);
+    const [root] = volumes.byInstance('i-00000000000000001');
+    expect(volumes.list()).toHaveLength(1);
+    expect(root).toMatchObject({
+      id: expect.stringMatching(/^vol-[0-9a-f]{17}$/),
+      path: '/var/lib/kumo/volumes/i-00000000000000001-root.qcow2',
+      sizeGiB: 4,
+      state: 'in-use',
+      root: true,
+      imageId: TINY_IMAGE.id,
+      attachment: { device: '/dev/vda', state: 'attached', deleteOnTermination: true },
+    });
+    expect(root!.createTime).toEqual(instance.launchTime);
     rmSync(dir, { recursive: true, force: true });
   });
 });

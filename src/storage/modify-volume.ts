@@ -1,0 +1,182 @@
+import { dryRunOperation, invalidParameter, quoted } from '../core/errors.js';
+import { applyFilters, type Filter } from '../core/tags.js';
+import type { StorageDeps } from './deps.js';
+import { assertVolumeId, volumeIncorrectState, volumeNotFound } from './errors.js';
+import {
+  GIB,
+  SIZE_LIMITS_GIB,
+  VOLUME_TYPES,
+  type Volume,
+  type VolumeModification,
+  type VolumeType,
+} from './volume.js';
+
+export interface ModifyVolumeInput {
+  readonly volumeId: string;
+  readonly sizeGiB?: number | undefined;
+  readonly volumeType?: string | undefined;
+  readonly iops?: number | undefined;
+  readonly throughput?: number | undefined;
+  readonly dryRun?: boolean | undefined;
+}
+
+function target(v: Volume, input: ModifyVolumeInput) {
+  const type = (input.volumeType || v.volumeType) as VolumeType;
+  if (!(VOLUME_TYPES as readonly string[]).includes(type)) {
+    throw invalidParameter(
+      `Invalid value ${quoted(type)} for VolumeType; use one of ${VOLUME_TYPES.join(', ')}`,
+    );
+  }
+  const size = input.sizeGiB || v.sizeGiB;
+  if (size < v.sizeGiB) {
+    throw invalidParameter(
+      `New size cannot be smaller than existing size: ${v.id} is ${v.sizeGiB} GiB; volumes only grow`,
+    );
+  }
+  const limits = SIZE_LIMITS_GIB[type];
+  if (!Number.isInteger(size) || size < limits.min || size > limits.max) {
+    throw invalidParameter(
+      `Volume of ${size} GiB is out of range for ${type}: use ${limits.min} to ${limits.max} GiB`,
+    );
+  }
+  const iops = input.iops || v.iops;
+  const throughput = input.throughput || v.throughput;
+  if (
+    size === v.sizeGiB &&
+    type === v.volumeType &&
+    iops === v.iops &&
+    throughput === v.throughput
+  ) {
+    throw invalidParameter(
+      `Modification of ${v.id} asks for nothing new; pass a larger --size, or another type, IOPS or throughput`,
+      'InvalidParameterCombination',
+    );
+  }
+  return { size, type, iops, throughput };
+}
+
+/**
+ * ModifyVolume: grows a volume (never shrinks), online when its guest runs (QMP block_resize:
+ * the guest sees the new size at once), with qemu-img resize otherwise; type, IOPS and throughput
+ * are recorded. The modification is `completed` when the call answers.
+ */
+export async function modifyVolume(deps: StorageDeps, input: ModifyVolumeInput): Promise<Volume> {
+  assertVolumeId(input.volumeId);
+  const first = deps.volumes.get(input.volumeId);
+  if (!first) throw volumeNotFound(input.volumeId);
+  target(first, input);
+  if (input.dryRun) throw dryRunOperation();
+  const instanceId = first.attachment?.instanceId;
+  const underInstance = <T>(fn: () => Promise<T>): Promise<T> =>
+    instanceId ? deps.locks.run(instanceId, fn) : fn();
+  return underInstance(() =>
+    deps.locks.run(input.volumeId, async () => {
+      const v = deps.volumes.get(input.volumeId);
+      if (!v?.path) throw volumeNotFound(input.volumeId);
+      if (v.state !== 'available' && v.state !== 'in-use') {
+        throw volumeIncorrectState(
+          `The volume '${v.id}' is '${v.state}'; try again once it settles`,
+        );
+      }
+      const t = target(v, input);
+      const a = v.attachment;
+      if (a && a.state !== 'attached') {
+        throw volumeIncorrectState(`The volume '${v.id}' is ${a.state}; try again once it settles`);
+      }
+      const i = a ? deps.instances.get(a.instanceId) : undefined;
+      const modification: VolumeModification = {
+        state: 'modifying',
+        originalSizeGiB: v.sizeGiB,
+        targetSizeGiB: t.size,
+        originalVolumeType: v.volumeType,
+        targetVolumeType: t.type,
+        originalIops: v.iops,
+        targetIops: t.iops,
+        originalThroughput: v.throughput,
+        targetThroughput: t.throughput,
+        progress: 0,
+        startTime: deps.clock.now(),
+      };
+      deps.volumes.put({ ...v, modification });
+      try {
+        if (t.size > v.sizeGiB) {
+          if (
+            i?.runtime &&
+            (i.state === 'running' || i.state === 'pending' || i.state === 'stopping')
+          ) {
+            await deps.guestDisks.resize(
+              i.runtime,
+              { volumeId: v.id, root: v.root === true },
+              t.size * GIB,
+            );
+          } else {
+            await deps.files.resize(v.path, t.size * GIB);
+          }
+        }
+      } catch (e) {
+        deps.volumes.put({
+          ...v,
+          modification: {
+            ...modification,
+            state: 'failed',
+            statusMessage: String(e),
+            endTime: deps.clock.now(),
+          },
+        });
+        throw e;
+      }
+      const done: Volume = {
+        ...v,
+        sizeGiB: t.size,
+        volumeType: t.type,
+        iops: t.iops,
+        throughput: t.throughput,
+        modification: {
+          ...modification,
+          state: 'completed',
+          progress: 100,
+          endTime: deps.clock.now(),
+        },
+      };
+      deps.volumes.put(done);
+      deps.logger.info('volume modified', { volumeId: v.id, sizeGiB: t.size, type: t.type });
+      return done;
+    }),
+  );
+}
+
+const MODIFICATION_FILTERS = {
+  fields: {
+    'modification-state': (v: Volume) => (v.modification ? [v.modification.state] : []),
+    'original-size': (v: Volume) =>
+      v.modification ? [String(v.modification.originalSizeGiB)] : [],
+    'original-volume-type': (v: Volume) =>
+      v.modification ? [v.modification.originalVolumeType] : [],
+    'start-time': (v: Volume) => (v.modification ? [v.modification.startTime.toISOString()] : []),
+    'target-size': (v: Volume) => (v.modification ? [String(v.modification.targetSizeGiB)] : []),
+    'target-volume-type': (v: Volume) => (v.modification ? [v.modification.targetVolumeType] : []),
+    'volume-id': (v: Volume) => [v.id],
+  },
+};
+
+/** DescribeVolumesModifications: the latest modification of each volume that has one. */
+export function describeVolumesModifications(
+  deps: Pick<StorageDeps, 'volumes'>,
+  ids: readonly string[],
+  filters: readonly Filter[],
+): Volume[] {
+  ids.forEach(assertVolumeId);
+  const found =
+    ids.length > 0
+      ? [...new Set(ids)].map((id) => {
+          const v = deps.volumes.get(id);
+          if (!v) throw volumeNotFound(id);
+          return v;
+        })
+      : deps.volumes.list();
+  return applyFilters(
+    found.filter((v) => v.modification),
+    filters,
+    MODIFICATION_FILTERS,
+  );
+}
