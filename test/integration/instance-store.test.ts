@@ -95,7 +95,16 @@ integrationSuite('instance store (tmpfs)', () => {
     );
     expect(k.exitCode, k.stderr).toBe(0);
     writeFileSync(key, k.stdout, { mode: 0o600 });
-    const res = await h.json('run-instances', '--instance-type', 'c5d.large', '--key-name', 'me');
+    const res = await h.json(
+      'run-instances',
+      '--instance-type',
+      'c5d.large',
+      '--key-name',
+      'me',
+      // The default group admits no SSH from outside (as in EC2): the tests reach the guest by SSH.
+      '--security-group-ids',
+      ...(await h.sshGroups()),
+    );
     id = res.Instances[0].InstanceId as string;
     await waitState('running');
   }, 600_000);
