@@ -61,6 +61,8 @@ const modificationToProto = (v: Volume): PModification => {
 
 /** The order volumes are described and paged in: creation, then id. */
 const volumeKey = (v: Volume): string => `${v.createTime.toISOString()}|${v.id}`;
+const byVolumeKey = (a: Volume, b: Volume): number =>
+  volumeKey(a) < volumeKey(b) ? -1 : volumeKey(a) > volumeKey(b) ? 1 : 0;
 
 export function volumesHandlers(ctx: ApiContext, logger: Logger): VolumesServer {
   const d = ctx.storage;
@@ -81,9 +83,7 @@ export function volumesHandlers(ctx: ApiContext, logger: Logger): VolumesServer 
       ),
     })),
     describeVolumes: handle('DescribeVolumes', logger, (req) => {
-      const found = describeVolumes(d, req.volumeIds, toFilters(req.filters)).sort((a, b) =>
-        volumeKey(a) < volumeKey(b) ? -1 : volumeKey(a) > volumeKey(b) ? 1 : 0,
-      );
+      const found = describeVolumes(d, req.volumeIds, toFilters(req.filters)).sort(byVolumeKey);
       const { page, nextToken } = paginate(
         PAGE_LIMITS.describeVolumes,
         {
@@ -111,7 +111,7 @@ export function volumesHandlers(ctx: ApiContext, logger: Logger): VolumesServer 
     })),
     describeVolumesModifications: handle('DescribeVolumesModifications', logger, (req) => {
       const found = describeVolumesModifications(d, req.volumeIds, toFilters(req.filters)).sort(
-        (a, b) => (volumeKey(a) < volumeKey(b) ? -1 : volumeKey(a) > volumeKey(b) ? 1 : 0),
+        byVolumeKey,
       );
       const { page, nextToken } = paginate(
         PAGE_LIMITS.describeVolumesModifications,

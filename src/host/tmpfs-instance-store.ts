@@ -1,4 +1,4 @@
-import { open, mkdir, rmdir } from 'node:fs/promises';
+import { access, mkdir, open, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../core/logger.js';
 import type { CommandRunner } from './command-runner.js';
@@ -9,6 +9,12 @@ export const INSTANCE_STORE_FILE = 'ephemeral0.raw';
 /** Marks kumo's tmpfs mounts in /proc/mounts (the mount's source name). */
 const MOUNT_SOURCE = 'kumo-instance-store';
 const BYTES_PER_MIB = 1024 * 1024;
+
+const exists = (path: string): Promise<boolean> =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * Instance store as a tmpfs of its own per running VM: made empty for each start, unmounted (and
@@ -56,6 +62,9 @@ export class TmpfsInstanceStore {
 
   /** Unmounts the store at `dir` (its data and memory gone) and removes the directory. */
   async wipe(dir: string): Promise<void> {
+    // Every stop and terminate passes here, with or without a store: no directory, no mount
+    // (a mount point is a directory), so nothing to read in /proc.
+    if (!(await exists(dir))) return;
     const mounted = (await readMounts()).some((m) => m.mountPoint === dir && m.fstype === 'tmpfs');
     if (mounted) {
       await this.runner.run('umount', [dir]);

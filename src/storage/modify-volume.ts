@@ -1,5 +1,6 @@
 import { dryRunOperation, invalidParameter, quoted } from '../core/errors.js';
 import { applyFilters, type Filter } from '../core/tags.js';
+import { byIdsOrAll } from './by-ids.js';
 import type { StorageDeps } from './deps.js';
 import { assertVolumeId, volumeIncorrectState, volumeNotFound } from './errors.js';
 import {
@@ -166,16 +167,8 @@ export function describeVolumesModifications(
   filters: readonly Filter[],
 ): Volume[] {
   ids.forEach(assertVolumeId);
-  const found =
-    ids.length > 0
-      ? [...new Set(ids)].map((id) => {
-          const v = deps.volumes.get(id);
-          if (!v) throw volumeNotFound(id);
-          return v;
-        })
-      : deps.volumes.list();
   return applyFilters(
-    found.filter((v) => v.modification),
+    byIdsOrAll(ids, deps.volumes, volumeNotFound).filter((v) => v.modification),
     filters,
     MODIFICATION_FILTERS,
   );

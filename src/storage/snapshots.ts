@@ -2,6 +2,7 @@ import { dryRunOperation, invalidParameter } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { applyFilters, type Filter } from '../core/tags.js';
 import { validateTagSpecifications, type TagSpecification } from '../compute/tag-specifications.js';
+import { byIdsOrAll } from './by-ids.js';
 import type { StorageDeps } from './deps.js';
 import {
   assertSnapshotId,
@@ -207,15 +208,7 @@ export function describeSnapshots(
   filters: readonly Filter[],
 ): Snapshot[] {
   ids.forEach(assertSnapshotId);
-  const found =
-    ids.length > 0
-      ? [...new Set(ids)].map((id) => {
-          const s = deps.snapshots.get(id);
-          if (!s) throw snapshotNotFound(id);
-          return s;
-        })
-      : deps.snapshots.list();
-  return applyFilters(found, filters, SNAPSHOT_FILTERS);
+  return applyFilters(byIdsOrAll(ids, deps.snapshots, snapshotNotFound), filters, SNAPSHOT_FILTERS);
 }
 
 /** Volumes made from the snapshot that still exist (their files are overlays on it). */

@@ -3,6 +3,7 @@ import { newId } from '../core/ids.js';
 import { withRollback } from '../core/rollback.js';
 import { applyFilters, type Filter, type Tag } from '../core/tags.js';
 import { validateTagSpecifications, type TagSpecification } from '../compute/tag-specifications.js';
+import { byIdsOrAll } from './by-ids.js';
 import type { StorageDeps } from './deps.js';
 import type { Snapshot } from './snapshot.js';
 import {
@@ -174,17 +175,7 @@ export function describeVolumes(
   filters: readonly Filter[],
 ): Volume[] {
   ids.forEach(assertVolumeId);
-  let found: Volume[];
-  if (ids.length > 0) {
-    found = [...new Set(ids)].map((id) => {
-      const v = deps.volumes.get(id);
-      if (!v) throw volumeNotFound(id);
-      return v;
-    });
-  } else {
-    found = deps.volumes.list();
-  }
-  return applyFilters(found, filters, VOLUME_FILTERS);
+  return applyFilters(byIdsOrAll(ids, deps.volumes, volumeNotFound), filters, VOLUME_FILTERS);
 }
 
 /** DeleteVolume: only a volume that is not attached (VolumeInUse otherwise), file and row. */
