@@ -7,6 +7,7 @@ import type {
 } from '../gen/kumo/v1/volumes.js';
 import { attachVolume, detachVolume, type AttachmentView } from '../storage/attachments.js';
 import type { Volume } from '../storage/volume.js';
+import { reportedPerformance } from '../storage/volume-performance.js';
 import { createVolume, deleteVolume, describeVolumes } from '../storage/volumes.js';
 import { describeVolumesModifications, modifyVolume } from '../storage/modify-volume.js';
 import type { ApiContext } from './context.js';
@@ -23,21 +24,24 @@ const attachmentToProto = (a: AttachmentView): PAttachment => ({
   deleteOnTermination: a.deleteOnTermination,
 });
 
-export const volumeToProto = (v: Volume): PVolume => ({
-  attachments: v.attachment ? [attachmentToProto({ ...v.attachment, volumeId: v.id })] : [],
-  availabilityZone: v.availabilityZone,
-  createTime: v.createTime,
-  encrypted: false,
-  size: v.sizeGiB,
-  snapshotId: v.snapshotId ?? '',
-  state: v.state,
-  volumeId: v.id,
-  iops: v.iops ?? 0,
-  tags: tags(v.tags),
-  volumeType: v.volumeType,
-  multiAttachEnabled: false,
-  throughput: v.throughput ?? 0,
-});
+export const volumeToProto = (v: Volume): PVolume => {
+  const perf = reportedPerformance(v);
+  return {
+    attachments: v.attachment ? [attachmentToProto({ ...v.attachment, volumeId: v.id })] : [],
+    availabilityZone: v.availabilityZone,
+    createTime: v.createTime,
+    encrypted: false,
+    size: v.sizeGiB,
+    snapshotId: v.snapshotId ?? '',
+    state: v.state,
+    volumeId: v.id,
+    iops: perf.iops ?? 0,
+    tags: tags(v.tags),
+    volumeType: v.volumeType,
+    multiAttachEnabled: false,
+    throughput: perf.throughput ?? 0,
+  };
+};
 
 const modificationToProto = (v: Volume): PModification => {
   const m = v.modification;

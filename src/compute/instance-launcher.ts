@@ -123,6 +123,7 @@ function vmSpec(deps: ComputeDeps, instance: Instance, port: NetworkPort | undef
   const type = findInstanceType(instance.instanceType);
   if (!type) throw internal(`Unknown instance type ${instance.instanceType} on ${instance.id}`);
   if (!port || !instance.rootDisk) throw internal(`${instance.id} has no network port or disk`);
+  const disks = deps.rootDisks.disks(instance.id);
   return {
     instanceId: instance.id,
     vcpus: type.vcpus,
@@ -132,12 +133,12 @@ function vmSpec(deps: ComputeDeps, instance: Instance, port: NetworkPort | undef
       ? { kernel: image.kernelPath, initrd: image.initrdPath, kernelCmdline: image.kernelCmdline }
       : { firmware: image.bootMode ?? 'legacy-bios' }),
     rootDisk: instance.rootDisk,
+    rootThrottle: disks.find((d) => d.root)?.throttle,
     instanceStoreMib: instanceStoreMib(type, deps.settings.instanceStore),
     // Attached data volumes are part of the VM from its start (stop/start keeps them).
-    dataDisks: deps.rootDisks
-      .disks(instance.id)
+    dataDisks: disks
       .filter((d) => !d.root && d.status === 'attached')
-      .map((d) => ({ volumeId: d.volumeId, serial: d.serial, path: d.path })),
+      .map((d) => ({ volumeId: d.volumeId, serial: d.serial, path: d.path, throttle: d.throttle })),
     port,
   };
 }

@@ -54,6 +54,8 @@ export interface VmSpec {
   /** Firmware boot from the root disk (no kernel): SeaBIOS or OVMF with the instance's own variable store. */
   readonly firmware?: BootMode | undefined;
   readonly rootDisk: string;
+  /** The root volume's I/O limits (its volume type's performance); absent: unthrottled. */
+  readonly rootThrottle?: DiskThrottle | undefined;
   /** Size of the instance store (a scratch disk that lives as long as the VM); 0: none. */
   readonly instanceStoreMib: number;
   /** Data volumes attached to the instance, in attach order (the guest sees them after root). */
@@ -66,6 +68,25 @@ export interface VmDisk {
   readonly volumeId: string;
   readonly serial: string;
   readonly path: string;
+  readonly throttle?: DiskThrottle | undefined;
+}
+
+/**
+ * I/O limits on one guest disk, as QEMU's leaky-bucket throttling takes them: a sustained rate,
+ * optionally a burst rate for a number of seconds, and the request size counted as one operation.
+ */
+export interface DiskThrottle {
+  /** Operations per second, reads and writes together. */
+  readonly iops: number;
+  /** Bytes per second, reads and writes together. */
+  readonly bps: number;
+  readonly iopsMax?: number | undefined;
+  /** Seconds a burst at iopsMax may last. */
+  readonly iopsMaxLength?: number | undefined;
+  readonly bpsMax?: number | undefined;
+  readonly bpsMaxLength?: number | undefined;
+  /** A request larger than this counts as several operations (EBS: 256 KiB SSD, 1 MiB HDD). */
+  readonly iopsSize: number;
 }
 
 /** Where a VM's NIC plugs in on the host (made by InstanceNetwork.plug). */
@@ -145,6 +166,8 @@ export interface InstanceDisk {
   readonly attachTime: Date;
   readonly deleteOnTermination: boolean;
   readonly root: boolean;
+  /** The volume type's I/O limits. */
+  readonly throttle: DiskThrottle;
 }
 
 /**

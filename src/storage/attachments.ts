@@ -7,6 +7,7 @@ import {
 } from '../core/errors.js';
 import { assertId } from '../core/ids.js';
 import type { Instance } from '../compute/instance.js';
+import { volumeThrottle } from './volume-performance.js';
 import type { StorageDeps } from './deps.js';
 import {
   assertVolumeId,
@@ -115,7 +116,11 @@ export async function attachVolume(
       if (i.state !== 'running') return view(v, attachment);
       try {
         if (!i.runtime || !v.path) throw new Error(`${i.id} has no QEMU or ${v.id} no file`);
-        await deps.guestDisks.plug(i.runtime, { volumeId: v.id, path: v.path });
+        await deps.guestDisks.plug(i.runtime, {
+          volumeId: v.id,
+          path: v.path,
+          throttle: volumeThrottle(v),
+        });
       } catch (e) {
         deps.volumes.put(v);
         throw e;

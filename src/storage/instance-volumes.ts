@@ -8,6 +8,7 @@ import type { InstanceDisk, RootDisks } from '../compute/ports.js';
 import { newId } from '../core/ids.js';
 import { withRollback } from '../core/rollback.js';
 import type { StorageDeps } from './deps.js';
+import { volumeThrottle } from './volume-performance.js';
 import { GIB, guestSerial, VOLUME_TYPES, type Volume, type VolumeType } from './volume.js';
 
 /**
@@ -82,6 +83,7 @@ export class InstanceVolumes implements RootDisks {
                 attachTime: v.attachment.attachTime,
                 deleteOnTermination: v.attachment.deleteOnTermination,
                 root: v.root === true,
+                throttle: volumeThrottle(v),
               },
             ]
           : [],

@@ -2,6 +2,7 @@ import { dryRunOperation, invalidParameter, quoted } from '../core/errors.js';
 import { applyFilters, type Filter } from '../core/tags.js';
 import { byIdsOrAll } from './by-ids.js';
 import type { StorageDeps } from './deps.js';
+import { validatePerformance, volumeThrottle } from './volume-performance.js';
 import { assertVolumeId, volumeIncorrectState, volumeNotFound } from './errors.js';
 import {
   GIB,
@@ -40,8 +41,11 @@ function target(v: Volume, input: ModifyVolumeInput) {
       `Volume of ${size} GiB is out of range for ${type}: use ${limits.min} to ${limits.max} GiB`,
     );
   }
-  const iops = input.iops || v.iops;
-  const throughput = input.throughput || v.throughput;
+  // A new type starts from its own defaults: gp3's throughput means nothing on io1.
+  const sameType = type === v.volumeType;
+  const iops = input.iops || (sameType ? v.iops : undefined);
+  const throughput = input.throughput || (sameType ? v.throughput : undefined);
+  validatePerformance({ volumeType: type, sizeGiB: size, iops, throughput });
   if (
     size === v.sizeGiB &&
     type === v.volumeType &&
@@ -58,8 +62,8 @@ function target(v: Volume, input: ModifyVolumeInput) {
 
 /**
  * ModifyVolume: grows a volume (never shrinks), online when its guest runs (QMP block_resize:
- * the guest sees the new size at once), with qemu-img resize otherwise; type, IOPS and throughput
- * are recorded. The modification is `completed` when the call answers.
+ * the guest sees the new size at once), with qemu-img resize otherwise; a new type, IOPS or
+ * throughput changes the disk's I/O limits in the running guest at once. The modification is `completed` when the call answers.
  */
 export async function modifyVolume(deps: StorageDeps, input: ModifyVolumeInput): Promise<Volume> {
   assertVolumeId(input.volumeId);
@@ -99,20 +103,35 @@ export async function modifyVolume(deps: StorageDeps, input: ModifyVolumeInput):
         startTime: deps.clock.now(),
       };
       deps.volumes.put({ ...v, modification });
+      // A QEMU that has the disk open: changes go to it, not to the file under it.
+      const live =
+        i?.runtime && (i.state === 'running' || i.state === 'pending' || i.state === 'stopping')
+          ? i.runtime
+          : undefined;
       try {
         if (t.size > v.sizeGiB) {
-          if (
-            i?.runtime &&
-            (i.state === 'running' || i.state === 'pending' || i.state === 'stopping')
-          ) {
+          if (live) {
             await deps.guestDisks.resize(
-              i.runtime,
+              live,
               { volumeId: v.id, root: v.root === true },
               t.size * GIB,
             );
           } else {
             await deps.files.resize(v.path, t.size * GIB);
           }
+        }
+        // The new type, IOPS, throughput or size holds for the running guest at once.
+        if (live) {
+          await deps.guestDisks.setThrottle(
+            live,
+            { volumeId: v.id, root: v.root === true },
+            volumeThrottle({
+              volumeType: t.type,
+              sizeGiB: t.size,
+              iops: t.iops,
+              throughput: t.throughput,
+            }),
+          );
         }
       } catch (e) {
         deps.volumes.put({

@@ -4,6 +4,7 @@
  * through compute's repository and acts on a running one's QEMU through GuestDisks.
  */
 import type { VmRuntime } from '../compute/instance.js';
+import type { DiskThrottle } from '../compute/ports.js';
 import type { Snapshot } from './snapshot.js';
 import type { Volume } from './volume.js';
 
@@ -54,6 +55,8 @@ export interface VolumeFiles {
 export interface GuestDisk {
   readonly volumeId: string;
   readonly path: string;
+  /** The volume type's I/O limits, in force before the guest's first I/O on the disk. */
+  readonly throttle: DiskThrottle;
 }
 
 /** Hot-plug into a running QEMU (QMP blockdev-add + device_add, and back). */
@@ -71,6 +74,12 @@ export interface GuestDisks {
     runtime: VmRuntime,
     disk: { volumeId: string; root: boolean },
     sizeBytes: number,
+  ): Promise<void>;
+  /** Changes an attached disk's I/O limits while the guest runs (a modified type or IOPS). */
+  setThrottle(
+    runtime: VmRuntime,
+    disk: { volumeId: string; root: boolean },
+    throttle: DiskThrottle,
   ): Promise<void>;
   /**
    * A crash-consistent copy of an attached disk while the guest runs (QMP blockdev-backup

@@ -5,6 +5,7 @@ import { applyFilters, type Filter, type Tag } from '../core/tags.js';
 import { validateTagSpecifications, type TagSpecification } from '../compute/tag-specifications.js';
 import { byIdsOrAll } from './by-ids.js';
 import type { StorageDeps } from './deps.js';
+import { validatePerformance } from './volume-performance.js';
 import type { Snapshot } from './snapshot.js';
 import {
   assertSnapshotId,
@@ -104,6 +105,12 @@ export async function createVolume(deps: StorageDeps, input: CreateVolumeInput):
         `(${snapshot.volumeSizeGiB} GiB); pass --size ${snapshot.volumeSizeGiB} or more`,
     );
   }
+  validatePerformance({
+    volumeType: type,
+    sizeGiB: size,
+    iops: input.iops || undefined,
+    throughput: input.throughput || undefined,
+  });
   // The file is thin, but its metadata and the first writes need room: a floor, not the size.
   await assertSpace(deps, 0, `a ${size} GiB volume`);
   if (input.dryRun) throw dryRunOperation();

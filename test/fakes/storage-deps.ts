@@ -1,5 +1,5 @@
 import type { VmRuntime } from '../../src/compute/instance.js';
-import type { ImageRepository, InstanceRepository } from '../../src/compute/ports.js';
+import type { DiskThrottle, ImageRepository, InstanceRepository } from '../../src/compute/ports.js';
 import type { Clock } from '../../src/core/clock.js';
 import type { KeyedMutex } from '../../src/core/keyed-mutex.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -116,6 +116,8 @@ export class FakeGuestDisks implements GuestDisks {
   plugged = new Map<string, Set<string>>();
   holdOn = new Set<string>();
   failNextPlug: Error | undefined;
+  /** The I/O limits each plugged or re-limited volume has now. */
+  throttles = new Map<string, DiskThrottle>();
   plug(runtime: VmRuntime, disk: GuestDisk): Promise<void> {
     const e = this.failNextPlug;
     this.failNextPlug = undefined;
@@ -123,6 +125,15 @@ export class FakeGuestDisks implements GuestDisks {
     const set = this.plugged.get(runtime.instanceId) ?? new Set<string>();
     set.add(disk.volumeId);
     this.plugged.set(runtime.instanceId, set);
+    this.throttles.set(disk.volumeId, disk.throttle);
+    return Promise.resolve();
+  }
+  setThrottle(
+    _runtime: VmRuntime,
+    disk: { volumeId: string; root: boolean },
+    throttle: DiskThrottle,
+  ): Promise<void> {
+    this.throttles.set(disk.volumeId, throttle);
     return Promise.resolve();
   }
   /** Online resizes: [instance, volume, bytes]. */

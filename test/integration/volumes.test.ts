@@ -334,6 +334,59 @@ integrationSuite('EBS volumes on real guests', () => {
     expect(existsSync(join(h.stateDir, 'volumes', `${snap.SnapshotId}.qcow2`))).toBe(false);
   });
 
+  it('holds a volume to its type: io1 at 100 IOPS is slow, raising --iops speeds it at once', async () => {
+    const created = await h.json(
+      'create-volume',
+      '--size',
+      '20',
+      '--volume-type',
+      'io1',
+      '--iops',
+      '100',
+      '--availability-zone',
+      'kumo-local-1a',
+    );
+    const id = created.VolumeId as string;
+    expect(created).toMatchObject({ VolumeType: 'io1', Iops: 100 });
+    await attach(id, a, '/dev/sdh');
+    const dev = await appears(a, id);
+    // 200 direct 4 KiB reads, each its own I/O; the guest's uptime clock times them.
+    const readSeconds = async (): Promise<number> => {
+      const out = await inGuest(
+        a,
+        `s=$(cut -d' ' -f1 /proc/uptime); dd if=/dev/${dev} of=/dev/null bs=4k count=200 iflag=direct 2>/dev/null; e=$(cut -d' ' -f1 /proc/uptime); echo $s $e`,
+      );
+      const [start, end] = out.trim().split(' ').map(Number) as [number, number];
+      return end - start;
+    };
+    // At 100 IOPS, 200 reads cannot take less than ~2 s whatever the host's disk does.
+    const throttled = await readSeconds();
+    expect(throttled).toBeGreaterThan(1.7);
+    const modified = await h.json('modify-volume', '--volume-id', id, '--iops', '1000');
+    expect(modified.VolumeModification).toMatchObject({ TargetIops: 1000 });
+    // Same reads, same guest, no re-attach: the new limit holds at once.
+    const raised = await readSeconds();
+    expect(raised).toBeLessThan(throttled / 2);
+    expect((await h.json('describe-volumes', '--volume-ids', id)).Volumes[0]).toMatchObject({
+      Iops: 1000,
+    });
+    await failsWith('InvalidParameterValue', 'modify-volume', '--volume-id', id, '--iops', '1001');
+    await failsWith(
+      'InvalidParameterCombination',
+      'create-volume',
+      '--size',
+      '1',
+      '--volume-type',
+      'gp2',
+      '--iops',
+      '300',
+      '--availability-zone',
+      'kumo-local-1a',
+    );
+    await detach(id);
+    expect((await h.kumo('delete-volume', '--volume-id', id)).exitCode).toBe(0);
+  });
+
   it('keeps attached volumes across stop/start and a kumod restart; terminate honours DeleteOnTermination', async () => {
     const vol = await createVolume(2);
     const r = await h.kumo('stop-instances', '--instance-ids', b.InstanceId);

@@ -1,11 +1,13 @@
 import { chown } from 'node:fs/promises';
 import type { VmRuntime } from '../../compute/instance.js';
+import type { DiskThrottle } from '../../compute/ports.js';
 import type { Logger } from '../../core/logger.js';
 import type { GuestDisk, GuestDisks } from '../../storage/ports.js';
 import { guestSerial } from '../../storage/volume.js';
 import { KERNEL_FILE_DEADLINE_MS, withDeadline } from '../deadline.js';
 import { blockDeviceId, blockNodeName } from './block-names.js';
-import { QmpSession, type QmpMessage } from './qmp-client.js';
+import { throttleArguments } from './disk-throttle.js';
+import { qmpExecute, QmpSession, type QmpMessage } from './qmp-client.js';
 
 export interface QemuGuestDisksOptions {
   /** The user QEMU runs as (-runas): a hot-plugged file is opened with its rights. */
@@ -15,6 +17,9 @@ export interface QemuGuestDisksOptions {
 
 /** A full copy of a volume while the guest runs: minutes for tens of GiB on a slow disk. */
 const BACKUP_DEADLINE_MS = 30 * 60_000;
+
+/** How long the undo of a half-done plug waits for the guest to let the disk go. */
+const UNDO_UNPLUG_MS = 10_000;
 
 const notFound = (e: unknown): boolean => /not found|Failed to find|Cannot find/i.test(String(e));
 
@@ -65,6 +70,36 @@ export class QemuGuestDisks implements GuestDisks {
     } finally {
       s.close();
     }
+    // Right after device_add, before the guest has even probed the disk. A disk whose limits
+    // cannot be set is not attached: it goes again (the guest lets go of a disk it never used).
+    try {
+      await qmpExecute(
+        rt.paths.qmpSocket,
+        'block_set_io_throttle',
+        throttleArguments({ volumeId: disk.volumeId }, disk.throttle),
+      );
+    } catch (e) {
+      await this.unplug(rt, disk.volumeId, UNDO_UNPLUG_MS).catch((u: unknown) =>
+        this.o.logger.error('could not unplug a disk whose I/O limits failed', {
+          volumeId: disk.volumeId,
+          error: String(u),
+        }),
+      );
+      throw e;
+    }
+  }
+
+  async setThrottle(
+    rt: VmRuntime,
+    disk: { volumeId: string; root: boolean },
+    throttle: DiskThrottle,
+  ): Promise<void> {
+    const target = disk.root ? { root: true as const } : { volumeId: disk.volumeId };
+    await qmpExecute(
+      rt.paths.qmpSocket,
+      'block_set_io_throttle',
+      throttleArguments(target, throttle),
+    );
   }
 
   async resize(

@@ -15,7 +15,8 @@ import { keepTail, tailFile } from '../files.js';
 import { isSameProcessAlive, processStartTime, sleep } from '../proc.js';
 import { backupRootDisk } from './disk-backup.js';
 import { qemuArgs } from './qemu-args.js';
-import { qmpExecute } from './qmp-client.js';
+import { diskThrottles, throttleArguments } from './disk-throttle.js';
+import { qmpExecute, QmpSession } from './qmp-client.js';
 import { statusFromQmp, VmWatcher } from './vm-watcher.js';
 
 export interface QemuHypervisorOptions {
@@ -148,10 +149,7 @@ export class QemuHypervisor implements Hypervisor {
       this.o.logger.debug('qemu confined', { instanceId: id, pid: child.pid });
       await beforeResume?.();
       lap('cleared');
-      await qmpExecute(p.qmpSocket, 'cont');
-      const status = (await qmpExecute(p.qmpSocket, 'query-status')) as { status?: string };
-      if (status.status !== 'running')
-        throw new Error(`QEMU did not resume (status ${String(status.status)})`);
+      await resumeThrottled(p.qmpSocket, spec);
       lap('resumed');
       return { ...spawned, launched: true };
     });
@@ -396,5 +394,24 @@ export class QemuHypervisor implements Hypervisor {
     this.o.logger.warn('killing a QEMU left behind by an interrupted start', { instanceId, pid });
     await this.endProcess({ instanceId, pid, startTime, paths: p, launched: false });
     await this.o.confinement.remove(instanceId);
+  }
+}
+
+/**
+ * The disks' I/O limits, then the vCPUs: one QMP session, so no guest I/O ever runs faster than
+ * its volume type allows.
+ */
+async function resumeThrottled(socket: string, spec: VmSpec): Promise<void> {
+  const s = await QmpSession.open(socket);
+  try {
+    for (const [target, throttle] of diskThrottles(spec)) {
+      await s.execute('block_set_io_throttle', throttleArguments(target, throttle));
+    }
+    await s.execute('cont');
+    const status = (await s.execute('query-status')) as { status?: string };
+    if (status.status !== 'running')
+      throw new Error(`QEMU did not resume (status ${String(status.status)})`);
+  } finally {
+    s.close();
   }
 }

@@ -170,7 +170,13 @@ describe('attach and detach', () => {
     await startInstances(d, [i.id]);
     const vm = [...d.hypervisor.vms.values()].at(-1)!;
     expect(vm.spec.dataDisks).toEqual([
-      { volumeId: v.id, serial: v.id.replace('-', ''), path: v.path },
+      {
+        volumeId: v.id,
+        serial: v.id.replace('-', ''),
+        path: v.path,
+        // gp3's baseline: 3,000 IOPS and 125 MiB/s, each I/O up to 256 KiB one operation.
+        throttle: { iops: 3000, bps: 125 * 1024 ** 2, iopsSize: 256 * 1024 },
+      },
     ]);
   });
 
@@ -341,6 +347,34 @@ describe('modify-volume', () => {
         (x) => x.id,
       ),
     ).toEqual([w.id]);
+  });
+
+  it('a new type or IOPS changes the I/O limits of the running guest at once', async () => {
+    const { modifyVolume } = await import('../../../src/storage/modify-volume.js');
+    const d = fakeComputeDeps();
+    const i = await launched(d);
+    const v = await createVolume(d.storage, {
+      sizeGiB: 10,
+      availabilityZone: ZONE,
+      volumeType: 'io1',
+      iops: 100,
+    });
+    await attachVolume(d.storage, { volumeId: v.id, instanceId: i.id, device: '/dev/sdf' });
+    expect(d.storage.guestDisks.throttles.get(v.id)).toMatchObject({ iops: 100 });
+    await modifyVolume(d.storage, { volumeId: v.id, iops: 500 });
+    expect(d.storage.guestDisks.throttles.get(v.id)).toMatchObject({ iops: 500 });
+    // gp3 from io1: gp3's own defaults, not io1's IOPS.
+    const gp3 = await modifyVolume(d.storage, { volumeId: v.id, volumeType: 'gp3' });
+    expect(gp3).toMatchObject({ volumeType: 'gp3', iops: undefined });
+    expect(d.storage.guestDisks.throttles.get(v.id)).toMatchObject({
+      iops: 3000,
+      bps: 125 * 1024 ** 2,
+    });
+    // Out of gp3's ratio (500 IOPS per GiB): refused, the limits stay.
+    expect(await codeOf(modifyVolume(d.storage, { volumeId: v.id, iops: 6000 }))).toBe(
+      'InvalidParameterValue',
+    );
+    expect(d.storage.guestDisks.throttles.get(v.id)).toMatchObject({ iops: 3000 });
   });
 });
 
