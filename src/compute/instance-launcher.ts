@@ -53,8 +53,13 @@ export async function launch(
         batch.map(async (instance) => {
           if (instance.rootDisk) return instance;
           const image = imageOf(deps, instance);
-          const rootDisk = await deps.rootDisks.create(instance.id, image, instance.rootVolume);
-          rollback.add(`root disk of ${instance.id}`, () => deps.rootDisks.remove(rootDisk));
+          const rootDisk = await deps.rootDisks.create(
+            instance.id,
+            image,
+            instance.rootVolume,
+            instance.launchVolumes,
+          );
+          rollback.add(`volumes of ${instance.id}`, () => deps.rootDisks.remove(instance.id));
           const next = { ...instance, rootDisk };
           deps.instances.put(next);
           return next;

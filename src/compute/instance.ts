@@ -1,5 +1,5 @@
 import type { Tag } from '../core/tags.js';
-import type { RootVolumeSpec } from './block-device-mappings.js';
+import type { DataVolumeSpec, RootVolumeSpec } from './block-device-mappings.js';
 import type { NetworkInterface } from '../network/network-interface.js';
 
 /** EC2 instance states and their codes. */
@@ -81,6 +81,8 @@ export interface Instance {
   readonly rootDisk?: string | undefined;
   /** What the launch asked of the root volume (BlockDeviceMappings), used when it is made. */
   readonly rootVolume?: RootVolumeSpec | undefined;
+  /** Data volumes the launch's BlockDeviceMappings asked for, made with the root volume. */
+  readonly launchVolumes?: readonly DataVolumeSpec[] | undefined;
   readonly runtime?: VmRuntime | undefined;
 }
 

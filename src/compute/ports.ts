@@ -2,7 +2,7 @@
  * What the compute domain needs from the outside world. Adapters: src/state (repositories),
  * src/host (QEMU, qemu-img, ssh-keygen); the network domain provides InstanceNetwork.
  */
-import type { RootVolumeSpec } from './block-device-mappings.js';
+import type { DataVolumeSpec, RootVolumeSpec } from './block-device-mappings.js';
 import type { BootMode, Image } from './image.js';
 import type { NetworkInterface } from '../network/network-interface.js';
 import type { Instance, VmRuntime } from './instance.js';
@@ -175,10 +175,23 @@ export interface InstanceDisk {
  * copy-on-write overlay on the image's read-only base (O(1) launch).
  */
 export interface RootDisks {
-  /** The root volume (made once, found again when it exists); returns its file. */
-  create(instanceId: string, image: Image, spec?: RootVolumeSpec): Promise<string>;
-  /** Undoes `create` (an undone launch): the root volume's file and row go. */
-  remove(path: string): Promise<void>;
+  /**
+   * Throws the EC2 error a launch's data volumes deserve (type, size, IOPS, snapshot), before
+   * anything is made.
+   */
+  checkLaunchVolumes(specs: readonly DataVolumeSpec[]): void;
+  /**
+   * The root volume and the launch's data volumes, attached (made once, found again when they
+   * exist: a launch redone after a restart makes nothing twice); returns the root's file.
+   */
+  create(
+    instanceId: string,
+    image: Image,
+    spec?: RootVolumeSpec,
+    data?: readonly DataVolumeSpec[],
+  ): Promise<string>;
+  /** Undoes `create` (an undone launch): the volumes it made, files and rows, go. */
+  remove(instanceId: string): Promise<void>;
   /** The volumes attached to the instance, root first. */
   disks(instanceId: string): InstanceDisk[];
   /**

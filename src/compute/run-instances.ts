@@ -17,7 +17,7 @@ import { launch } from './instance-launcher.js';
 import { REASONS, type Instance } from './instance.js';
 import { DEFAULT_INSTANCE_TYPE, findInstanceType, type InstanceType } from './instance-types.js';
 import { validateTagSpecifications, type TagSpecification } from './tag-specifications.js';
-import { rootVolumeSpec, type BlockDeviceMappingInput } from './block-device-mappings.js';
+import { launchVolumeSpecs, type BlockDeviceMappingInput } from './block-device-mappings.js';
 
 export const MAX_USER_DATA_BYTES = 16 * 1024;
 const MAX_COUNT = 100;
@@ -67,7 +67,8 @@ export async function runInstances(
     );
   }
   const tags: Tag[] = validateTagSpecifications(input.tagSpecifications ?? [], ['instance']);
-  const rootVolume = rootVolumeSpec(image, input.blockDeviceMappings ?? []);
+  const volumes = launchVolumeSpecs(image, input.blockDeviceMappings ?? []);
+  deps.rootDisks.checkLaunchVolumes(volumes.data);
   const token = input.clientToken || undefined;
   if (token !== undefined && (token.length > 64 || !/^[\x20-\x7e]+$/.test(token))) {
     throw invalidParameter('ClientToken must be 1 to 64 printable ASCII characters');
@@ -115,7 +116,8 @@ export async function runInstances(
           launchFingerprint: fingerprint,
           launchIndex,
           network: networks[launchIndex],
-          rootVolume,
+          rootVolume: volumes.root,
+          launchVolumes: volumes.data.length > 0 ? volumes.data : undefined,
         };
         deps.instances.put(instance);
         return instance;

@@ -79,5 +79,4 @@ export interface Volume {
  */
 export const guestSerial = (volumeId: string): string => volumeId.replace('-', '');
 
-/** EC2's device names for data volumes: /dev/sd[b-z] and /dev/xvd[b-z] (optionally a digit). */
-export const DEVICE_NAME_PATTERN = /^\/dev\/(sd|xvd)[b-z][0-9]?$/;
+export { DEVICE_NAME_PATTERN } from '../compute/block-device-mappings.js';

@@ -82,9 +82,57 @@ export async function assertSpace(deps: StorageDeps, bytes: number, what: string
  * the row cannot become `available`: nothing half-made stays.
  */
 export async function createVolume(deps: StorageDeps, input: CreateVolumeInput): Promise<Volume> {
-  const type = volumeType(input.volumeType);
   const zone = checkZone(deps, input.availabilityZone);
   const tags: Tag[] = validateTagSpecifications(input.tagSpecifications ?? [], ['volume']);
+  const { type, size, snapshot } = planVolume(deps, input);
+  // The file is thin, but its metadata and the first writes need room: a floor, not the size.
+  await assertSpace(deps, 0, `a ${size} GiB volume`);
+  if (input.dryRun) throw dryRunOperation();
+  const volume: Volume = {
+    id: newId('vol'),
+    sizeGiB: size,
+    volumeType: type,
+    iops: input.iops || undefined,
+    throughput: input.throughput || undefined,
+    availabilityZone: zone,
+    state: 'creating',
+    createTime: deps.clock.now(),
+    snapshotId: snapshot?.id,
+    tags,
+  };
+  deps.volumes.put(volume);
+  return withRollback(deps.logger, async (rollback) => {
+    rollback.add(`row of ${volume.id}`, () => Promise.resolve(deps.volumes.delete(volume.id)));
+    const path = await makeVolumeFile(deps, volume.id, size, snapshot);
+    rollback.add(`file of ${volume.id}`, () => deps.files.remove(path));
+    const made: Volume = { ...volume, path, state: 'available' };
+    deps.volumes.put(made);
+    deps.logger.info('volume created', { volumeId: volume.id, sizeGiB: size });
+    return made;
+  });
+}
+
+/** A new volume's file: a copy-on-write overlay on its snapshot (O(1)), or blank and thin. */
+export function makeVolumeFile(
+  deps: StorageDeps,
+  volumeId: string,
+  sizeGiB: number,
+  snapshot: Snapshot | undefined,
+): Promise<string> {
+  return snapshot?.path
+    ? deps.files.createOverlay(volumeId, snapshot.path, sizeGiB * GIB)
+    : deps.files.createBlank(volumeId, sizeGiB * GIB);
+}
+
+/**
+ * Checks what a new volume asks for (type, size against the type and the snapshot, IOPS and
+ * throughput) and returns its type, size and snapshot; throws EC2's error otherwise.
+ */
+export function planVolume(
+  deps: Pick<StorageDeps, 'snapshots'>,
+  input: Pick<CreateVolumeInput, 'sizeGiB' | 'snapshotId' | 'volumeType' | 'iops' | 'throughput'>,
+): { type: VolumeType; size: number; snapshot: Snapshot | undefined } {
+  const type = volumeType(input.volumeType);
   const snapshot = input.snapshotId ? snapshotOf(deps, input.snapshotId) : undefined;
   const size = input.sizeGiB || snapshot?.volumeSizeGiB || 0;
   const limits = SIZE_LIMITS_GIB[type];
@@ -111,37 +159,10 @@ export async function createVolume(deps: StorageDeps, input: CreateVolumeInput):
     iops: input.iops || undefined,
     throughput: input.throughput || undefined,
   });
-  // The file is thin, but its metadata and the first writes need room: a floor, not the size.
-  await assertSpace(deps, 0, `a ${size} GiB volume`);
-  if (input.dryRun) throw dryRunOperation();
-  const volume: Volume = {
-    id: newId('vol'),
-    sizeGiB: size,
-    volumeType: type,
-    iops: input.iops || undefined,
-    throughput: input.throughput || undefined,
-    availabilityZone: zone,
-    state: 'creating',
-    createTime: deps.clock.now(),
-    snapshotId: snapshot?.id,
-    tags,
-  };
-  deps.volumes.put(volume);
-  return withRollback(deps.logger, async (rollback) => {
-    rollback.add(`row of ${volume.id}`, () => Promise.resolve(deps.volumes.delete(volume.id)));
-    // From a snapshot: a copy-on-write overlay on its (read-only) file, O(1) whatever its size.
-    const path = snapshot?.path
-      ? await deps.files.createOverlay(volume.id, snapshot.path, size * GIB)
-      : await deps.files.createBlank(volume.id, size * GIB);
-    rollback.add(`file of ${volume.id}`, () => deps.files.remove(path));
-    const made: Volume = { ...volume, path, state: 'available' };
-    deps.volumes.put(made);
-    deps.logger.info('volume created', { volumeId: volume.id, sizeGiB: size });
-    return made;
-  });
+  return { type, size, snapshot };
 }
 
-function snapshotOf(deps: StorageDeps, id: string): Snapshot {
+function snapshotOf(deps: Pick<StorageDeps, 'snapshots'>, id: string): Snapshot {
   assertSnapshotId(id);
   const s = deps.snapshots.get(id);
   if (!s) throw snapshotNotFound(id);

@@ -123,7 +123,8 @@ integrationSuite('EBS volumes on real guests', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     writeFileSync(file, r.stdout, { mode: 0o600 });
     key = file;
-    // The root volumes are grown to 2 GiB (the image is smaller): the guests see it.
+    // The root volumes are grown to 2 GiB (the image is smaller): the guests see it. Each gets a
+    // data volume made with the launch (gp2, deleted with the instance).
     const res = await h.json(
       'run-instances',
       '--key-name',
@@ -132,6 +133,7 @@ integrationSuite('EBS volumes on real guests', () => {
       '2',
       '--block-device-mappings',
       'DeviceName=/dev/vda,Ebs={VolumeSize=2}',
+      'DeviceName=/dev/sdb,Ebs={VolumeSize=1,VolumeType=gp2,DeleteOnTermination=true}',
       // The default group admits no SSH from outside (as in EC2): the tests reach guests by SSH.
       '--security-group-ids',
       ...(await h.sshGroups()),
@@ -162,13 +164,26 @@ integrationSuite('EBS volumes on real guests', () => {
       '--filters',
       `Name=attachment.instance-id,Values=${a.InstanceId}`,
     );
-    expect(listed.Volumes).toHaveLength(1);
+    expect(listed.Volumes).toHaveLength(2);
     expect(listed.Volumes[0]).toMatchObject({
       VolumeId: root?.Ebs.VolumeId,
       Size: 2,
       State: 'in-use',
       Attachments: [{ InstanceId: a.InstanceId, State: 'attached', Device: '/dev/vda' }],
     });
+    // The launch's data volume: in the mappings, listed as gp2 with its baseline, in the guest
+    // from the first boot.
+    const data = (i.BlockDeviceMappings ?? [])[1];
+    expect(data).toMatchObject({ DeviceName: '/dev/sdb', Ebs: { DeleteOnTermination: true } });
+    expect(listed.Volumes[1]).toMatchObject({
+      VolumeId: data?.Ebs.VolumeId,
+      Size: 1,
+      VolumeType: 'gp2',
+      Iops: 100,
+      Attachments: [{ InstanceId: a.InstanceId, Device: '/dev/sdb' }],
+    });
+    const disk = await diskOf(a, data?.Ebs.VolumeId as string);
+    expect(await inGuest(a, `cat /sys/block/${disk}/size`)).toBe(String(1024 ** 3 / 512));
   });
 
   it('moves a volume between running guests: same bytes, gone from the first', async () => {
@@ -411,8 +426,10 @@ integrationSuite('EBS volumes on real guests', () => {
     const mappings = (await describeOne(b.InstanceId)).BlockDeviceMappings ?? [];
     expect(mappings.map((m) => [m.DeviceName, m.Ebs.DeleteOnTermination])).toEqual([
       ['/dev/vda', true],
+      ['/dev/sdb', true],
       ['/dev/sdf', false],
     ]);
+    const launchVol = mappings[1]?.Ebs.VolumeId as string;
     const rootVol = mappings[0]?.Ebs.VolumeId as string;
     // Keep the data volume at terminate (its default), but say so explicitly, and check the change.
     const keep = await h.kumo(
@@ -438,6 +455,8 @@ integrationSuite('EBS volumes on real guests', () => {
     // The root volume (DeleteOnTermination) is gone with its file; the data volume is free.
     await failsWith('InvalidVolume.NotFound', 'describe-volumes', '--volume-ids', rootVol);
     expect(existsSync(rootFile)).toBe(false);
+    // So is the launch's data volume, made with DeleteOnTermination=true.
+    await failsWith('InvalidVolume.NotFound', 'describe-volumes', '--volume-ids', launchVol);
     expect(await volume(vol)).toMatchObject({ State: 'available' });
     expect((await volume(vol)).Attachments ?? []).toEqual([]);
     expect(existsSync(join(h.stateDir, 'volumes', `${vol}.qcow2`))).toBe(true);

@@ -293,13 +293,78 @@ describe('block device mappings', () => {
     expect(d.storage.files.files.has(root.path)).toBe(true);
   });
 
-  it('refuses other devices, a root smaller than the image, and duplicates', async () => {
+  it('makes data volumes with the launch: blank or from a snapshot, attached at first boot', async () => {
+    const { createSnapshot } = await import('../../../src/storage/snapshots.js');
+    const d = fakeComputeDeps();
+    const source = await blank(d, 2);
+    const snap = await createSnapshot(d.storage, { volumeId: source.id });
+    const [i] = await runInstances(d, {
+      minCount: 1,
+      maxCount: 1,
+      blockDeviceMappings: [
+        { deviceName: '/dev/sdf', ebs: { volumeSize: 4, volumeType: 'io1', iops: 200 } },
+        { deviceName: '/dev/sdg', ebs: { snapshotId: snap.id, deleteOnTermination: true } },
+      ],
+    });
+    await reconcileAll(d);
+    const disks = d.rootDisks.disks(i!.id);
+    expect(disks.map((x) => [x.deviceName, x.deleteOnTermination])).toEqual([
+      ['/dev/vda', true],
+      ['/dev/sdf', false],
+      ['/dev/sdg', true],
+    ]);
+    const [f, g] = [disks[1]!, disks[2]!];
+    expect(d.storage.volumes.get(f.volumeId)).toMatchObject({
+      sizeGiB: 4,
+      volumeType: 'io1',
+      iops: 200,
+      state: 'in-use',
+    });
+    expect(d.storage.files.files.get(g.path)?.backing).toBe(snap.path);
+    // The first boot has both, with their types' limits.
+    const vm = [...d.hypervisor.vms.values()].at(-1)!;
+    expect(vm.spec.dataDisks?.map((x) => [x.volumeId, x.throttle?.iops])).toEqual([
+      [f.volumeId, 200],
+      [g.volumeId, 3000],
+    ]);
+    await terminateInstances(d, [i!.id]);
+    await reconcileAll(d);
+    expect(d.storage.volumes.get(f.volumeId)).toMatchObject({ state: 'available' });
+    expect(d.storage.volumes.get(g.volumeId)).toBeUndefined();
+  });
+
+  it('an undone launch takes its data volumes with it', async () => {
+    const d = fakeComputeDeps();
+    d.hypervisor.failNextStart = new Error('QEMU would not start');
+    const r = await codeOf(
+      runInstances(d, {
+        minCount: 1,
+        maxCount: 1,
+        blockDeviceMappings: [{ deviceName: '/dev/sdf', ebs: { volumeSize: 1 } }],
+      }),
+    );
+    expect(r).not.toBe('no error');
+    expect(d.storage.volumes.list()).toEqual([]);
+    expect(d.storage.files.files.size).toBe(0);
+  });
+
+  it('refuses bad devices, sizes, types and snapshots, a root smaller than the image, and duplicates', async () => {
     const d = fakeComputeDeps();
     const run = (blockDeviceMappings: Parameters<typeof runInstances>[1]['blockDeviceMappings']) =>
       codeOf(runInstances(d, { minCount: 1, maxCount: 1, blockDeviceMappings }));
-    expect(await run([{ deviceName: '/dev/sdf', ebs: { volumeSize: 1 } }])).toBe(
+    expect(await run([{ deviceName: '/dev/hda', ebs: { volumeSize: 1 } }])).toBe(
       'InvalidBlockDeviceMapping',
     );
+    expect(await run([{ deviceName: '/dev/sdf' }])).toBe('InvalidBlockDeviceMapping');
+    expect(await run([{ deviceName: '/dev/sdf', ebs: { volumeSize: 1, iops: 300 } }])).toBe(
+      'InvalidParameterValue',
+    );
+    expect(await run([{ deviceName: '/dev/sdf', ebs: { volumeSize: 1, volumeType: 'st1' } }])).toBe(
+      'InvalidParameterValue',
+    );
+    expect(
+      await run([{ deviceName: '/dev/sdf', ebs: { snapshotId: 'snap-0123456789abcdef0' } }]),
+    ).toBe('InvalidSnapshot.NotFound');
     expect(await run([{ deviceName: '/dev/vda', ebs: { volumeSize: 20000 } }])).toBe(
       'InvalidBlockDeviceMapping',
     );
