@@ -157,7 +157,8 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
       return { startingInstances: changes.map(stateChangeToProto) };
     }),
     stopInstances: handle('StopInstances', logger, async (req, { signal }) => {
-      const changes = await stopInstances(d, requireIds(req.instanceIds), req.force, {
+      const hard = req.force || req.skipOsShutdown;
+      const changes = await stopInstances(d, requireIds(req.instanceIds), hard, {
         dryRun: req.dryRun,
         signal,
       });

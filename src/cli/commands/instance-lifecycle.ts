@@ -31,6 +31,12 @@ interface IdsOptions {
 interface StopOptions extends IdsOptions {
   force?: boolean;
   hibernate?: boolean;
+  skipOsShutdown?: boolean;
+}
+
+interface TerminateOptions extends IdsOptions {
+  force?: boolean;
+  skipOsShutdown?: boolean;
 }
 
 interface ModifyOptions {
@@ -59,8 +65,19 @@ const STOP_INPUT: CommandInput = {
   members: [
     INSTANCE_IDS,
     { name: 'Hibernate', shape: BOOLEAN, option: 'hibernate' },
+    { name: 'SkipOsShutdown', shape: BOOLEAN, option: 'skipOsShutdown' },
     DRY_RUN,
     { name: 'Force', shape: BOOLEAN, option: 'force' },
+  ],
+};
+
+const TERMINATE_INPUT: CommandInput = {
+  operation: 'TerminateInstances',
+  members: [
+    INSTANCE_IDS,
+    { name: 'Force', shape: BOOLEAN, option: 'force' },
+    { name: 'SkipOsShutdown', shape: BOOLEAN, option: 'skipOsShutdown' },
+    DRY_RUN,
   ],
 };
 
@@ -122,12 +139,15 @@ export function registerLifecycleCommands(program: Command, ctx: CliContext): vo
   withDryRun(stop)
     .option('--force', 'stop at once, without an ACPI power-down')
     .option('--no-force', 'power down the guest first (the default)')
+    .option('--skip-os-shutdown', 'stop at once, without an ACPI power-down (as --force)')
+    .option('--no-skip-os-shutdown', 'power down the guest first (the default)')
     .action(async (o: StopOptions) => {
       if (o.hibernate === true) throw new UsageError(NO_HIBERNATION);
       const c = ctx.clients.instances;
       const request = StopInstancesRequest.fromPartial({
         instanceIds: o.instanceIds,
         force: o.force === true,
+        skipOsShutdown: o.skipOsShutdown === true,
         dryRun: isDryRun(o),
       });
       ctx.print('StopInstances', await ctx.call('StopInstances', c.stopInstances.bind(c), request));
@@ -149,16 +169,19 @@ export function registerLifecycleCommands(program: Command, ctx: CliContext): vo
     );
   });
 
-  const terminate = withCliInput(
-    program.command('terminate-instances'),
-    idsAndDryRun('TerminateInstances'),
-  )
+  const terminate = withCliInput(program.command('terminate-instances'), TERMINATE_INPUT)
     .description('Terminate instances (EC2 TerminateInstances)')
-    .requiredOption(ids, 'instance ids');
-  withDryRun(terminate).action(async (o: IdsOptions) => {
+    .requiredOption(ids, 'instance ids')
+    .option('--force', 'accepted; kumo ends the VM at once in any case')
+    .option('--no-force', 'the default')
+    .option('--skip-os-shutdown', 'accepted; kumo never waits for the guest OS at terminate')
+    .option('--no-skip-os-shutdown', 'the default');
+  withDryRun(terminate).action(async (o: TerminateOptions) => {
     const c = ctx.clients.instances;
     const request = TerminateInstancesRequest.fromPartial({
       instanceIds: o.instanceIds,
+      force: o.force === true,
+      skipOsShutdown: o.skipOsShutdown === true,
       dryRun: isDryRun(o),
     });
     const res = await ctx.call('TerminateInstances', c.terminateInstances.bind(c), request);

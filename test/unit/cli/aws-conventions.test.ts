@@ -8,6 +8,7 @@ import {
   type DescribeInstancesRequest,
   type RunInstancesRequest,
   type StopInstancesRequest,
+  type TerminateInstancesRequest,
 } from '../../../src/gen/kumo/v1/instances.js';
 import { ec2Error, kumo as run, startFakeKumod, type FakeKumod } from './fake-kumod.js';
 
@@ -146,13 +147,31 @@ describe('--cli-input-json', () => {
     expect(last<RunInstancesRequest>('runInstances')).toMatchObject({ minCount: 4, maxCount: 4 });
   });
 
+  it('takes SkipOsShutdown and Force on stop and terminate, as flags and as JSON', async () => {
+    await kumo('stop-instances', '--instance-ids', 'i-1', '--skip-os-shutdown');
+    expect(last<StopInstancesRequest>('stopInstances')).toMatchObject({
+      skipOsShutdown: true,
+      force: false,
+    });
+    await kumo(
+      'terminate-instances',
+      '--cli-input-json',
+      '{"InstanceIds":["i-1"],"Force":true,"SkipOsShutdown":true}',
+    );
+    expect(last<TerminateInstancesRequest>('terminateInstances')).toMatchObject({
+      instanceIds: ['i-1'],
+      force: true,
+      skipOsShutdown: true,
+    });
+  });
+
   it('refuses bad input as a usage error', async () => {
     const cases: [string, RegExp][] = [
       ['{"InstanceIds":', /Error parsing parameter '--cli-input-json': Invalid JSON: /],
       ['[1]', /expected a JSON object/],
       [
-        '{"SkipOsShutdown":true}',
-        /Unknown parameter in --cli-input-json: "SkipOsShutdown", must be one of: InstanceIds, Hibernate, DryRun, Force/,
+        '{"SkipOSShutdown":true}',
+        /Unknown parameter in --cli-input-json: "SkipOSShutdown", must be one of: InstanceIds, Hibernate, SkipOsShutdown, DryRun, Force/,
       ],
       ['{"InstanceIds":"i-1"}', /Invalid type for parameter InstanceIds .*expected a list/],
       ['{}', /required option '--instance-ids <ids\.\.\.>' not specified/],
@@ -181,7 +200,7 @@ describe('--generate-cli-skeleton', () => {
       code: 0,
       stderr: '',
       stdout:
-        '{\n    "InstanceIds": [\n        ""\n    ],\n    "Hibernate": true,\n    "DryRun": true,\n    "Force": true\n}\n',
+        '{\n    "InstanceIds": [\n        ""\n    ],\n    "Hibernate": true,\n    "SkipOsShutdown": true,\n    "DryRun": true,\n    "Force": true\n}\n',
     });
     expect(fake.seen.stopInstances?.length ?? 0).toBe(before);
     expect(
