@@ -22,6 +22,7 @@ export function imageCopyHandlers(
       clock: ctx.compute.clock,
       logger,
       hypervisor: ctx.compute.hypervisor,
+      powerOffTimeoutMs: ctx.compute.settings.stopTimeoutMs,
     };
   };
   return {

@@ -24,8 +24,14 @@ export interface CreateImageDeps {
   readonly locks: KeyedMutex;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** Copies running guests' disks (create-image --no-reboot); absent: only stopped instances. */
-  readonly hypervisor?: Pick<Hypervisor, 'copyRootDisk'> | undefined;
+  /**
+   * Copies running guests' disks, and powers a guest off and boots it again around the copy
+   * (create-image without --no-reboot); absent: only stopped instances.
+   */
+  readonly hypervisor?:
+    Pick<Hypervisor, 'copyRootDisk' | 'powerOffGuest' | 'bootAgain'> | undefined;
+  /** How long a guest gets to power off before its image is taken anyway (kumod --stop-timeout). */
+  readonly powerOffTimeoutMs?: number | undefined;
 }
 
 interface NewImage {
@@ -121,9 +127,11 @@ function availableImage(deps: CreateImageDeps, imageId: string): Image {
  * new standalone image while the instance's lock keeps it from starting, so the copy is
  * consistent. A running instance with NoReboot: QEMU copies the disk as it is at that moment
  * (crash-consistent, like pulling the plug), the guest running on; the lock keeps it from being
- * stopped or terminated meanwhile. Without NoReboot a running instance is refused: EC2 would
- * shut the guest down cleanly and reboot it, which kumo does not do. The new image boots like the
- * instance's image (same boot mode, or the same kernel).
+ * stopped or terminated meanwhile. Without NoReboot, as EC2 does: the guest is shut down
+ * cleanly (ACPI, waiting up to the stop timeout), its disk copied while it is off, and it boots
+ * again in the same QEMU (same addresses, volumes and instance store); a guest that ignores the
+ * power button is copied crash-consistent and reset. The new image boots like the instance's
+ * image (same boot mode, or the same kernel).
  */
 export async function createImage(
   deps: CreateImageDeps,
@@ -140,17 +148,13 @@ export async function createImage(
         `The instance ID ${quoted(input.instanceId)} does not exist`,
       );
     }
-    const live = instance.state === 'running' && instance.runtime && deps.hypervisor?.copyRootDisk;
-    if (instance.state === 'running' && !input.noReboot) {
-      throw incorrectState(
-        `The instance ${instance.id} is running; kumo does not reboot it for an image. Pass ` +
-          '--no-reboot for a crash-consistent copy while it runs, or stop it first for a consistent one.',
-      );
-    }
+    const hv = deps.hypervisor;
+    const canReboot = input.noReboot || (hv?.powerOffGuest && hv.bootAgain);
+    const live = instance.state === 'running' && instance.runtime && hv?.copyRootDisk && canReboot;
     if (instance.state !== 'stopped' && !live) {
       throw incorrectState(
-        `The instance ${instance.id} is ${instance.state}; make images of stopped instances, or of ` +
-          'running ones with --no-reboot. Wait until it is stopped or running.',
+        `The instance ${instance.id} is ${instance.state}; make images of stopped or running ` +
+          'instances. Wait until it is stopped or running.',
       );
     }
     if (!instance.rootDisk) {
@@ -168,23 +172,40 @@ export async function createImage(
     const { instance, image, rootDisk } = check();
     const source = { disk: rootDisk, kernel: image.kernelPath, initrd: image.initrdPath };
     const runtime = instance.runtime;
-    const copyRunning = deps.hypervisor?.copyRootDisk?.bind(deps.hypervisor);
-    const made = await storeCopy(deps, image, input, [], (id) =>
-      instance.state === 'running' && runtime && copyRunning
-        ? deps.imageFiles.copyInUsing(
-            id,
-            source,
-            (target) => copyRunning(runtime, target, signal),
-            signal,
-          )
-        : deps.imageFiles.copyIn(id, source, signal),
-    );
-    deps.logger.info('created image', {
-      imageId: made.id,
-      instanceId: input.instanceId,
-      whileRunning: instance.state === 'running',
-    });
-    return made;
+    const hv = deps.hypervisor;
+    const copyRunning = hv?.copyRootDisk?.bind(hv);
+    const running = instance.state === 'running' && runtime !== undefined;
+    const reboot = running && !input.noReboot;
+    if (reboot && hv?.powerOffGuest) {
+      const off = await hv.powerOffGuest(runtime, deps.powerOffTimeoutMs ?? 60_000);
+      if (!off) {
+        deps.logger.warn('the guest did not power off for create-image; copying it as it runs', {
+          instanceId: instance.id,
+        });
+      }
+    }
+    try {
+      const made = await storeCopy(deps, image, input, [], (id) =>
+        running && copyRunning
+          ? deps.imageFiles.copyInUsing(
+              id,
+              source,
+              (target) => copyRunning(runtime, target, signal),
+              signal,
+            )
+          : deps.imageFiles.copyIn(id, source, signal),
+      );
+      deps.logger.info('created image', {
+        imageId: made.id,
+        instanceId: input.instanceId,
+        whileRunning: running && !reboot,
+        rebooted: reboot,
+      });
+      return made;
+    } finally {
+      // Whatever became of the copy, the guest boots again (EC2's reboot).
+      if (reboot && hv?.bootAgain) await hv.bootAgain(runtime);
+    }
   });
 }
 

@@ -152,6 +152,14 @@ export interface Hypervisor {
    * `target`: an existing empty qcow2 of the disk's virtual size.
    */
   copyRootDisk?(runtime: VmRuntime, target: string, signal: AbortSignal): Promise<void>;
+  /**
+   * ACPI power button, then waits up to `timeoutMs` for the guest to power off. QEMU stays (with
+   * its disks, devices and addresses) so that `bootAgain` can start the same VM; resolves false
+   * when the guest did not power off in time (it is then still running).
+   */
+  powerOffGuest?(runtime: VmRuntime, timeoutMs: number): Promise<boolean>;
+  /** Boots a VM again in the same QEMU (reset and resume): after powerOffGuest, or to reset it. */
+  bootAgain?(runtime: VmRuntime): Promise<void>;
   /** Removes a terminated instance's UEFI variable store (if it had one). */
   removeVariableStore?(instanceId: string): Promise<void>;
 }

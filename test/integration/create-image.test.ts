@@ -8,7 +8,8 @@ import { integrationSuite } from './harness/prerequisites.js';
  * create-image and copy-image (issue 6) on real guests: a file written inside an instance is in
  * the image made of it once it is stopped, and in a copy of that image; a running instance is
  * copied with --no-reboot as it was at that moment (a later write is not in the image), and
- * refused without it; the new images are independent of the instance they came from.
+ * without it is shut down, copied and booted again (EC2's reboot); the new images are
+ * independent of the instance they came from.
  */
 interface Inst {
   InstanceId: string;
@@ -75,16 +76,20 @@ integrationSuite('images: create-image and copy-image', () => {
     const running = await describe(source.InstanceId);
     await inGuest(running, 'echo kept-by-create-image > /root/marker && sync');
 
-    // Running: EC2 would reboot it; kumo asks for --no-reboot, then copies it while it runs.
-    const refused = await h.kumo(
-      'create-image',
-      '--instance-id',
-      source.InstanceId,
-      '--name',
-      'while-running',
-    );
-    expect(refused.stderr).toContain('IncorrectInstanceState');
-    expect(refused.stderr).toContain('--no-reboot');
+    // Running, without --no-reboot: as on EC2 the guest shuts down cleanly, is copied and boots
+    // again: a new boot id, same instance, same public address.
+    const bootId = async () =>
+      (await inGuest(running, 'cat /proc/sys/kernel/random/boot_id')).trim();
+    const bootBefore = await bootId();
+    const rebooted = (
+      await h.json('create-image', '--instance-id', source.InstanceId, '--name', 'rebooted')
+    ).ImageId as string;
+    const back = await describe(source.InstanceId);
+    expect(back.State.Name).toBe('running');
+    expect(back.PublicIpAddress).toBe(running.PublicIpAddress);
+    expect(await bootId()).not.toBe(bootBefore);
+
+    // With --no-reboot it is copied while it runs (crash-consistent).
     const live = (
       await h.json(
         'create-image',
@@ -154,18 +159,24 @@ integrationSuite('images: create-image and copy-image', () => {
     // The source goes away entirely: the images stand alone.
     await h.json('terminate-instances', '--instance-ids', source.InstanceId);
     await waitFor(source.InstanceId, 'terminated');
-    const [fromImage, fromCopy, fromLive] = await Promise.all([run(made), run(copy), run(live)]);
-    for (const i of [fromImage, fromCopy, fromLive] as Inst[]) {
+    const [fromImage, fromCopy, fromLive, fromRebooted] = await Promise.all([
+      run(made),
+      run(copy),
+      run(live),
+      run(rebooted),
+    ]);
+    for (const i of [fromImage, fromCopy, fromLive, fromRebooted] as Inst[]) {
       await waitFor(i.InstanceId, 'running');
       const inside = await describe(i.InstanceId);
       expect((await inGuest(inside, 'cat /root/marker')).trim()).toBe('kept-by-create-image');
       const after = await inGuest(inside, 'cat /root/after 2>/dev/null || echo absent');
-      expect(after.trim()).toBe(i === fromLive ? 'absent' : 'too-late');
+      const early = i === fromLive || i === fromRebooted;
+      expect(after.trim()).toBe(early ? 'absent' : 'too-late');
     }
     await h.json(
       'terminate-instances',
       '--instance-ids',
-      ...[fromImage, fromCopy, fromLive].map((i) => i.InstanceId),
+      ...[fromImage, fromCopy, fromLive, fromRebooted].map((i) => i.InstanceId),
     );
   });
 });

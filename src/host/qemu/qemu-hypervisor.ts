@@ -221,6 +221,27 @@ export class QemuHypervisor implements Hypervisor {
     }
   }
 
+  async powerOffGuest(rt: VmRuntime, timeoutMs: number): Promise<boolean> {
+    await this.watch(rt);
+    const watcher = this.watchers.get(rt.instanceId);
+    if (!watcher?.open) throw new Error(`cannot follow the events of ${rt.instanceId}`);
+    if (watcher.status === 'guest-shutdown') return true;
+    // Listen before asking, so a fast power-off is not missed. With -no-shutdown QEMU stays.
+    const off = watcher.session.waitEvent('SHUTDOWN', timeoutMs);
+    await qmpExecute(rt.paths.qmpSocket, 'system_powerdown');
+    return (await off) !== undefined;
+  }
+
+  async bootAgain(rt: VmRuntime): Promise<void> {
+    const s = await QmpSession.open(rt.paths.qmpSocket);
+    try {
+      await s.execute('system_reset');
+      await s.execute('cont');
+    } finally {
+      s.close();
+    }
+  }
+
   async kill(rt: VmRuntime): Promise<void> {
     await this.endProcess(rt);
     // Instance store lives as long as the VM: a stop, a crash or a terminate wipes it (EC2).

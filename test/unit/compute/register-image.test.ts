@@ -214,13 +214,14 @@ describe('createImage and copyImage', () => {
     });
   });
 
-  it('refuses a running instance without NoReboot, and unknown ones; leaves nothing when the copy fails', async () => {
+  it('refuses a running instance it has no way to copy, and unknown ones; leaves nothing when the copy fails', async () => {
     const { files, signal, cdeps, put, deps } = setupCopy();
     put('running');
     const create = (id = 'i-0000000000000000b', noReboot = false) =>
       codeOf(createImage(cdeps, { instanceId: id, name: 'snapshot-1', noReboot }, signal));
+    // No way to copy a running guest's disk (no hypervisor support): refused, with or without
+    // NoReboot.
     expect(await create()).toBe('IncorrectInstanceState');
-    // No way to copy a running guest's disk (no hypervisor support): refused too.
     expect(await create('i-0000000000000000b', true)).toBe('IncorrectInstanceState');
     expect(await create('i-0000000000000000c')).toBe('InvalidInstanceID.NotFound');
     put('stopped');
@@ -277,6 +278,74 @@ describe('createImage and copyImage', () => {
     expect(copied).toEqual([`i-0000000000000000b -> /store/${image.id}/disk.qcow2.part`]);
     expect(files.stored.has(image.id)).toBe(true);
     expect(deps.images.get(image.id)?.state).toBe('available');
+  });
+
+  it('without NoReboot: powers the guest off, copies it, boots it again (also when the copy fails)', async () => {
+    const { signal, cdeps, deps, files } = setupCopy();
+    const runtime = {
+      instanceId: 'i-0000000000000000b',
+      pid: 1,
+      startTime: 1,
+      launched: true,
+      paths: {
+        dir: '/r',
+        qmpSocket: '/r/q',
+        qmpEventSocket: '/r/e',
+        consoleSocket: '/r/c',
+        consoleLog: '/r/l',
+        pidFile: '/r/p',
+        qemuLog: '/r/g',
+      },
+    };
+    deps.instances.put({
+      id: 'i-0000000000000000b',
+      reservationId: 'r-0000000000000000b',
+      imageId: TINY_IMAGE.id,
+      instanceType: 't3.micro',
+      state: 'running',
+      stateTransitionReason: '',
+      launchTime: new Date(0),
+      tags: [],
+      launchIndex: 0,
+      rootDisk: '/volumes/i-0000000000000000b-root.qcow2',
+      runtime,
+    });
+    const steps: string[] = [];
+    let powersOff = true;
+    const hypervisor = {
+      powerOffGuest: (_rt: unknown, timeoutMs: number) => {
+        steps.push(`power off (${timeoutMs} ms)`);
+        return Promise.resolve(powersOff);
+      },
+      copyRootDisk: () => {
+        steps.push('copy');
+        return Promise.resolve();
+      },
+      bootAgain: () => {
+        steps.push('boot again');
+        return Promise.resolve();
+      },
+    };
+    const make = (name: string) =>
+      createImage(
+        { ...cdeps, hypervisor, powerOffTimeoutMs: 5000 },
+        { instanceId: 'i-0000000000000000b', name },
+        signal,
+      );
+    const image = await make('rebooted-1');
+    expect(steps).toEqual(['power off (5000 ms)', 'copy', 'boot again']);
+    expect(deps.images.get(image.id)?.state).toBe('available');
+    // A guest that ignores the power button is copied as it runs, then reset.
+    steps.length = 0;
+    powersOff = false;
+    await make('rebooted-2');
+    expect(steps).toEqual(['power off (5000 ms)', 'copy', 'boot again']);
+    // A failed copy leaves no image, and the guest still boots again.
+    steps.length = 0;
+    files.failStore = true;
+    expect(await codeOf(make('rebooted-3'))).not.toBe('resolved');
+    expect(steps.at(-1)).toBe('boot again');
+    expect(deps.images.list().some((i) => i.name === 'rebooted-3')).toBe(false);
   });
 
   it('copies an available image in this region only, with its tags when asked', async () => {
