@@ -25,11 +25,27 @@ export interface WaitOptions {
   filters?: string[];
   includeAllInstances?: boolean;
   timeout?: string;
+  /** The ids option of other resources (imageIds, volumeIds, ...), by commander's key. */
+  [ids: string]: unknown;
 }
+
+/** The option that names what a wait polls: `--instance-ids <ids...>` and its value's key. */
+export interface IdsOption {
+  readonly flag: string;
+  readonly key: string;
+  readonly help: string;
+}
+
+const INSTANCE_IDS_OPTION: IdsOption = {
+  flag: '--instance-ids <ids...>',
+  key: 'instanceIds',
+  help: 'instance ids (default: every instance the filters match)',
+};
 
 /** How `kumo wait` polls one EC2 operation and describes what it found. */
 export interface Poller {
   readonly input: CommandInput;
+  readonly ids: IdsOption;
   /** The operation's request options, after --instance-ids and --filters. */
   readonly addOptions: (command: Command) => Command;
   /** One call; the EC2-shaped response, as the acceptors read it. */
@@ -57,6 +73,7 @@ const instancesIn = (response: unknown): InstanceView[] =>
 
 const DESCRIBE_INSTANCES: Poller = {
   input: { operation: 'DescribeInstances', members: [INSTANCE_IDS, FILTER_LIST] },
+  ids: INSTANCE_IDS_OPTION,
   addOptions: (command) => command,
   call: async (ctx, o) => {
     const c = ctx.clients.instances;
@@ -101,6 +118,7 @@ const DESCRIBE_INSTANCE_STATUS: Poller = {
       { name: 'IncludeAllInstances', shape: BOOLEAN, option: 'includeAllInstances' },
     ],
   },
+  ids: INSTANCE_IDS_OPTION,
   addOptions: (command) =>
     command
       .option('--include-all-instances', 'also instances that are not running')

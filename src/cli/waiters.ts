@@ -58,7 +58,20 @@ const NOT_FOUND_RETRIES: Acceptor = {
 const stateIs = (matcher: 'pathAll' | 'pathAny', expected: string, state: AcceptorState) =>
   ({ matcher, argument: STATE_NAMES, expected, state }) as const;
 
-/** botocore's EC2 instance waiters, by botocore's name. */
+/** Success when every item of a list is in `state`; failure as soon as one is in `failure`. */
+const allIn = (list: string, state: string, failure?: string): readonly Acceptor[] => [
+  { matcher: 'pathAll', argument: list, expected: state, state: 'success' },
+  ...(failure
+    ? [{ matcher: 'pathAny', argument: list, expected: failure, state: 'failure' } as const]
+    : []),
+];
+/** Success once the list is not empty; the not-found error means "not yet". */
+const exists = (argument: string, notFound: string): readonly Acceptor[] => [
+  { matcher: 'path', argument, expected: true, state: 'success' },
+  { matcher: 'error', expected: notFound, state: 'retry' },
+];
+
+/** botocore's EC2 waiters for what kumod serves, by botocore's name. */
 export const WAITERS: Readonly<Record<string, WaiterDefinition>> = {
   InstanceExists: {
     operation: 'DescribeInstances',
@@ -120,6 +133,42 @@ export const WAITERS: Readonly<Record<string, WaiterDefinition>> = {
         state: 'success',
       },
     ],
+  },
+  ImageAvailable: {
+    operation: 'DescribeImages',
+    acceptors: allIn('Images[].State', 'available', 'failed'),
+  },
+  ImageExists: {
+    operation: 'DescribeImages',
+    acceptors: exists('length(Images[]) > `0`', 'InvalidAMIID.NotFound'),
+  },
+  VolumeAvailable: {
+    operation: 'DescribeVolumes',
+    acceptors: allIn('Volumes[].State', 'available', 'deleted'),
+  },
+  VolumeDeleted: {
+    operation: 'DescribeVolumes',
+    acceptors: [
+      ...allIn('Volumes[].State', 'deleted'),
+      // kumo answers a deleted volume's id with this error, as EC2 does once it is gone.
+      { matcher: 'error', expected: 'InvalidVolume.NotFound', state: 'success' },
+    ],
+  },
+  VolumeInUse: {
+    operation: 'DescribeVolumes',
+    acceptors: allIn('Volumes[].State', 'in-use', 'deleted'),
+  },
+  SnapshotCompleted: {
+    operation: 'DescribeSnapshots',
+    acceptors: allIn('Snapshots[].State', 'completed', 'error'),
+  },
+  KeyPairExists: {
+    operation: 'DescribeKeyPairs',
+    acceptors: exists('length(KeyPairs[].KeyName) > `0`', 'InvalidKeyPair.NotFound'),
+  },
+  SecurityGroupExists: {
+    operation: 'DescribeSecurityGroups',
+    acceptors: exists('length(SecurityGroups[].GroupId) > `0`', 'InvalidGroup.NotFound'),
   },
 };
 

@@ -3,7 +3,8 @@ import { withCliInput } from '../cli-input.js';
 import type { CliContext } from '../context.js';
 import { ServiceCallError, UsageError } from '../errors.js';
 import { inModelOrder } from '../output-order.js';
-import { POLLERS, type WaitOptions } from '../wait-pollers.js';
+import { RESOURCE_POLLERS } from '../resource-pollers.js';
+import { POLLERS, type Poller, type WaitOptions } from '../wait-pollers.js';
 import { runWaiter } from '../waiter-loop.js';
 import { WAITERS, type PollOutcome, type WaiterDefinition } from '../waiters.js';
 
@@ -24,7 +25,18 @@ const GOALS: Readonly<Record<string, string>> = {
   InstanceTerminated: 'every matching instance is terminated',
   InstanceStatusOk: "every matching running instance's instance status is ok",
   SystemStatusOk: "every matching running instance's system status is ok",
+  ImageAvailable: 'every matching image is available',
+  ImageExists: 'at least one image matches',
+  VolumeAvailable: 'every matching volume is available',
+  VolumeDeleted: 'every matching volume is deleted (gone)',
+  VolumeInUse: 'every matching volume is in use',
+  SnapshotCompleted: 'every matching snapshot is completed',
+  KeyPairExists: 'at least one key pair matches',
+  SecurityGroupExists: 'at least one security group matches',
 };
+
+/** Every poller, by the EC2 operation a waiter polls. */
+const ALL_POLLERS: Readonly<Record<string, Poller>> = { ...POLLERS, ...RESOURCE_POLLERS };
 
 /** `Wait until ...; fails at once on pending or terminated; retries InvalidInstanceID.NotFound`. */
 function helpLine(name: string, waiter: WaiterDefinition): string {
@@ -66,16 +78,16 @@ export function registerWaitCommands(program: Command, ctx: CliContext): void {
   const wait = program
     .command('wait')
     .description(
-      `Wait until instances reach a state (aws ec2 wait); kumo polls every ${POLL_INTERVAL_MS / 1000} s`,
+      `Wait until instances, images, volumes, snapshots, key pairs or groups reach a state (aws ec2 wait); kumo polls every ${POLL_INTERVAL_MS / 1000} s`,
     );
   for (const [name, waiter] of Object.entries(WAITERS)) {
-    const poller = POLLERS[waiter.operation];
+    const poller = ALL_POLLERS[waiter.operation];
     // Every waiter in WAITERS polls an operation kumod serves; one without a poller is a bug here.
     if (poller === undefined) throw new Error(`No poller for ${waiter.operation} (${name})`);
     const command = withCliInput(wait.command(waiterCommandName(name)), poller.input)
       .description(helpLine(name, waiter))
-      .option('--instance-ids <ids...>', 'instance ids (default: every instance the filters match)')
-      .option('--filters <filter...>', 'Name=instance-state-name,Values=running or JSON');
+      .option(poller.ids.flag, poller.ids.help)
+      .option('--filters <filter...>', 'Name=NAME,Values=V1,V2 or JSON');
     poller
       .addOptions(command)
       .option(

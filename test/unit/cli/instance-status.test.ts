@@ -148,8 +148,12 @@ describe('kumo wait instance-status-ok / system-status-ok', () => {
     expect(help).toContain(
       "instance-status-ok [options] Wait until every matching running instance's instance status is ok; retries InvalidInstanceID.NotFound",
     );
+    // Nothing fails it at once and nothing is retried: the next command follows its goal.
     expect(help).toContain(
-      "system-status-ok [options] Wait until every matching running instance's system status is ok help",
+      "system-status-ok [options] Wait until every matching running instance's system status is ok image-available",
+    );
+    expect(help).toContain(
+      'image-available [options] Wait until every matching image is available; fails at once on failed',
     );
   });
 });

@@ -24,6 +24,10 @@ const statuses = (instance: string, system: string) => ({
     { InstanceId: 'i-1', InstanceStatus: { Status: instance }, SystemStatus: { Status: system } },
   ],
 });
+/** A Describe response whose list holds one item per state. */
+const listOf = (list: string, idField: string, ...states: string[]) => ({
+  [list]: states.map((State, i) => ({ [idField]: `${idField}-${i + 1}`, State })),
+});
 const failed = (code: string) => ({ error: { code, message: `${code} says kumod` } });
 
 /** Polls of every kind a waiter meets, by the operation that answers them. */
@@ -47,6 +51,37 @@ const POLLS: Readonly<Record<string, readonly PollOutcome[]>> = {
     { response: statuses('ok', 'impaired') },
     { response: { InstanceStatuses: [] } },
     failed('InvalidInstanceID.NotFound'),
+  ],
+  DescribeImages: [
+    { response: listOf('Images', 'ImageId', 'available', 'available') },
+    { response: listOf('Images', 'ImageId', 'available', 'pending') },
+    { response: listOf('Images', 'ImageId', 'pending', 'failed') },
+    { response: { Images: [] } },
+    failed('InvalidAMIID.NotFound'),
+  ],
+  DescribeVolumes: [
+    { response: listOf('Volumes', 'VolumeId', 'available') },
+    { response: listOf('Volumes', 'VolumeId', 'in-use', 'in-use') },
+    { response: listOf('Volumes', 'VolumeId', 'creating', 'available') },
+    { response: listOf('Volumes', 'VolumeId', 'deleted') },
+    { response: { Volumes: [] } },
+    failed('InvalidVolume.NotFound'),
+  ],
+  DescribeSnapshots: [
+    { response: listOf('Snapshots', 'SnapshotId', 'completed') },
+    { response: listOf('Snapshots', 'SnapshotId', 'pending', 'completed') },
+    { response: listOf('Snapshots', 'SnapshotId', 'error') },
+    failed('InvalidSnapshot.NotFound'),
+  ],
+  DescribeKeyPairs: [
+    { response: { KeyPairs: [{ KeyName: 'me', KeyPairId: 'key-1' }] } },
+    { response: { KeyPairs: [] } },
+    failed('InvalidKeyPair.NotFound'),
+  ],
+  DescribeSecurityGroups: [
+    { response: { SecurityGroups: [{ GroupId: 'sg-1', GroupName: 'web' }] } },
+    { response: { SecurityGroups: [] } },
+    failed('InvalidGroup.NotFound'),
   ],
 };
 
