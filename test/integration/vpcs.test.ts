@@ -218,6 +218,23 @@ integrationSuite('VPCs and subnets on real guests', () => {
     expect(subnets.map((s) => s.AvailableIpAddressCount)).toEqual([250, 250]);
   });
 
+  it('a kumod restart keeps the VPCs, their guests, names and isolation', async () => {
+    const before = (await h.vpcNamespaces()).sort();
+    await h.restartDaemon();
+    const vpcIds = await h.json<string[]>('describe-vpcs', '--query', 'Vpcs[].VpcId');
+    expect(vpcIds).toEqual(expect.arrayContaining([vpcA, vpcB]));
+    expect((await h.vpcNamespaces()).sort()).toEqual(before);
+    expect(await fetchFrom(a2, '10.0.1.10')).toBe(`web-${a1.InstanceId}`);
+    expect(await fetchFrom(b1, '10.0.2.10')).toBe('');
+    expect(await inGuest(a2, 'nslookup ip-10-0-1-10.kumo.internal 2>&1 || true')).toMatch(
+      /Address:?\s+10\.0\.1\.10/,
+    );
+    // The metadata service answers in a VPC kumod made while it ran before.
+    expect(
+      (await inGuest(a1, 'wget -qO- http://169.254.169.254/latest/meta-data/local-ipv4')).trim(),
+    ).toBe('10.0.1.10');
+  });
+
   it('delete-subnet and delete-vpc remove exactly their host objects', async () => {
     const nsB = (await nsOf(vpcB)) as string;
     const nsA = (await nsOf(vpcA)) as string;
