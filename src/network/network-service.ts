@@ -9,12 +9,10 @@ import type {
   LaunchGroups,
   NetworkPort,
 } from '../compute/ports.js';
-import { instanceMac, privateHostname } from './naming.js';
+import { instanceMac } from './naming.js';
 import type { NetworkInterface } from './network-interface.js';
 import type {
-  DhcpReservation,
   NetworkInterfaceRepository,
-  SubnetDns,
   SecurityGroupRepository,
   SubnetRepository,
   VpcPlumbing,
@@ -26,11 +24,10 @@ import {
   resolveInterfaceGroups,
 } from './security-group-lookup.js';
 import { checkPrivateIp } from './subnet-addresses.js';
+import { subnetDhcpDns } from './subnet-dhcp-dns.js';
 import {
   DEFAULT_SUBNET_CIDR,
   DEFAULT_VPC_CIDR,
-  dnsHostnames,
-  dnsSupport,
   mapPublicIpOnLaunch,
   RESERVED_LEADING,
   type Subnet,
@@ -239,26 +236,8 @@ export class NetworkService implements InstanceNetwork {
   }
 
   private ensureSubnet(vpc: Vpc, subnet: Subnet): Promise<void> {
-    const domain = this.deps.settings.domain;
     const inVpc = this.deps.interfaces.list().filter((e) => e.vpcId === vpc.id);
-    const reservations: DhcpReservation[] = inVpc
-      .filter((e) => e.subnetId === subnet.id)
-      .map((e) => ({
-        mac: e.mac,
-        ip: e.privateIp,
-        // EC2: with DNS hostnames off, DHCP hands out no host name.
-        hostname: dnsHostnames(vpc)
-          ? (privateHostname(e.privateIp, domain).split('.')[0] as string)
-          : undefined,
-      }));
-    const dns: SubnetDns | undefined = dnsSupport(vpc)
-      ? {
-          records: inVpc.map((e) => ({
-            ip: e.privateIp,
-            name: privateHostname(e.privateIp, domain),
-          })),
-        }
-      : undefined;
+    const { reservations, dns } = subnetDhcpDns(vpc, subnet, inVpc, this.deps.settings.domain);
     return this.deps.plumbing.ensureSubnet(vpc, subnet, reservations, dns);
   }
 
