@@ -22,7 +22,7 @@ KUMO_PACKAGES=(qemu-system-x86 qemu-utils iproute2 iptables ipset dnsmasq-base e
 # what the fresh-host check builds its clean Debian with.
 # shellcheck disable=SC2034 # used by scripts/test and scripts/check-fresh-host
 KUMO_TEST_PACKAGES=(python3 python3-grpcio python3-grpc-tools python3-pkg-resources python3-jmespath
-  mmdebstrap syslinux syslinux-common mtools dosfstools systemd-boot-efi binutils fdisk)
+  mmdebstrap syslinux syslinux-common mtools dosfstools systemd-boot-efi binutils fdisk conntrack)
 
 ensure_packages() {
   local missing=()

@@ -3,6 +3,8 @@ import type { DependantsOf } from '../compute/image-dependants.js';
 import type { ImageFiles } from '../compute/image-files.js';
 import type { SshKeyTool } from '../compute/ports.js';
 import type { SecurityGroupService } from '../network/security-groups.js';
+import type { SubnetService } from '../network/subnets.js';
+import type { VpcService } from '../network/vpcs.js';
 import type { DescribeHostResponse } from '../gen/kumo/v1/host.js';
 import type { StorageDeps } from '../storage/deps.js';
 import type { Site } from './site.js';
@@ -15,6 +17,11 @@ export interface ApiContext {
   readonly sshKeys: SshKeyTool;
   /** Security groups, and the groups of instances' interfaces. */
   readonly securityGroups: SecurityGroupService;
+  /** VPCs and subnets. */
+  readonly vpcs: VpcService;
+  readonly subnets: SubnetService;
+  /** Where kumod serves its API (DescribeRegions' Endpoint); default: the standard socket. */
+  readonly endpoint?: string | undefined;
   /** The host facts kumod found at start-up plus current allocation. */
   describeHost(): Promise<DescribeHostResponse>;
   /** Asks the reconciler to look at these instances now rather than at its next tick. */

@@ -59,6 +59,8 @@ export const PAGE_LIMITS = {
     max: 1000,
     exclusiveWithIds: true,
   },
+  describeVpcs: { operation: 'DescribeVpcs', min: 5, max: 1000, exclusiveWithIds: true },
+  describeSubnets: { operation: 'DescribeSubnets', min: 5, max: 1000, exclusiveWithIds: true },
 } as const satisfies Record<string, PageLimits>;
 
 export interface PageRequest {

@@ -7,6 +7,8 @@ import { InstancesService } from '../gen/kumo/v1/instances.js';
 import { KeyPairsService } from '../gen/kumo/v1/key_pairs.js';
 import { SecurityGroupsService } from '../gen/kumo/v1/security_groups.js';
 import { securityGroupsHandlers } from './security-groups-handlers.js';
+import { VpcsService } from '../gen/kumo/v1/vpcs.js';
+import { vpcsHandlers } from './vpcs-handlers.js';
 import { VolumesService } from '../gen/kumo/v1/volumes.js';
 import { SnapshotsService } from '../gen/kumo/v1/snapshots.js';
 import { snapshotsHandlers } from './snapshots-handlers.js';
@@ -41,6 +43,7 @@ export function createGrpcServer(
   server.addService(guardRequests(SecurityGroupsService), securityGroupsHandlers(ctx, logger));
   server.addService(guardRequests(VolumesService), volumesHandlers(ctx, logger));
   server.addService(guardRequests(SnapshotsService), snapshotsHandlers(ctx, logger));
+  server.addService(guardRequests(VpcsService), vpcsHandlers(ctx, logger));
   addReflection(server, descriptorSetPath, logger);
   return server;
 }

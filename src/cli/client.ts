@@ -14,6 +14,7 @@ import { KeyPairsClient } from '../gen/kumo/v1/key_pairs.js';
 import { SecurityGroupsClient } from '../gen/kumo/v1/security_groups.js';
 import { VolumesClient } from '../gen/kumo/v1/volumes.js';
 import { SnapshotsClient } from '../gen/kumo/v1/snapshots.js';
+import { VpcsClient } from '../gen/kumo/v1/vpcs.js';
 import { ServiceCallError } from './errors.js';
 
 /** Where kumod listens by default (its systemd unit's socket). */
@@ -40,6 +41,7 @@ export interface KumoClients {
   readonly host: HostClient;
   readonly volumes: VolumesClient;
   readonly snapshots: SnapshotsClient;
+  readonly vpcs: VpcsClient;
   close(): void;
 }
 
@@ -69,6 +71,7 @@ export function connect(endpoint: string): KumoClients {
   const host = lazy(() => new HostClient(target, creds));
   const volumes = lazy(() => new VolumesClient(target, creds));
   const snapshots = lazy(() => new SnapshotsClient(target, creds));
+  const vpcs = lazy(() => new VpcsClient(target, creds));
   return {
     get instances() {
       return instances();
@@ -93,6 +96,9 @@ export function connect(endpoint: string): KumoClients {
     },
     get snapshots() {
       return snapshots();
+    },
+    get vpcs() {
+      return vpcs();
     },
     close() {
       for (const c of made.splice(0)) c.close();

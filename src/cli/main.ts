@@ -17,6 +17,7 @@ import { registerSshCommand } from './commands/ssh.js';
 import { registerVolumeCommands } from './commands/volumes.js';
 import { registerSnapshotCommands } from './commands/snapshots.js';
 import { registerWaitCommands } from './commands/wait.js';
+import { registerVpcFamilyCommands } from './commands/vpcs.js';
 import { CliContext, type CliIo } from './context.js';
 import { describeFailure, EXIT, oneLine } from './errors.js';
 import { OUTPUT_FORMATS } from './output.js';
@@ -88,6 +89,7 @@ export function buildProgram(ctx: CliContext, io: CliIo): Command {
   registerSecurityGroupCommands(program, ctx);
   registerVolumeCommands(program, ctx);
   registerSnapshotCommands(program, ctx);
+  registerVpcFamilyCommands(program, ctx);
   registerHostCommands(program, ctx);
   registerWaitCommands(program, ctx);
   registerSshCommand(program, ctx);

@@ -31,6 +31,18 @@ export const OUTPUT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
   RevokeSecurityGroupIngress: ['Return', 'UnknownIpPermissions', 'RevokedSecurityGroupRules'],
   RevokeSecurityGroupEgress: ['Return', 'UnknownIpPermissions', 'RevokedSecurityGroupRules'],
   DescribeSecurityGroupRules: ['SecurityGroupRules', 'NextToken'],
+  CreateVpc: ['Vpc'],
+  DescribeVpcs: ['NextToken', 'Vpcs'],
+  DescribeVpcAttribute: [
+    'EnableDnsHostnames',
+    'EnableDnsSupport',
+    'EnableNetworkAddressUsageMetrics',
+    'VpcId',
+  ],
+  CreateSubnet: ['Subnet'],
+  DescribeSubnets: ['NextToken', 'Subnets'],
+  DescribeAvailabilityZones: ['AvailabilityZones'],
+  DescribeRegions: ['Regions'],
   CreateVolume: [
     'AvailabilityZoneId',
     'OutpostArn',

@@ -21,6 +21,8 @@ export const PAGINATORS = {
   DescribeSnapshots: { operation: 'DescribeSnapshots', resultKey: 'Snapshots' },
   DescribeInstanceTypes: { operation: 'DescribeInstanceTypes', resultKey: 'InstanceTypes' },
   DescribeSecurityGroups: { operation: 'DescribeSecurityGroups', resultKey: 'SecurityGroups' },
+  DescribeVpcs: { operation: 'DescribeVpcs', resultKey: 'Vpcs' },
+  DescribeSubnets: { operation: 'DescribeSubnets', resultKey: 'Subnets' },
   DescribeSecurityGroupRules: {
     operation: 'DescribeSecurityGroupRules',
     resultKey: 'SecurityGroupRules',

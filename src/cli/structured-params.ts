@@ -58,7 +58,7 @@ export function stringOf(v: Value | undefined, what: string, param: string): str
   throw paramError(param, `${what} must be a string`);
 }
 
-function stringListOf(v: Value | undefined, what: string, param: string): string[] {
+export function stringListOf(v: Value | undefined, what: string, param: string): string[] {
   if (v === undefined) return [];
   const items = Array.isArray(v) ? v : [v];
   return items.map((item) => stringOf(item, `each of ${what}`, param));
@@ -133,7 +133,11 @@ export interface BlockDeviceMappingParam {
   readonly ebs?: { volumeSize: number; deleteOnTermination?: boolean; volumeType: string };
 }
 
-const booleanOf = (v: Value | undefined, what: string, param: string): boolean | undefined => {
+export const booleanOf = (
+  v: Value | undefined,
+  what: string,
+  param: string,
+): boolean | undefined => {
   if (v === undefined) return undefined;
   const text = stringOf(v, what, param).toLowerCase();
   if (text !== 'true' && text !== 'false') throw paramError(param, `${what} must be true or false`);

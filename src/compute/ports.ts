@@ -215,6 +215,14 @@ export interface LaunchGroups {
   readonly names: readonly string[];
 }
 
+/** Where in its subnet an instance's interface goes (EC2's instance-level and ENI options). */
+export interface InterfacePlacement {
+  /** A fixed private address (one instance only); absent: the first free one. */
+  readonly privateIp?: string | undefined;
+  /** EC2's AssociatePublicIpAddress; absent: the subnet's MapPublicIpOnLaunch decides. */
+  readonly associatePublicIp?: boolean | undefined;
+}
+
 /** Implemented by the network domain (NetworkService), which owns the interfaces' records. */
 export interface InstanceNetwork {
   /**
@@ -225,6 +233,7 @@ export interface InstanceNetwork {
     instanceIds: readonly string[],
     subnetId?: string,
     groups?: LaunchGroups,
+    placement?: InterfacePlacement,
   ): NetworkInterface[];
   /** Frees the instances' interfaces (terminate, undone launch); call inside a unit of work. */
   release(instanceIds: readonly string[]): void;

@@ -1,3 +1,4 @@
+import { launchNetwork, type NetworkInterfaceInput } from './launch-network.js';
 import { createHash } from 'node:crypto';
 import { assertId, newId } from '../core/ids.js';
 import {
@@ -36,6 +37,10 @@ export interface RunInstancesInput {
   readonly securityGroupIds?: readonly string[] | undefined;
   readonly securityGroups?: readonly string[] | undefined;
   readonly blockDeviceMappings?: readonly BlockDeviceMappingInput[] | undefined;
+  /** A fixed private address in the subnet (one instance only). */
+  readonly privateIpAddress?: string | undefined;
+  /** EC2's --network-interfaces: one, at DeviceIndex 0, instead of the instance-level options. */
+  readonly networkInterfaces?: readonly NetworkInterfaceInput[] | undefined;
   /** Validate only: answers DryRunOperation when the launch would have been accepted. */
   readonly dryRun?: boolean | undefined;
 }
@@ -73,9 +78,9 @@ export async function runInstances(
   if (token !== undefined && (token.length > 64 || !/^[\x20-\x7e]+$/.test(token))) {
     throw invalidParameter('ClientToken must be 1 to 64 printable ASCII characters');
   }
-  const groups = { ids: input.securityGroupIds ?? [], names: input.securityGroups ?? [] };
-  // Allocating nothing still checks the subnet and the groups, before a dry run answers.
-  deps.network.allocate([], input.subnetId || undefined, groups);
+  const net = launchNetwork(input);
+  // Allocating nothing still checks the subnet, the groups and the address, before a dry run.
+  deps.network.allocate([], net.subnetId, net.groups, net.placement);
   if (input.dryRun) throw dryRunOperation();
   const fingerprint = launchFingerprint(image, type, input, userData, tags);
 
@@ -97,7 +102,7 @@ export async function runInstances(
     const ids = Array.from({ length: count }, () => newId('i'));
     const now = deps.clock.now();
     const instances = deps.uow.run(() => {
-      const networks = deps.network.allocate(ids, input.subnetId || undefined, groups);
+      const networks = deps.network.allocate(ids, net.subnetId, net.groups, net.placement);
       return ids.map((id, launchIndex): Instance => {
         const instance: Instance = {
           id,
@@ -278,6 +283,8 @@ function launchFingerprint(
       input.securityGroupIds ?? [],
       input.securityGroups ?? [],
       input.blockDeviceMappings ?? [],
+      input.privateIpAddress ?? '',
+      input.networkInterfaces ?? [],
     ]),
   );
   if (userData) h.update(userData);

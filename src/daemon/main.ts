@@ -12,10 +12,13 @@ import { KeyedMutex } from '../core/keyed-mutex.js';
 import { MetadataService } from '../network/metadata-service.js';
 import { NetworkService } from '../network/network-service.js';
 import { SecurityGroupService } from '../network/security-groups.js';
+import { SubnetService } from '../network/subnets.js';
+import type { VpcDeps } from '../network/vpc-deps.js';
+import { VpcService } from '../network/vpcs.js';
+import { MetadataEndpoints } from './metadata-endpoints.js';
 import { SqliteSecurityGroupRepository } from '../state/sqlite-security-groups.js';
 import { createGrpcServer, listen } from '../api/server.js';
 import { DEFAULT_SITE } from '../api/site.js';
-import { MetadataEndpoint } from '../api/metadata-http.js';
 import { SpawnerCommandRunner } from '../host/spawner/spawner-runner.js';
 import { FileImageStore } from '../host/image-store.js';
 import { UploadedImageFiles } from '../host/image-uploads.js';
@@ -81,27 +84,28 @@ export async function main(argv: readonly string[]): Promise<void> {
   const subnets = new SqliteSubnetRepository(db);
   const interfaces = new SqliteNetworkInterfaceRepository(db);
   const groups = new SqliteSecurityGroupRepository(db);
+  const plumbing = new LinuxVpcPlumbing(
+    new LinuxNetworkHost(runner, {
+      metadataProxyCommand: [process.execPath, join(DIST, 'host/network/metadata-proxy.js')],
+      logger,
+    }),
+    {
+      prefix: config.namePrefix,
+      publicBridge: config.publicBridge,
+      publicCidr: config.publicCidr,
+      runDir: join(config.runDir, 'net'),
+      metadataSocketDir: join(config.runDir, 'metadata'),
+      domain: site.dnsDomain,
+      dnsServers: [],
+      allowHostAccess: config.allowGuestHostAccess,
+    },
+  );
   const network = new NetworkService({
     vpcs,
     subnets,
     interfaces,
     securityGroups: groups,
-    plumbing: new LinuxVpcPlumbing(
-      new LinuxNetworkHost(runner, {
-        metadataProxyCommand: [process.execPath, join(DIST, 'host/network/metadata-proxy.js')],
-        logger,
-      }),
-      {
-        prefix: config.namePrefix,
-        publicBridge: config.publicBridge,
-        publicCidr: config.publicCidr,
-        runDir: join(config.runDir, 'net'),
-        metadataSocketDir: join(config.runDir, 'metadata'),
-        domain: site.dnsDomain,
-        dnsServers: [],
-        allowHostAccess: config.allowGuestHostAccess,
-      },
-    ),
+    plumbing,
     logger,
     settings: { publicCidr: config.publicCidr, domain: site.dnsDomain },
   });
@@ -206,12 +210,21 @@ export async function main(argv: readonly string[]): Promise<void> {
     undefined,
     (id) => securityGroups.interfaceSecurity(id)?.groups.map((g) => g.name) ?? [],
   );
-  const endpoints: MetadataEndpoint[] = [];
-  for (const vpc of vpcs.list()) {
-    const endpoint = new MetadataEndpoint(vpc.id, metadata, logger);
-    await endpoint.listen(network.metadataSocket(vpc));
-    endpoints.push(endpoint);
-  }
+  const endpoints = new MetadataEndpoints(metadata, (vpc) => network.metadataSocket(vpc), logger);
+  for (const vpc of vpcs.list()) await endpoints.created(vpc);
+  const vpcDeps: VpcDeps = {
+    vpcs,
+    subnets,
+    interfaces,
+    securityGroups: groups,
+    plumbing,
+    logger,
+    routerIp: () => network.freeRouterIp(),
+    refreshVpc: (vpcId) => network.refreshVpc(vpcId),
+    // The route-table work (main route table per VPC) adds its hooks here.
+    hooks: [endpoints],
+    settings: { availabilityZones: [site.availabilityZone], publicCidr: config.publicCidr },
+  };
 
   // After a host reboot nothing survived: what ran is started again. After a kumod restart,
   // adopt what survived (QEMU outlives kumod), finish launches it left half-done, heal the host.
@@ -235,6 +248,9 @@ export async function main(argv: readonly string[]): Promise<void> {
     {
       compute: deps,
       securityGroups,
+      vpcs: new VpcService(vpcDeps),
+      subnets: new SubnetService(vpcDeps),
+      endpoint: config.socket,
       storage,
       sshKeys: new SshKeygen(runner),
       kick: (ids) => loop.kick(ids),
@@ -287,7 +303,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     close: () => {
       hypervisor.close();
       runner.close();
-      endpoints.forEach((e) => e.close());
+      endpoints.closeAll();
       db.close();
     },
   });

@@ -3,11 +3,15 @@ import { invalidParameter, insufficientCapacity, notFound, KumoError } from '../
 import { KeyedMutex } from '../core/keyed-mutex.js';
 import { assertId, newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import type { InstanceNetwork, LaunchGroups, NetworkPort } from '../compute/ports.js';
-import { instanceMac, privateHostname } from './naming.js';
+import type {
+  InstanceNetwork,
+  InterfacePlacement,
+  LaunchGroups,
+  NetworkPort,
+} from '../compute/ports.js';
+import { instanceMac } from './naming.js';
 import type { NetworkInterface } from './network-interface.js';
 import type {
-  DhcpReservation,
   NetworkInterfaceRepository,
   SecurityGroupRepository,
   SubnetRepository,
@@ -19,7 +23,16 @@ import {
   ensureDefaultGroup,
   resolveInterfaceGroups,
 } from './security-group-lookup.js';
-import { DEFAULT_SUBNET_CIDR, DEFAULT_VPC_CIDR, type Subnet, type Vpc } from './vpc.js';
+import { checkPrivateIp } from './subnet-addresses.js';
+import { subnetDhcpDns } from './subnet-dhcp-dns.js';
+import {
+  DEFAULT_SUBNET_CIDR,
+  DEFAULT_VPC_CIDR,
+  mapPublicIpOnLaunch,
+  RESERVED_LEADING,
+  type Subnet,
+  type Vpc,
+} from './vpc.js';
 
 export interface NetworkSettings {
   /** The host's public-IP pool, e.g. "100.80.0.0/24"; .0 and .1 (the host) are never handed out. */
@@ -81,14 +94,16 @@ export class NetworkService implements InstanceNetwork {
 
   /**
    * One interface per instance in the subnet (the default one when none is named): the first free
-   * private address, a public address from the pool, a MAC no live interface has, the named
-   * security groups (the VPC's default group when none is named). Writes the records (the
-   * caller's unit of work makes them atomic with its own).
+   * private address (or the one asked for), a public address from the pool when the subnet maps
+   * them or the launch asks for one, a MAC no live interface has, the named security groups (the
+   * VPC's default group when none is named). Writes the records (the caller's unit of work makes
+   * them atomic with its own).
    */
   allocate(
     instanceIds: readonly string[],
     subnetId?: string,
     groups?: LaunchGroups,
+    placement: InterfacePlacement = {},
   ): NetworkInterface[] {
     const subnet = this.resolveSubnet(subnetId);
     const groupIds = resolveInterfaceGroups(
@@ -97,23 +112,33 @@ export class NetworkService implements InstanceNetwork {
       groups?.ids ?? [],
       groups?.names ?? [],
     );
-    const cidr = parseCidr(subnet.cidr);
     const live = this.deps.interfaces.list();
     const usedPrivate = new Set(
       live.filter((e) => e.subnetId === subnet.id).map((e) => e.privateIp),
     );
+    const fixed =
+      placement.privateIp !== undefined
+        ? checkPrivateIp(subnet, placement.privateIp, usedPrivate, instanceIds.length)
+        : undefined;
+    const withPublicIp = placement.associatePublicIp ?? mapPublicIpOnLaunch(subnet);
+    const cidr = parseCidr(subnet.cidr);
     const usedPublic = new Set(live.flatMap((e) => (e.publicIp ? [e.publicIp] : [])));
     const usedMacs = new Set(live.map((e) => e.mac));
     return instanceIds.map((instanceId) => {
-      const privateIp = firstFreeAddress(cidr, usedPrivate);
+      const privateIp = fixed ?? firstFreeAddress(cidr, usedPrivate, RESERVED_LEADING);
       if (!privateIp) {
-        throw insufficientCapacity(
-          `Subnet ${subnet.id} (${subnet.cidr}) has no free addresses left`,
+        throw new KumoError(
+          'ResourceExhausted',
+          'InsufficientFreeAddressesInSubnet',
+          `Subnet ${subnet.id} (${subnet.cidr}) has no free addresses left for ${instanceIds.length} instance(s); launch fewer instances or use another subnet`,
         );
       }
       usedPrivate.add(privateIp);
-      const publicIp = this.freePublicIp(usedPublic);
-      usedPublic.add(publicIp);
+      let publicIp: string | undefined;
+      if (withPublicIp) {
+        publicIp = this.freePublicIp(usedPublic);
+        usedPublic.add(publicIp);
+      }
       let mac = instanceMac(instanceId);
       while (usedMacs.has(mac)) mac = instanceMac(newId('i'));
       usedMacs.add(mac);
@@ -131,6 +156,12 @@ export class NetworkService implements InstanceNetwork {
       this.deps.interfaces.put(eni);
       return eni;
     });
+  }
+
+  /** A free address of the public pool for a new VPC's router (the VPC use-cases call this). */
+  freeRouterIp(): string {
+    const live = this.deps.interfaces.list();
+    return this.freePublicIp(new Set(live.flatMap((e) => (e.publicIp ? [e.publicIp] : []))));
   }
 
   /** Frees the instances' interfaces (terminate, or an undone launch): their addresses return. */
@@ -152,7 +183,9 @@ export class NetworkService implements InstanceNetwork {
     for (const [vpcId, members] of groupBy(enis, (e) => e.vpcId)) {
       const vpc = this.vpc(vpcId);
       await this.deps.plumbing.ensureVpc(vpc);
-      for (const subnetId of new Set(members.map((m) => m.subnetId))) {
+      // Every subnet with instances: each one's resolver knows the whole VPC's names.
+      const all = this.deps.interfaces.list().filter((e) => e.vpcId === vpcId);
+      for (const subnetId of new Set([...members, ...all].map((m) => m.subnetId))) {
         await this.ensureSubnet(vpc, this.subnet(subnetId));
       }
       for (const [id, port] of await this.deps.plumbing.ensurePorts(vpc, members))
@@ -193,16 +226,19 @@ export class NetworkService implements InstanceNetwork {
     return this.deps.plumbing.metadataSocket(vpc);
   }
 
+  /**
+   * Re-renders the subnets of a VPC that has host objects (after its DNS attributes changed);
+   * nothing while no instance is in it (they come with the first launch).
+   */
+  async refreshVpc(vpcId: string): Promise<void> {
+    if (!this.deps.interfaces.list().some((e) => e.vpcId === vpcId)) return;
+    await this.sync(vpcId);
+  }
+
   private ensureSubnet(vpc: Vpc, subnet: Subnet): Promise<void> {
-    const reservations: DhcpReservation[] = this.deps.interfaces
-      .list()
-      .filter((e) => e.subnetId === subnet.id)
-      .map((e) => ({
-        mac: e.mac,
-        ip: e.privateIp,
-        hostname: privateHostname(e.privateIp, this.deps.settings.domain).split('.')[0] as string,
-      }));
-    return this.deps.plumbing.ensureSubnet(vpc, subnet, reservations);
+    const inVpc = this.deps.interfaces.list().filter((e) => e.vpcId === vpc.id);
+    const { reservations, dns } = subnetDhcpDns(vpc, subnet, inVpc, this.deps.settings.domain);
+    return this.deps.plumbing.ensureSubnet(vpc, subnet, reservations, dns);
   }
 
   /**

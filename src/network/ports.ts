@@ -13,7 +13,23 @@ import type { Subnet, Vpc } from './vpc.js';
 export interface DhcpReservation {
   readonly mac: string;
   readonly ip: string;
-  readonly hostname: string;
+  /** The host name DHCP hands out; absent when the VPC's DNS hostnames are off (as EC2). */
+  readonly hostname?: string | undefined;
+}
+
+/** One private DNS name the VPC's resolver answers (forward and reverse). */
+export interface DnsRecord {
+  readonly ip: string;
+  /** Fully qualified: ip-10-0-1-5.<domain>. */
+  readonly name: string;
+}
+
+/**
+ * The VPC's DNS as one subnet's resolver serves it: every private name of the VPC (all its
+ * subnets). Absent: the VPC's DNS support is off and the subnet serves no DNS.
+ */
+export interface SubnetDns {
+  readonly records: readonly DnsRecord[];
 }
 
 /** The host side of VPCs: what exists on the machine for each VPC, subnet and instance port. */
@@ -23,7 +39,12 @@ export interface VpcPlumbing {
   /** Everything of the VPC on the host goes (namespace, uplink, proxy). */
   removeVpc(vpc: Vpc): Promise<void>;
   /** The subnet's bridge with its gateway address, and its DHCP server with these reservations. */
-  ensureSubnet(vpc: Vpc, subnet: Subnet, reservations: readonly DhcpReservation[]): Promise<void>;
+  ensureSubnet(
+    vpc: Vpc,
+    subnet: Subnet,
+    reservations: readonly DhcpReservation[],
+    dns?: SubnetDns,
+  ): Promise<void>;
   removeSubnet(vpc: Vpc, subnet: Subnet): Promise<void>;
   /** The interfaces' ports on their subnets, made in one go; where each instance's NIC plugs in. */
   ensurePorts(
@@ -53,12 +74,14 @@ export interface VpcRepository {
   list(): Vpc[];
   get(id: string): Vpc | undefined;
   put(vpc: Vpc): void;
+  delete(id: string): void;
 }
 
 export interface SubnetRepository {
   list(): Subnet[];
   get(id: string): Subnet | undefined;
   put(subnet: Subnet): void;
+  delete(id: string): void;
 }
 
 /** The network's own records of instances' interfaces (the addresses they hold). */

@@ -136,6 +136,9 @@ export class SqliteVpcRepository implements VpcRepository {
   put(vpc: Vpc): void {
     this.db.run('INSERT OR REPLACE INTO vpcs (id, doc) VALUES (?, ?)', vpc.id, encodeDoc(vpc));
   }
+  delete(id: string): void {
+    this.db.run('DELETE FROM vpcs WHERE id = ?', id);
+  }
 }
 
 export class SqliteSubnetRepository implements SubnetRepository {
@@ -153,6 +156,9 @@ export class SqliteSubnetRepository implements SubnetRepository {
       subnet.vpcId,
       encodeDoc(subnet),
     );
+  }
+  delete(id: string): void {
+    this.db.run('DELETE FROM subnets WHERE id = ?', id);
   }
 }
 

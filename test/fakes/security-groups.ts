@@ -36,6 +36,9 @@ export class FakeVpcRepository implements VpcRepository {
   put(v: Vpc): void {
     this.rows.set(v.id, v);
   }
+  delete(id: string): void {
+    this.rows.delete(id);
+  }
 }
 
 /** Interfaces kept in a map by instance id (FakeNetwork's, or a test's own). */

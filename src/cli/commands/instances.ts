@@ -1,3 +1,4 @@
+import { NETWORK_INTERFACES_SHAPE, parseNetworkInterfaces } from '../network-interfaces-param.js';
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import {
@@ -46,6 +47,8 @@ interface RunOptions {
   securityGroupIds?: string[];
   securityGroups?: string[];
   blockDeviceMappings?: string[];
+  privateIpAddress?: string;
+  networkInterfaces?: string[];
   dryRun?: boolean;
 }
 
@@ -81,7 +84,9 @@ const RUN_INSTANCES_INPUT: CommandInput = {
       option: 'tagSpecifications',
     },
     DRY_RUN,
+    { name: 'PrivateIpAddress', shape: STRING, option: 'privateIpAddress' },
     { name: 'ClientToken', shape: STRING, option: 'clientToken' },
+    { name: 'NetworkInterfaces', shape: NETWORK_INTERFACES_SHAPE, option: 'networkInterfaces' },
   ],
 };
 
@@ -112,6 +117,11 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
     .option('--subnet-id <id>', 'subnet to launch into (default: the default subnet)')
     .option('--security-group-ids <ids...>', "security groups (default: the VPC's default group)")
     .option('--security-groups <names...>', 'security groups by name (default VPC only)')
+    .option('--private-ip-address <ip>', 'fixed private address in the subnet (one instance)')
+    .option(
+      '--network-interfaces <spec...>',
+      'DeviceIndex=0,SubnetId=ID,PrivateIpAddress=IP,Groups=sg-1,AssociatePublicIpAddress=true or JSON',
+    )
     .option(
       '--block-device-mappings <mapping...>',
       'root volume: DeviceName=/dev/vda,Ebs={VolumeSize=4,DeleteOnTermination=false} or JSON',
@@ -131,6 +141,8 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
       securityGroupIds: o.securityGroupIds ?? [],
       securityGroups: o.securityGroups ?? [],
       blockDeviceMappings: parseBlockDeviceMappings(o.blockDeviceMappings),
+      privateIpAddress: o.privateIpAddress ?? '',
+      networkInterfaces: parseNetworkInterfaces(o.networkInterfaces),
       dryRun: isDryRun(o),
     });
     const c = ctx.clients.instances;

@@ -10,6 +10,7 @@ import {
   dnsmasqPaths,
   pruneLeases,
   renderDhcpHosts,
+  renderDnsHosts,
   renderDnsmasqConfig,
 } from './dnsmasq-config.js';
 
@@ -67,10 +68,13 @@ export async function ensureDnsmasq(
     user = 'root';
   }
   const conf = renderDnsmasqConfig(spec, { user });
-  const hosts = renderDhcpHosts(spec.reservations);
+  const dhcpHosts = renderDhcpHosts(spec.reservations);
+  const dnsHosts = renderDnsHosts(spec.dns?.records ?? []);
   await writeIfChanged(p.conf, conf, 0o644);
-  await writeIfChanged(p.hostsFile, hosts, 0o644);
-  const want: Loaded = { conf: digest(conf), hosts: digest(hosts) };
+  await writeIfChanged(p.hostsFile, dhcpHosts, 0o644);
+  await writeIfChanged(p.dnsHostsFile, dnsHosts, 0o644);
+  // Both files are re-read on SIGHUP: one digest covers them.
+  const want: Loaded = { conf: digest(conf), hosts: digest(dhcpHosts + '\0' + dnsHosts) };
   const loaded = await readLoaded(p.loadedFile);
   const leases = pruneLeases(
     await readFile(p.leaseFile, 'utf8').catch(() => ''),
@@ -120,7 +124,15 @@ export async function removeDnsmasq(
     await stopProcess(running.pid);
     logger.info('dnsmasq stopped', { subnetId: spec.subnetId, pid: running.pid });
   }
-  for (const f of [p.conf, p.hostsFile, p.leaseFile, p.pidFile, p.logFile, p.loadedFile]) {
+  for (const f of [
+    p.conf,
+    p.hostsFile,
+    p.dnsHostsFile,
+    p.leaseFile,
+    p.pidFile,
+    p.logFile,
+    p.loadedFile,
+  ]) {
     await rm(f, { force: true });
   }
   // Only our own files went; anything else someone put there keeps the directory.

@@ -1,7 +1,7 @@
 import { nthAddress, parseCidr, type Ipv4Cidr } from '../../core/cidr.js';
 import type { NetworkPort } from '../../compute/ports.js';
 import type { NetworkInterface } from '../../network/network-interface.js';
-import type { DhcpReservation, VpcPlumbing } from '../../network/ports.js';
+import type { DhcpReservation, SubnetDns, VpcPlumbing } from '../../network/ports.js';
 import type { SecurityGroup } from '../../network/security-group.js';
 import type { Subnet, Vpc } from '../../network/vpc.js';
 import {
@@ -63,8 +63,13 @@ export class LinuxVpcPlumbing implements VpcPlumbing {
     return this.host.removeVpc(this.vpcSpec(vpc));
   }
 
-  ensureSubnet(vpc: Vpc, subnet: Subnet, reservations: readonly DhcpReservation[]): Promise<void> {
-    return this.host.ensureSubnet(this.subnetSpec(vpc, subnet, reservations));
+  ensureSubnet(
+    vpc: Vpc,
+    subnet: Subnet,
+    reservations: readonly DhcpReservation[],
+    dns?: SubnetDns,
+  ): Promise<void> {
+    return this.host.ensureSubnet(this.subnetSpec(vpc, subnet, reservations, dns));
   }
 
   removeSubnet(vpc: Vpc, subnet: Subnet): Promise<void> {
@@ -167,7 +172,12 @@ export class LinuxVpcPlumbing implements VpcPlumbing {
   }
 
   /** The Linux spec of a subnet's bridge and DHCP server. Pure. */
-  subnetSpec(vpc: Vpc, subnet: Subnet, reservations: readonly DhcpReservation[]): SubnetHostSpec {
+  subnetSpec(
+    vpc: Vpc,
+    subnet: Subnet,
+    reservations: readonly DhcpReservation[],
+    dns?: SubnetDns,
+  ): SubnetHostSpec {
     const cidr = parseCidr(subnet.cidr);
     return {
       subnetId: subnet.id,
@@ -178,6 +188,7 @@ export class LinuxVpcPlumbing implements VpcPlumbing {
       domain: this.o.domain,
       dnsServers: this.o.dnsServers,
       reservations,
+      dns: dns ? { vpcCidr: vpc.cidr, records: dns.records } : undefined,
       runDir: `${this.o.runDir}/${subnet.id}`,
     };
   }

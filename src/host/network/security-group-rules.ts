@@ -22,7 +22,7 @@ import { isKumoSet } from './names.js';
  *     no chain is dropped (closed until its rules are in).
  *   KUMO-IN: to an instance address: its ingress chain KUMO-I-<tap> (allow -> ACCEPT, else DROP);
  *     any other VPC address is dropped; the rest (public side) is accepted.
- *   INPUT -> KUMO-GUARD for packets from instance ports to the router itself: DHCP and the
+ *   INPUT -> KUMO-GUARD for packets from instance ports to the router itself: DHCP, DNS and the
  *     metadata service only (plus replies), unless the operator opted in.
  *
  * Group references match the peer group's ipset (its members' private addresses), so membership
@@ -125,9 +125,12 @@ export function renderSecurityGroupFilter(spec: VpcRulesSpec): {
   const sg = (r: string) => rules.push(withComment(SG_CHAINS.sg, r));
   const guard = (r: string) => rules.push(withComment(SG_CHAINS.guard, r));
 
-  // The router itself: DHCP and metadata, whatever the groups say (as in EC2).
+  // The router itself: DHCP, DNS (the VPC resolver on each subnet's gateway) and metadata,
+  // whatever the groups say (as in EC2).
   guard('-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
   guard('-p udp -m udp --sport 68 --dport 67 -j ACCEPT');
+  guard('-m addrtype --dst-type LOCAL -p udp -m udp --dport 53 -j ACCEPT');
+  guard('-m addrtype --dst-type LOCAL -p tcp -m tcp --dport 53 -j ACCEPT');
   guard(`-d ${METADATA_IP}/32 -p tcp -m tcp --dport 80 -j ACCEPT`);
   guard(spec.allowHostAccess ? '-j ACCEPT' : '-j DROP');
 

@@ -4,7 +4,7 @@
  * iptables-restore, ebtables-restore and dnsmasq; all its methods are idempotent "ensure/remove"
  * steps that measure before they act.
  */
-import type { DhcpReservation } from '../../network/ports.js';
+import type { DhcpReservation, DnsRecord } from '../../network/ports.js';
 
 /** kumod's own namespace: the public bridge that holds the host side of the public-IP pool. */
 export interface PublicBridgeSpec {
@@ -50,8 +50,20 @@ export interface SubnetHostSpec {
   /** DNS servers handed out by DHCP (may be empty). */
   readonly dnsServers: readonly string[];
   readonly reservations: readonly DhcpReservation[];
+  /**
+   * The VPC's DNS, served on the gateway address: every private name of the VPC and the VPC's
+   * reverse zone. Absent: DNS is off (port=0) and DHCP hands out dnsServers only.
+   */
+  readonly dns?: SubnetDnsSpec | undefined;
   /** Directory for dnsmasq's config, hosts file, leases and pid file. */
   readonly runDir: string;
+}
+
+/** What one subnet's dnsmasq answers as the VPC's resolver. */
+export interface SubnetDnsSpec {
+  /** The VPC's block, e.g. "10.0.0.0/16": its reverse zone is answered here, never forwarded. */
+  readonly vpcCidr: string;
+  readonly records: readonly DnsRecord[];
 }
 
 /** One instance's port on a subnet bridge. */

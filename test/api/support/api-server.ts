@@ -10,6 +10,7 @@ import type { Logger } from '../../../src/core/logger.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { fakeComputeDeps, type FakeComputeDeps } from '../../fakes/compute-deps.js';
 import { FakeSshKeys } from '../../fakes/fake-host.js';
+import { fakeVpcServices } from '../../fakes/vpcs.js';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -51,7 +52,10 @@ export async function startApiServer(
   const dir = mkdtempSync(join(tmpdir(), 'kumo-api-'));
   const deps = fakeComputeDeps();
   const kicked: string[] = [];
+  const net = fakeVpcServices({ interfaces: new MapInterfaceRepository(deps.network.interfaces) });
   const ctx: ApiContext = {
+    vpcs: net.vpcService,
+    subnets: net.subnetService,
     compute: deps,
     storage: deps.storage,
     sshKeys: new FakeSshKeys(),

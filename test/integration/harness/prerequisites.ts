@@ -8,7 +8,8 @@ import { describe, it } from 'vitest';
  * the suite (with the reason in its name); in CI it fails it, because a suite that silently skips
  * there proves nothing while the run still shows green.
  */
-export type Prerequisite = 'root' | 'netns' | 'qemu' | 'image' | 'qemu-user' | 'firmware-image';
+export type Prerequisite =
+  'root' | 'netns' | 'qemu' | 'image' | 'qemu-user' | 'firmware-image' | 'conntrack';
 
 export const ALL_PREREQUISITES: readonly Prerequisite[] = [
   'root',
@@ -58,6 +59,10 @@ const CHECKS: Record<Prerequisite, () => string | undefined> = {
     existsSync('/usr/share/OVMF/OVMF_CODE_4M.fd')
       ? undefined
       : `no firmware-bootable image in ${FIRMWARE_IMAGE_DIR} or no OVMF: run images/kumo-debian/build.sh ${FIRMWARE_IMAGE_DIR} and install ovmf (scripts/test)`,
+  conntrack: () =>
+    succeeds('conntrack', ['--version'])
+      ? undefined
+      : 'the conntrack tool is missing: install conntrack (scripts/test does)',
   'qemu-user': () =>
     succeeds('getent', ['passwd', QEMU_USER])
       ? undefined

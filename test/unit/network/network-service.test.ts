@@ -166,3 +166,104 @@ describe('NetworkService', () => {
     });
   });
 });
+
+describe('NetworkService placement in a subnet', () => {
+  const vpc: Vpc = {
+    id: 'vpc-0000000000000000a',
+    cidr: '10.0.0.0/16',
+    isDefault: false,
+    routerPublicIp: '100.80.0.6',
+    enableDnsSupport: true,
+    enableDnsHostnames: false,
+  };
+  const subnet: Subnet = {
+    id: 'subnet-0000000000000000a',
+    vpcId: vpc.id,
+    cidr: '10.0.1.0/28',
+    isDefault: false,
+    mapPublicIpOnLaunch: false,
+  };
+  const setup = (calls: string[] = []) => {
+    const s = service(calls);
+    s.vpcs.put(vpc);
+    s.subnets.put(subnet);
+    return s;
+  };
+  const codeOf = (fn: () => unknown): string | undefined => {
+    try {
+      fn();
+    } catch (e) {
+      return (e as { code?: string }).code;
+    }
+    return undefined;
+  };
+
+  it('gives no public IP in a subnet that does not map them, unless the launch asks', () => {
+    const { svc } = setup();
+    const [plain] = svc.allocate(['i-00000000000000001'], subnet.id);
+    expect(plain?.publicIp).toBeUndefined();
+    const [asked] = svc.allocate(['i-00000000000000002'], subnet.id, undefined, {
+      associatePublicIp: true,
+    });
+    expect(asked?.publicIp).toMatch(/^100\.80\.0\./);
+  });
+
+  it('places a fixed private address; refuses reserved, outside and taken ones with EC2 codes', () => {
+    const { svc } = setup();
+    const [x] = svc.allocate(['i-00000000000000001'], subnet.id, undefined, {
+      privateIp: '10.0.1.9',
+    });
+    expect(x?.privateIp).toBe('10.0.1.9');
+    const at = (ip: string, n = 1) =>
+      codeOf(() => svc.allocate(ids(n), subnet.id, undefined, { privateIp: ip }));
+    expect(at('10.0.1.9')).toBe('InvalidIPAddress.InUse');
+    expect(at('10.0.1.3')).toBe('InvalidParameterValue');
+    expect(at('10.0.1.15')).toBe('InvalidParameterValue');
+    expect(at('10.0.2.5')).toBe('InvalidParameterValue');
+    expect(at('10.0.1.400')).toBe('InvalidParameterValue');
+    expect(at('10.0.1.10', 2)).toBe('InvalidParameterCombination');
+  });
+
+  it('says InsufficientFreeAddressesInSubnet when the subnet is full (16 - 5 = 11 addresses)', () => {
+    const { svc } = setup();
+    svc.allocate(ids(11), subnet.id);
+    expect(codeOf(() => svc.allocate(['i-00000000000000099'], subnet.id))).toBe(
+      'InsufficientFreeAddressesInSubnet',
+    );
+  });
+
+  it('hands every subnet of the VPC the names of the whole VPC, and no DHCP hostnames when they are off', async () => {
+    const calls: string[] = [];
+    const { svc, subnets } = setup(calls);
+    const other: Subnet = { ...subnet, id: 'subnet-0000000000000000b', cidr: '10.0.2.0/24' };
+    subnets.put(other);
+    const [a] = svc.allocate(['i-00000000000000001'], subnet.id);
+    await svc.plug([a!.instanceId]);
+    const [b] = svc.allocate(['i-00000000000000002'], other.id);
+    calls.length = 0;
+    await svc.plug([b!.instanceId]);
+    const ensured = calls.filter((c) => c.startsWith('ensureSubnet '));
+    // Both subnets: the first one learns the new name too.
+    expect(ensured).toHaveLength(2);
+    const first = ensured.find((c) => c.includes(`"id":"${subnet.id}"`))!;
+    const args = JSON.parse(first.slice('ensureSubnet '.length)) as unknown[];
+    expect(args[2]).toEqual([{ mac: a!.mac, ip: a!.privateIp }]);
+    expect(args[3]).toEqual({
+      records: [
+        { ip: '10.0.1.4', name: 'ip-10-0-1-4.kumo.internal' },
+        { ip: '10.0.2.4', name: 'ip-10-0-2-4.kumo.internal' },
+      ],
+    });
+  });
+
+  it('serves no DNS in a VPC with DNS support off', async () => {
+    const calls: string[] = [];
+    const { svc, vpcs } = setup(calls);
+    vpcs.put({ ...vpc, enableDnsSupport: false });
+    const [a] = svc.allocate(['i-00000000000000001'], subnet.id);
+    await svc.plug([a!.instanceId]);
+    const ensured = calls.find((c) => c.startsWith('ensureSubnet '))!;
+    const args = JSON.parse(ensured.slice('ensureSubnet '.length)) as unknown[];
+    expect(args[3]).toBeNull(); // JSON writes the undefined DNS argument as null
+  });
+});

@@ -50,6 +50,7 @@ function service() {
       list: () => [...subnets.values()],
       get: (id) => subnets.get(id),
       put: (s) => void subnets.set(s.id, s),
+      delete: (id) => void subnets.delete(id),
     },
     interfaces,
     securityGroups: groups,

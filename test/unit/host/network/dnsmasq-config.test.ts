@@ -3,7 +3,9 @@ import type { SubnetHostSpec } from '../../../../src/host/network/specs.js';
 import {
   pruneLeases,
   renderDhcpHosts,
+  renderDnsHosts,
   renderDnsmasqConfig,
+  reverseZones,
 } from '../../../../src/host/network/dnsmasq-config.js';
 import { expectGolden } from './golden.js';
 
@@ -50,6 +52,33 @@ describe('renderDnsmasqConfig', () => {
     ['path', { runDir: '/run/with space' }],
   ] as const)('refuses a bad %s instead of writing it into the file', (what, patch) => {
     expect(() => renderDnsmasqConfig({ ...spec, ...patch }, { user: 'nobody' })).toThrow(what);
+  });
+
+  it('serves the VPC resolver on the gateway when the VPC has DNS support (golden)', () => {
+    expectGolden(
+      'dnsmasq-vpc-dns.conf.txt',
+      renderDnsmasqConfig(
+        {
+          ...spec,
+          cidr: '10.0.1.0/24',
+          gatewayAddress: '10.0.1.1/24',
+          dns: { vpcCidr: '10.0.0.0/16', records: [] },
+        },
+        { user: 'nobody' },
+      ),
+    );
+  });
+
+  it("forwards only names outside the VPC, to the operator's DNS servers", () => {
+    const conf = renderDnsmasqConfig(
+      { ...spec, dnsServers: ['192.0.2.53'], dns: { vpcCidr: '172.31.0.0/16', records: [] } },
+      { user: 'nobody' },
+    );
+    expect(conf).toContain('server=192.0.2.53');
+    expect(conf).toContain('local=/kumo.internal/');
+    expect(conf).toContain('local=/31.172.in-addr.arpa/');
+    // Guests are told to ask the VPC resolver, not the upstream servers.
+    expect(conf).toContain('dhcp-option=option:dns-server,172.31.0.1\n');
   });
 
   it('refuses a bridge name Linux would reject', () => {
@@ -103,5 +132,41 @@ describe('pruneLeases', () => {
       spec.reservations,
     );
     expect(r.dropped).toBe(0);
+  });
+});
+
+describe('reverseZones', () => {
+  it.each([
+    ['10.0.0.0/16', ['0.10.in-addr.arpa']],
+    ['10.0.1.0/24', ['1.0.10.in-addr.arpa']],
+    ['192.168.0.0/23', ['168.192.in-addr.arpa']],
+    ['172.31.0.0/20', ['31.172.in-addr.arpa']],
+    ['10.1.2.16/28', ['2.1.10.in-addr.arpa']],
+  ])('%s is answered in %j', (block, zones) => {
+    expect(reverseZones(block)).toEqual(zones);
+  });
+});
+
+describe('renderDnsHosts', () => {
+  it('writes one "ip name" line per record, ordered by address (golden)', () => {
+    expectGolden(
+      'dns-hosts.txt',
+      renderDnsHosts([
+        { ip: '10.0.2.4', name: 'ip-10-0-2-4.kumo.internal' },
+        { ip: '10.0.1.10', name: 'ip-10-0-1-10.kumo.internal' },
+      ]),
+    );
+  });
+
+  it('refuses a name that would add lines to the file', () => {
+    expect(() => renderDnsHosts([{ ip: '10.0.1.4', name: 'a\n1.2.3.4 evil' }])).toThrow('DNS name');
+  });
+});
+
+describe('renderDhcpHosts without host names', () => {
+  it('leaves the name out when the VPC has DNS hostnames off', () => {
+    expect(renderDhcpHosts([{ mac: '52:54:00:12:34:56', ip: '10.0.1.4' }])).toBe(
+      '52:54:00:12:34:56,10.0.1.4\n',
+    );
   });
 });

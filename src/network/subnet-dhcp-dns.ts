@@ -1,0 +1,35 @@
+import { privateHostname } from './naming.js';
+import type { NetworkInterface } from './network-interface.js';
+import type { DhcpReservation, SubnetDns } from './ports.js';
+import { dnsHostnames, dnsSupport, type Subnet, type Vpc } from './vpc.js';
+
+/**
+ * What one subnet's dnsmasq serves, from the VPC's interfaces: a DHCP reservation per interface
+ * of the subnet (with its host name when the VPC has DNS hostnames, as EC2), and, when the VPC
+ * has DNS support, every private name of the whole VPC (docs/decisions/0023). Pure.
+ */
+export function subnetDhcpDns(
+  vpc: Vpc,
+  subnet: Subnet,
+  vpcInterfaces: readonly NetworkInterface[],
+  domain: string,
+): { reservations: DhcpReservation[]; dns: SubnetDns | undefined } {
+  const reservations = vpcInterfaces
+    .filter((e) => e.subnetId === subnet.id)
+    .map((e) => ({
+      mac: e.mac,
+      ip: e.privateIp,
+      hostname: dnsHostnames(vpc)
+        ? (privateHostname(e.privateIp, domain).split('.')[0] as string)
+        : undefined,
+    }));
+  const dns = dnsSupport(vpc)
+    ? {
+        records: vpcInterfaces.map((e) => ({
+          ip: e.privateIp,
+          name: privateHostname(e.privateIp, domain),
+        })),
+      }
+    : undefined;
+  return { reservations, dns };
+}
