@@ -3,6 +3,7 @@ import { DescribeKeyPairsRequest } from '../gen/kumo/v1/key_pairs.js';
 import { DescribeSecurityGroupsRequest } from '../gen/kumo/v1/security_groups.js';
 import { DescribeSnapshotsRequest } from '../gen/kumo/v1/snapshots.js';
 import { DescribeVolumesRequest } from '../gen/kumo/v1/volumes.js';
+import { DescribeSubnetsRequest, DescribeVpcsRequest } from '../gen/kumo/v1/vpcs.js';
 import type { CliContext } from './context.js';
 import { toPascalCase } from './pascal-case.js';
 import { FILTERS, STRING_LIST } from './request-shapes.js';
@@ -24,6 +25,8 @@ interface ResourcePollerSpec {
   readonly list: string;
   readonly idField: string;
   readonly stateField?: string;
+  /** botocore's member order (the skeleton follows it): DescribeVpcs names Filters first. */
+  readonly filtersFirst?: boolean;
   readonly call: (
     ctx: CliContext,
     ids: string[],
@@ -44,13 +47,12 @@ function resourcePoller(spec: ResourcePollerSpec): Poller {
     const id = String(item[spec.idField]);
     return spec.stateField ? `${id} (${String(item[spec.stateField])})` : id;
   };
+  const ids = { name: spec.idsMember, shape: STRING_LIST, option: key };
+  const filters = { name: 'Filters', shape: FILTERS, option: 'filters' };
   return {
     input: {
       operation: spec.operation,
-      members: [
-        { name: spec.idsMember, shape: STRING_LIST, option: key },
-        { name: 'Filters', shape: FILTERS, option: 'filters' },
-      ],
+      members: spec.filtersFirst ? [filters, ids] : [ids, filters],
     },
     ids: {
       flag: `${spec.idsFlag} <ids...>`,
@@ -133,6 +135,36 @@ export const RESOURCE_POLLERS: Readonly<Record<string, Poller>> = {
       const c = ctx.clients.keyPairs;
       const request = DescribeKeyPairsRequest.fromPartial({ keyNames, filters });
       return ctx.call('DescribeKeyPairs', c.describeKeyPairs.bind(c), request);
+    },
+  }),
+  DescribeVpcs: resourcePoller({
+    operation: 'DescribeVpcs',
+    idsMember: 'VpcIds',
+    idsFlag: '--vpc-ids',
+    noun: 'VPC',
+    list: 'Vpcs',
+    idField: 'VpcId',
+    stateField: 'State',
+    filtersFirst: true,
+    call: (ctx, vpcIds, filters) => {
+      const c = ctx.clients.vpcs;
+      const request = DescribeVpcsRequest.fromPartial({ vpcIds, filters });
+      return ctx.call('DescribeVpcs', c.describeVpcs.bind(c), request);
+    },
+  }),
+  DescribeSubnets: resourcePoller({
+    operation: 'DescribeSubnets',
+    idsMember: 'SubnetIds',
+    idsFlag: '--subnet-ids',
+    noun: 'subnet',
+    list: 'Subnets',
+    idField: 'SubnetId',
+    stateField: 'State',
+    filtersFirst: true,
+    call: (ctx, subnetIds, filters) => {
+      const c = ctx.clients.vpcs;
+      const request = DescribeSubnetsRequest.fromPartial({ subnetIds, filters });
+      return ctx.call('DescribeSubnets', c.describeSubnets.bind(c), request);
     },
   }),
   DescribeSecurityGroups: resourcePoller({

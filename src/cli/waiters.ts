@@ -36,6 +36,12 @@ export type Acceptor =
       readonly expected: unknown;
       readonly state: AcceptorState;
     }
+  /** The call answered with this HTTP status: 200 is any answer that is not an error. */
+  | {
+      readonly matcher: 'status';
+      readonly expected: number;
+      readonly state: AcceptorState;
+    }
   /** The call failed with this EC2 error code (true: with any error; false: without one). */
   | {
       readonly matcher: 'error';
@@ -166,6 +172,18 @@ export const WAITERS: Readonly<Record<string, WaiterDefinition>> = {
     operation: 'DescribeKeyPairs',
     acceptors: exists('length(KeyPairs[].KeyName) > `0`', 'InvalidKeyPair.NotFound'),
   },
+  VpcAvailable: { operation: 'DescribeVpcs', acceptors: allIn('Vpcs[].State', 'available') },
+  VpcExists: {
+    operation: 'DescribeVpcs',
+    acceptors: [
+      { matcher: 'status', expected: 200, state: 'success' },
+      { matcher: 'error', expected: 'InvalidVpcID.NotFound', state: 'retry' },
+    ],
+  },
+  SubnetAvailable: {
+    operation: 'DescribeSubnets',
+    acceptors: allIn('Subnets[].State', 'available'),
+  },
   SecurityGroupExists: {
     operation: 'DescribeSecurityGroups',
     acceptors: exists('length(SecurityGroups[].GroupId) > `0`', 'InvalidGroup.NotFound'),
@@ -179,6 +197,8 @@ export type PollOutcome =
 
 /** Whether `acceptor` matches `outcome`, with botocore's rules (path matchers ignore errors). */
 export function matches(acceptor: Acceptor, outcome: PollOutcome): boolean {
+  // EC2 answers errors with 4xx/5xx: only a successful call is a 200.
+  if (acceptor.matcher === 'status') return acceptor.expected === 200 && !('error' in outcome);
   if (acceptor.matcher === 'error') {
     if (acceptor.expected === true) return 'error' in outcome;
     if (acceptor.expected === false) return !('error' in outcome);

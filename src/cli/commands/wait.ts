@@ -33,6 +33,9 @@ const GOALS: Readonly<Record<string, string>> = {
   SnapshotCompleted: 'every matching snapshot is completed',
   KeyPairExists: 'at least one key pair matches',
   SecurityGroupExists: 'at least one security group matches',
+  VpcAvailable: 'every matching VPC is available',
+  VpcExists: 'DescribeVpcs answers (the VPCs exist)',
+  SubnetAvailable: 'every matching subnet is available',
 };
 
 /** Every poller, by the EC2 operation a waiter polls. */

@@ -78,6 +78,18 @@ const POLLS: Readonly<Record<string, readonly PollOutcome[]>> = {
     { response: { KeyPairs: [] } },
     failed('InvalidKeyPair.NotFound'),
   ],
+  DescribeVpcs: [
+    { response: listOf('Vpcs', 'VpcId', 'available') },
+    { response: listOf('Vpcs', 'VpcId', 'pending', 'available') },
+    { response: { Vpcs: [] } },
+    failed('InvalidVpcID.NotFound'),
+    failed('InvalidVpcID.Malformed'),
+  ],
+  DescribeSubnets: [
+    { response: listOf('Subnets', 'SubnetId', 'available', 'available') },
+    { response: listOf('Subnets', 'SubnetId', 'pending') },
+    failed('InvalidSubnetID.NotFound'),
+  ],
   DescribeSecurityGroups: [
     { response: { SecurityGroups: [{ GroupId: 'sg-1', GroupName: 'web' }] } },
     { response: { SecurityGroups: [] } },

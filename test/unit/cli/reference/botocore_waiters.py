@@ -24,8 +24,10 @@ definitions = {
 verdicts = []
 for poll in request['polls']:
     config = model.get_waiter(poll['waiter'])
-    # botocore hands its matchers the parsed response, or {"Error": {...}} for a failed call.
-    response = {'Error': poll['error']} if 'error' in poll else poll['response']
+    # botocore hands its matchers the parsed response, or {"Error": {...}} for a failed call,
+    # with the HTTP status in ResponseMetadata (EC2 answers errors with 400).
+    response = {'Error': poll['error']} if 'error' in poll else dict(poll['response'])
+    response['ResponseMetadata'] = {'HTTPStatusCode': 400 if 'error' in poll else 200}
     state = None
     for acceptor in config.acceptors:
         if acceptor.matcher_func(response):
