@@ -13,6 +13,7 @@ import { MetadataService } from '../network/metadata-service.js';
 import { NetworkService } from '../network/network-service.js';
 import { SecurityGroupService } from '../network/security-groups.js';
 import { SqliteSecurityGroupRepository } from '../state/sqlite-security-groups.js';
+import { sqliteRoutingRepositories } from '../state/sqlite-routing.js';
 import { createGrpcServer, listen } from '../api/server.js';
 import { DEFAULT_SITE } from '../api/site.js';
 import { MetadataEndpoint } from '../api/metadata-http.js';
@@ -81,11 +82,13 @@ export async function main(argv: readonly string[]): Promise<void> {
   const subnets = new SqliteSubnetRepository(db);
   const interfaces = new SqliteNetworkInterfaceRepository(db);
   const groups = new SqliteSecurityGroupRepository(db);
+  const routing = sqliteRoutingRepositories(db);
   const network = new NetworkService({
     vpcs,
     subnets,
     interfaces,
     securityGroups: groups,
+    routing,
     plumbing: new LinuxVpcPlumbing(
       new LinuxNetworkHost(runner, {
         metadataProxyCommand: [process.execPath, join(DIST, 'host/network/metadata-proxy.js')],
