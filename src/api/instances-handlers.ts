@@ -43,8 +43,19 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
   // Images and types are looked up once per request, not once per instance.
   const toProtos = (list: readonly DomainInstance[]) =>
     instanceDetails(d, list).map((details) =>
-      instanceToProto(details, d.settings.accel, site, securityOf(details.instance)),
+      instanceToProto(
+        { ...details, instance: withCurrentPublicIp(details.instance) },
+        d.settings.accel,
+        site,
+        securityOf(details.instance),
+      ),
     );
+  // The network's record says which public address the instance has now (its elastic IP, or
+  // the pool one it got at its last start); the instance's copy is from its launch.
+  const withCurrentPublicIp = (i: DomainInstance): DomainInstance =>
+    ctx.routing && i.network && i.state !== 'terminated'
+      ? { ...i, network: { ...i.network, publicIp: ctx.routing.publicIpOf(i.id) } }
+      : i;
   const securityOf = (i: DomainInstance) =>
     ctx.securityGroups.interfaceSecurity(i.id) ?? {
       // The interface went with termination: the groups it had, as the instance recorded them.

@@ -12,6 +12,10 @@ import { KeyedMutex } from '../core/keyed-mutex.js';
 import { MetadataService } from '../network/metadata-service.js';
 import { NetworkService } from '../network/network-service.js';
 import { SecurityGroupService } from '../network/security-groups.js';
+import { AddressService } from '../network/addresses.js';
+import { InternetGatewayService } from '../network/internet-gateways.js';
+import type { NetworkInterface } from '../network/network-interface.js';
+import { RouteTableService } from '../network/route-tables.js';
 import { SqliteSecurityGroupRepository } from '../state/sqlite-security-groups.js';
 import { sqliteRoutingRepositories } from '../state/sqlite-routing.js';
 import { createGrpcServer, listen } from '../api/server.js';
@@ -192,6 +196,27 @@ export async function main(argv: readonly string[]): Promise<void> {
     logger,
   });
   securityGroups.ensureDefaultGroups();
+  const routingDeps = {
+    routing,
+    vpcs,
+    subnets,
+    interfaces,
+    applyVpc: (vpcId: string) => network.refreshRules(vpcId),
+    logger,
+  };
+  const routingApi = {
+    gateways: new InternetGatewayService(routingDeps),
+    routeTables: new RouteTableService(routingDeps),
+    addresses: new AddressService({
+      ...routingDeps,
+      freePoolAddress: () => network.freePoolAddress(),
+      withPublicIp: (eni: NetworkInterface) => network.withPublicIp(eni),
+      forgetFlows: (vpcId: string, ip: string) => network.forgetFlows(vpcId, ip),
+      instanceState: (id: string) => instances.get(id)?.state,
+    }),
+    publicIpOf: (id: string) => network.publicIpOf(id),
+    interfaceOf: (id: string) => interfaces.byInstance(id)?.id,
+  };
   await registerBuiltImage(
     {
       images,
@@ -238,6 +263,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     {
       compute: deps,
       securityGroups,
+      routing: routingApi,
       storage,
       sshKeys: new SshKeygen(runner),
       kick: (ids) => loop.kick(ids),
