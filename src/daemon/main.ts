@@ -107,6 +107,13 @@ export async function main(argv: readonly string[]): Promise<void> {
         domain: site.dnsDomain,
         dnsServers: [],
         allowHostAccess: config.allowGuestHostAccess,
+        lan: config.uplinkInterface
+          ? {
+              mode: config.lanMode,
+              uplink: config.uplinkInterface,
+              outboundNat: config.outboundNat,
+            }
+          : undefined,
       },
     ),
     logger,
