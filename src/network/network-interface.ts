@@ -15,6 +15,8 @@ export interface NetworkInterface {
    * start: EC2). Undefined while stopped, without one, or while an elastic IP replaces it.
    */
   readonly publicIp?: string | undefined;
+  /** The pool address it had before its last stop (a start gives it another one). */
+  readonly lastPublicIp?: string | undefined;
   /** Whether it gets a public address from the pool when it runs (undefined: yes, as before). */
   readonly assignPublicIp?: boolean | undefined;
   readonly mac: string;

@@ -195,7 +195,9 @@ export class NetworkService implements InstanceNetwork {
       return eni ? [eni] : [];
     });
     for (const eni of enis) {
-      if (eni.publicIp) this.deps.interfaces.put({ ...eni, publicIp: undefined });
+      if (eni.publicIp) {
+        this.deps.interfaces.put({ ...eni, publicIp: undefined, lastPublicIp: eni.publicIp });
+      }
     }
     for (const [vpcId, members] of groupBy(enis, (e) => e.vpcId)) {
       await this.deps.plumbing.removePorts(this.vpc(vpcId), members);
@@ -211,7 +213,17 @@ export class NetworkService implements InstanceNetwork {
    */
   withPublicIp(eni: NetworkInterface): NetworkInterface {
     if (eni.assignPublicIp === false || eni.publicIp || this.elasticOf(eni.id)) return eni;
-    const next = { ...eni, publicIp: this.freePublicIp(this.usedPublicIps()) };
+    // Not the address it had last (EC2 hands out a new one), unless no other is free.
+    const used = this.usedPublicIps();
+    let publicIp: string;
+    try {
+      publicIp = this.freePublicIp(
+        new Set([...used, ...(eni.lastPublicIp ? [eni.lastPublicIp] : [])]),
+      );
+    } catch {
+      publicIp = this.freePublicIp(used);
+    }
+    const next = { ...eni, publicIp };
     this.deps.interfaces.put(next);
     return next;
   }
