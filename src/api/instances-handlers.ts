@@ -118,7 +118,19 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
       };
       // As EC2: paging mistakes are reported before any id is looked up.
       checkPageRequest(limits, pageRequest);
-      const found = describeInstances(d.instances, req.instanceIds, toFilters(req.filters));
+      // Filters (ip-address) see the address the instance has now, as the output does.
+      const repo = d.instances;
+      const shown: typeof repo = {
+        get: (id) => {
+          const i = repo.get(id);
+          return i && withCurrentPublicIp(i);
+        },
+        list: () => repo.list().map(withCurrentPublicIp),
+        put: (i) => repo.put(i),
+        delete: (id) => repo.delete(id),
+        findByClientToken: (t) => repo.findByClientToken(t),
+      };
+      const found = describeInstances(shown, req.instanceIds, toFilters(req.filters));
       const { page, nextToken } = paginate(limits, pageRequest, found, launchKey);
       const reservationOf = new Map(page.map((i) => [i.id, i.reservationId]));
       return {

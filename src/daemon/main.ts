@@ -235,7 +235,15 @@ export async function main(argv: readonly string[]): Promise<void> {
   );
 
   const metadata = new MetadataService(
-    instances,
+    {
+      // public-ipv4 is the address the instance has now (it changes at start; elastic IPs).
+      byPrivateIp: (vpcId, ip) => {
+        const i = instances.byPrivateIp(vpcId, ip);
+        return i?.network
+          ? { ...i, network: { ...i.network, publicIp: network.publicIpOf(i.id) } }
+          : i;
+      },
+    },
     { domain: site.dnsDomain, region: site.region },
     systemClock,
     undefined,

@@ -373,6 +373,25 @@ integrationSuite('elastic IPs, route tables and LAN reachability on real guests'
     expect((await describe(b)).PublicIpAddress).toBe(eip.PublicIp);
     await serve(b, eip.PublicIp);
     await serve(a, aNow.PublicIpAddress);
+    // The guest's metadata and describe-instances filters follow the new addresses.
+    expect(
+      (
+        await inGuest(
+          aNow.PublicIpAddress,
+          'wget -qO- http://169.254.169.254/latest/meta-data/public-ipv4',
+        )
+      ).trim(),
+    ).toBe(aNow.PublicIpAddress);
+    const byIp = await h.json(
+      'describe-instances',
+      '--filters',
+      `Name=ip-address,Values=${eip.PublicIp}`,
+    );
+    expect(
+      byIp.Reservations.flatMap((r: { Instances: Inst[] }) => r.Instances).map(
+        (i: Inst) => i.InstanceId,
+      ),
+    ).toEqual([b.InstanceId]);
     expect(await page(h.ns, eip.PublicIp)).toBe(`web-${b.InstanceId}`);
     expect(await page(h.ns, aNow.PublicIpAddress)).toBe(`web-${a.InstanceId}`);
     a = aNow;
