@@ -120,17 +120,20 @@ integrationSuite('elastic IPs, route tables and LAN reachability on real guests'
     );
     writeFileSync(key, k.stdout, { mode: 0o600 });
     const [, ssh] = (await h.sshGroups()) as [string, string];
-    await h.json(
-      'authorize-security-group-ingress',
-      '--group-id',
-      ssh,
-      '--protocol',
-      'tcp',
-      '--port',
-      '8080',
-      '--cidr',
-      '0.0.0.0/0',
-    );
+    // The web page on 8080, an echo server on 9000.
+    for (const port of ['8080', '9000']) {
+      await h.json(
+        'authorize-security-group-ingress',
+        '--group-id',
+        ssh,
+        '--protocol',
+        'tcp',
+        '--port',
+        port,
+        '--cidr',
+        '0.0.0.0/0',
+      );
+    }
     const res = await h.json(
       'run-instances',
       '--key-name',
@@ -205,34 +208,37 @@ integrationSuite('elastic IPs, route tables and LAN reachability on real guests'
       expect.objectContaining({ PublicIp: eip.PublicIp, Domain: 'vpc', InstanceId: a.InstanceId }),
     ]);
 
-    // A TCP connection from the LAN to a's sshd through the elastic IP, kept open.
+    // A TCP connection from the LAN to an echo server on a, through the elastic IP, kept open.
+    await inGuest(eip.PublicIp, 'nc -l -p 9000 -e cat </dev/null >/dev/null 2>&1 &');
     const conn = execa(
       'nsenter',
-      [`--net=/run/netns/${lan}`, '--', 'socat', '-', `TCP:${eip.PublicIp}:22,connect-timeout=5`],
-      {
-        reject: false,
-        stdin: 'pipe',
-      },
+      [`--net=/run/netns/${lan}`, '--', 'socat', '-', `TCP:${eip.PublicIp}:9000,connect-timeout=5`],
+      { reject: false, stdin: 'pipe' },
     );
-    let banner = '';
-    conn.stdout?.on('data', (d: Buffer) => (banner += d.toString()));
-    await eventually('the SSH banner through the elastic IP', () => banner.includes('SSH-'), {
-      timeoutMs: 20_000,
-      intervalMs: 200,
-    });
+    let echoed = '';
+    conn.stdout?.on('data', (d: Buffer) => (echoed += d.toString()));
+    await eventually(
+      'the echo through the elastic IP',
+      () => {
+        conn.stdin?.write('one\n');
+        return echoed.includes('one');
+      },
+      { timeoutMs: 20_000, intervalMs: 500 },
+    );
 
     await associate(b);
-    // The next segment of the old connection reaches b, which knows no such connection.
-    const ended = await eventually(
+    // The next segment of the old connection reaches b, which knows no such connection and
+    // resets it; had the flow stayed tracked, a would echo it back and the connection live on.
+    await eventually(
       'the connection to the old instance to end',
       () => {
         if (conn.exitCode !== null) return true;
-        conn.stdin?.write('x\r\n');
+        conn.stdin?.write('two\n');
         return undefined;
       },
       { timeoutMs: 20_000, intervalMs: 500 },
     );
-    expect(ended).toBe(true);
+    expect(echoed).not.toContain('two');
     expect(await page(lan, eip.PublicIp)).toBe(`web-${b.InstanceId}`);
     // a got a pool address back, and answers on it.
     const aNow = await describe(a);
