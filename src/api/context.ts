@@ -5,6 +5,9 @@ import type { SshKeyTool } from '../compute/ports.js';
 import type { SecurityGroupService } from '../network/security-groups.js';
 import type { SubnetService } from '../network/subnets.js';
 import type { VpcService } from '../network/vpcs.js';
+import type { AddressService } from '../network/addresses.js';
+import type { InternetGatewayService } from '../network/internet-gateways.js';
+import type { RouteTableService } from '../network/route-tables.js';
 import type { DescribeHostResponse } from '../gen/kumo/v1/host.js';
 import type { StorageDeps } from '../storage/deps.js';
 import type { Site } from './site.js';
@@ -22,6 +25,8 @@ export interface ApiContext {
   readonly subnets: SubnetService;
   /** Where kumod serves its API (DescribeRegions' Endpoint); default: the standard socket. */
   readonly endpoint?: string | undefined;
+  /** Internet gateways, route tables and elastic IPs; absent: those calls are unavailable. */
+  readonly routing?: RoutingApi | undefined;
   /** The host facts kumod found at start-up plus current allocation. */
   describeHost(): Promise<DescribeHostResponse>;
   /** Asks the reconciler to look at these instances now rather than at its next tick. */
@@ -36,4 +41,15 @@ export interface ApiContext {
   readonly imageDependants?: readonly DependantsOf[] | undefined;
   /** How long an upload may send nothing before it is dropped (default 60 s; tests shorten it). */
   readonly uploadIdleTimeoutMs?: number | undefined;
+}
+
+/** The routing side of the network, as the handlers use it. */
+export interface RoutingApi {
+  readonly gateways: InternetGatewayService;
+  readonly routeTables: RouteTableService;
+  readonly addresses: AddressService;
+  /** The public address an instance shows now: its elastic IP, else its pool one. */
+  readonly publicIpOf: (instanceId: string) => string | undefined;
+  /** The instance's interface id (routes to instances show it). */
+  readonly interfaceOf: (instanceId: string) => string | undefined;
 }

@@ -43,8 +43,19 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
   // Images and types are looked up once per request, not once per instance.
   const toProtos = (list: readonly DomainInstance[]) =>
     instanceDetails(d, list).map((details) =>
-      instanceToProto(details, d.settings.accel, site, securityOf(details.instance)),
+      instanceToProto(
+        { ...details, instance: withCurrentPublicIp(details.instance) },
+        d.settings.accel,
+        site,
+        securityOf(details.instance),
+      ),
     );
+  // The network's record says which public address the instance has now (its elastic IP, or
+  // the pool one it got at its last start); the instance's copy is from its launch.
+  const withCurrentPublicIp = (i: DomainInstance): DomainInstance =>
+    ctx.routing && i.network && i.state !== 'terminated'
+      ? { ...i, network: { ...i.network, publicIp: ctx.routing.publicIpOf(i.id) } }
+      : i;
   const securityOf = (i: DomainInstance) =>
     ctx.securityGroups.interfaceSecurity(i.id) ?? {
       // The interface went with termination: the groups it had, as the instance recorded them.
@@ -120,7 +131,19 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
       };
       // As EC2: paging mistakes are reported before any id is looked up.
       checkPageRequest(limits, pageRequest);
-      const found = describeInstances(d.instances, req.instanceIds, toFilters(req.filters));
+      // Filters (ip-address) see the address the instance has now, as the output does.
+      const repo = d.instances;
+      const shown: typeof repo = {
+        get: (id) => {
+          const i = repo.get(id);
+          return i && withCurrentPublicIp(i);
+        },
+        list: () => repo.list().map(withCurrentPublicIp),
+        put: (i) => repo.put(i),
+        delete: (id) => repo.delete(id),
+        findByClientToken: (t) => repo.findByClientToken(t),
+      };
+      const found = describeInstances(shown, req.instanceIds, toFilters(req.filters));
       const { page, nextToken } = paginate(limits, pageRequest, found, launchKey);
       const reservationOf = new Map(page.map((i) => [i.id, i.reservationId]));
       return {

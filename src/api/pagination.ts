@@ -61,6 +61,18 @@ export const PAGE_LIMITS = {
   },
   describeVpcs: { operation: 'DescribeVpcs', min: 5, max: 1000, exclusiveWithIds: true },
   describeSubnets: { operation: 'DescribeSubnets', min: 5, max: 1000, exclusiveWithIds: true },
+  describeInternetGateways: {
+    operation: 'DescribeInternetGateways',
+    min: 5,
+    max: 1000,
+    exclusiveWithIds: true,
+  },
+  describeRouteTables: {
+    operation: 'DescribeRouteTables',
+    min: 5,
+    max: 100,
+    exclusiveWithIds: true,
+  },
 } as const satisfies Record<string, PageLimits>;
 
 export interface PageRequest {

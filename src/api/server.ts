@@ -12,6 +12,16 @@ import { vpcsHandlers } from './vpcs-handlers.js';
 import { VolumesService } from '../gen/kumo/v1/volumes.js';
 import { SnapshotsService } from '../gen/kumo/v1/snapshots.js';
 import { snapshotsHandlers } from './snapshots-handlers.js';
+import {
+  AddressesService,
+  InternetGatewaysService,
+  RouteTablesService,
+} from '../gen/kumo/v1/routing.js';
+import {
+  addressesHandlers,
+  internetGatewaysHandlers,
+  routeTablesHandlers,
+} from './routing-handlers.js';
 import type { ApiContext } from './context.js';
 import { instancesHandlers } from './instances-handlers.js';
 import {
@@ -44,6 +54,9 @@ export function createGrpcServer(
   server.addService(guardRequests(VolumesService), volumesHandlers(ctx, logger));
   server.addService(guardRequests(SnapshotsService), snapshotsHandlers(ctx, logger));
   server.addService(guardRequests(VpcsService), vpcsHandlers(ctx, logger));
+  server.addService(guardRequests(InternetGatewaysService), internetGatewaysHandlers(ctx, logger));
+  server.addService(guardRequests(RouteTablesService), routeTablesHandlers(ctx, logger));
+  server.addService(guardRequests(AddressesService), addressesHandlers(ctx, logger));
   addReflection(server, descriptorSetPath, logger);
   return server;
 }

@@ -12,6 +12,11 @@ import { InstanceTypesClient } from '../gen/kumo/v1/instance_types.js';
 import { InstancesClient } from '../gen/kumo/v1/instances.js';
 import { KeyPairsClient } from '../gen/kumo/v1/key_pairs.js';
 import { SecurityGroupsClient } from '../gen/kumo/v1/security_groups.js';
+import {
+  AddressesClient,
+  InternetGatewaysClient,
+  RouteTablesClient,
+} from '../gen/kumo/v1/routing.js';
 import { VolumesClient } from '../gen/kumo/v1/volumes.js';
 import { SnapshotsClient } from '../gen/kumo/v1/snapshots.js';
 import { VpcsClient } from '../gen/kumo/v1/vpcs.js';
@@ -42,6 +47,9 @@ export interface KumoClients {
   readonly volumes: VolumesClient;
   readonly snapshots: SnapshotsClient;
   readonly vpcs: VpcsClient;
+  readonly internetGateways: InternetGatewaysClient;
+  readonly routeTables: RouteTablesClient;
+  readonly addresses: AddressesClient;
   close(): void;
 }
 
@@ -72,6 +80,9 @@ export function connect(endpoint: string): KumoClients {
   const volumes = lazy(() => new VolumesClient(target, creds));
   const snapshots = lazy(() => new SnapshotsClient(target, creds));
   const vpcs = lazy(() => new VpcsClient(target, creds));
+  const internetGateways = lazy(() => new InternetGatewaysClient(target, creds));
+  const routeTables = lazy(() => new RouteTablesClient(target, creds));
+  const addresses = lazy(() => new AddressesClient(target, creds));
   return {
     get instances() {
       return instances();
@@ -99,6 +110,15 @@ export function connect(endpoint: string): KumoClients {
     },
     get vpcs() {
       return vpcs();
+    },
+    get internetGateways() {
+      return internetGateways();
+    },
+    get routeTables() {
+      return routeTables();
+    },
+    get addresses() {
+      return addresses();
     },
     close() {
       for (const c of made.splice(0)) c.close();

@@ -13,6 +13,7 @@ import { registerInstanceTypeCommands } from './commands/instance-types.js';
 import { registerInstanceCommands } from './commands/instances.js';
 import { registerKeyPairCommands } from './commands/key-pairs.js';
 import { registerSecurityGroupCommands } from './commands/security-groups.js';
+import { registerRoutingCommands } from './commands/routing.js';
 import { registerSshCommand } from './commands/ssh.js';
 import { registerVolumeCommands } from './commands/volumes.js';
 import { registerSnapshotCommands } from './commands/snapshots.js';
@@ -87,6 +88,7 @@ export function buildProgram(ctx: CliContext, io: CliIo): Command {
   registerImageCopyCommands(program, ctx);
   registerKeyPairCommands(program, ctx);
   registerSecurityGroupCommands(program, ctx);
+  registerRoutingCommands(program, ctx);
   registerVolumeCommands(program, ctx);
   registerSnapshotCommands(program, ctx);
   registerVpcFamilyCommands(program, ctx);

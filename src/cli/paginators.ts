@@ -27,4 +27,9 @@ export const PAGINATORS = {
     operation: 'DescribeSecurityGroupRules',
     resultKey: 'SecurityGroupRules',
   },
+  DescribeInternetGateways: {
+    operation: 'DescribeInternetGateways',
+    resultKey: 'InternetGateways',
+  },
+  DescribeRouteTables: { operation: 'DescribeRouteTables', resultKey: 'RouteTables' },
 } as const satisfies Record<string, Paginator>;

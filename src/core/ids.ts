@@ -3,7 +3,22 @@ import { malformedId } from './errors.js';
 
 /** EC2 resource id prefixes kumo issues. */
 export type IdPrefix =
-  'i' | 'r' | 'ami' | 'vol' | 'snap' | 'vpc' | 'subnet' | 'eni' | 'sg' | 'sgr' | 'eipalloc' | 'key';
+  | 'i'
+  | 'r'
+  | 'ami'
+  | 'vol'
+  | 'snap'
+  | 'vpc'
+  | 'subnet'
+  | 'eni'
+  | 'sg'
+  | 'sgr'
+  | 'eipalloc'
+  | 'eipassoc'
+  | 'igw'
+  | 'rtb'
+  | 'rtbassoc'
+  | 'key';
 
 /** A new EC2-style id: the prefix, a dash and 17 lowercase hex digits (`i-0abc…`). */
 export function newId(prefix: IdPrefix): string {

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_INSTANCE_STORE_POLICY } from '../compute/instance-store.js';
 import type { AccelRequest } from '../host/accel-probe.js';
+import type { LanMode } from '../host/network/lan-access.js';
 import type { LogLevel } from './logger.js';
 
 /** kumod's settings: flags, with KUMO_* environment variables as defaults. */
@@ -33,6 +34,10 @@ export interface DaemonConfig {
   readonly noCgroups: boolean;
   /** Guests may reach the host's own addresses (not only DHCP and metadata). */
   readonly allowGuestHostAccess: boolean;
+  /** How LAN machines reach the public pool (docs/operator-guide.md). */
+  readonly lanMode: LanMode;
+  readonly uplinkInterface: string | undefined;
+  readonly outboundNat: boolean;
   readonly logLevel: LogLevel;
 }
 
@@ -129,6 +134,22 @@ export function parseConfig(argv: readonly string[], env = process.env): DaemonC
       num,
       DEFAULT_INSTANCE_STORE_POLICY.maxMib,
     )
+    .addOption(
+      new Option(
+        '--lan-mode <mode>',
+        'how LAN machines reach public and elastic IPs: none, routed (the LAN router sends the pool to this host) or proxy-arp (this host answers ARP for the pool on --uplink-interface)',
+      )
+        .choices(['none', 'routed', 'proxy-arp'])
+        .default('none'),
+    )
+    .option(
+      '--uplink-interface <name>',
+      'the interface that faces the LAN (for --lan-mode and --outbound-nat)',
+    )
+    .option(
+      '--outbound-nat',
+      'let instances open connections out of --uplink-interface (masqueraded); off by default',
+    )
     .option(
       '--allow-guest-host-access',
       "let guests reach the host's and VPC routers' own addresses (by default only DHCP and the metadata service)",
@@ -145,6 +166,11 @@ export function parseConfig(argv: readonly string[], env = process.env): DaemonC
     .exitOverride();
   p.parse(argv, { from: 'user' });
   const o = p.opts<Record<string, unknown>>();
+  if ((o.lanMode !== 'none' || o.outboundNat === true) && typeof o.uplinkInterface !== 'string') {
+    throw new InvalidArgumentError(
+      '--lan-mode routed|proxy-arp and --outbound-nat need --uplink-interface (the interface that faces the LAN)',
+    );
+  }
   return {
     socket: o.socket as string,
     socketGroup: o.socketGroup as string,
@@ -170,6 +196,9 @@ export function parseConfig(argv: readonly string[], env = process.env): DaemonC
     instanceStoreMaxMib: o.instanceStoreMaxMib as number,
     noCgroups: o.cgroups === false,
     allowGuestHostAccess: o.allowGuestHostAccess === true,
+    lanMode: o.lanMode as LanMode,
+    uplinkInterface: typeof o.uplinkInterface === 'string' ? o.uplinkInterface : undefined,
+    outboundNat: o.outboundNat === true,
     logLevel: o.logLevel as LogLevel,
   };
 }

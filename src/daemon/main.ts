@@ -16,7 +16,13 @@ import { SubnetService } from '../network/subnets.js';
 import type { VpcDeps } from '../network/vpc-deps.js';
 import { VpcService } from '../network/vpcs.js';
 import { MetadataEndpoints } from './metadata-endpoints.js';
+import { AddressService } from '../network/addresses.js';
+import { InternetGatewayService } from '../network/internet-gateways.js';
+import type { NetworkInterface } from '../network/network-interface.js';
+import { RouteTableService } from '../network/route-tables.js';
+import { vpcRoutingHooks } from '../network/vpc-routing.js';
 import { SqliteSecurityGroupRepository } from '../state/sqlite-security-groups.js';
+import { sqliteRoutingRepositories } from '../state/sqlite-routing.js';
 import { createGrpcServer, listen } from '../api/server.js';
 import { DEFAULT_SITE } from '../api/site.js';
 import { SpawnerCommandRunner } from '../host/spawner/spawner-runner.js';
@@ -98,13 +104,22 @@ export async function main(argv: readonly string[]): Promise<void> {
       domain: site.dnsDomain,
       dnsServers: [],
       allowHostAccess: config.allowGuestHostAccess,
+      lan: config.uplinkInterface
+        ? {
+            mode: config.lanMode,
+            uplink: config.uplinkInterface,
+            outboundNat: config.outboundNat,
+          }
+        : undefined,
     },
   );
+  const routing = sqliteRoutingRepositories(db);
   const network = new NetworkService({
     vpcs,
     subnets,
     interfaces,
     securityGroups: groups,
+    routing,
     plumbing,
     logger,
     settings: { publicCidr: config.publicCidr, domain: site.dnsDomain },
@@ -193,6 +208,27 @@ export async function main(argv: readonly string[]): Promise<void> {
     logger,
   });
   securityGroups.ensureDefaultGroups();
+  const routingDeps = {
+    routing,
+    vpcs,
+    subnets,
+    interfaces,
+    applyVpc: (vpcId: string) => network.refreshRules(vpcId),
+    logger,
+  };
+  const routingApi = {
+    gateways: new InternetGatewayService(routingDeps),
+    routeTables: new RouteTableService(routingDeps),
+    addresses: new AddressService({
+      ...routingDeps,
+      freePoolAddress: () => network.freePoolAddress(),
+      withPublicIp: (eni: NetworkInterface) => network.withPublicIp(eni),
+      forgetFlows: (vpcId: string, ip: string) => network.forgetFlows(vpcId, ip),
+      instanceState: (id: string) => instances.get(id)?.state,
+    }),
+    publicIpOf: (id: string) => network.publicIpOf(id),
+    interfaceOf: (id: string) => interfaces.byInstance(id)?.id,
+  };
   await registerBuiltImage(
     {
       images,
@@ -204,7 +240,15 @@ export async function main(argv: readonly string[]): Promise<void> {
   );
 
   const metadata = new MetadataService(
-    instances,
+    {
+      // public-ipv4 is the address the instance has now (it changes at start; elastic IPs).
+      byPrivateIp: (vpcId, ip) => {
+        const i = instances.byPrivateIp(vpcId, ip);
+        return i?.network
+          ? { ...i, network: { ...i.network, publicIp: network.publicIpOf(i.id) } }
+          : i;
+      },
+    },
     { domain: site.dnsDomain, region: site.region },
     systemClock,
     undefined,
@@ -221,8 +265,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     logger,
     routerIp: () => network.freeRouterIp(),
     refreshVpc: (vpcId) => network.refreshVpc(vpcId),
-    // The route-table work (main route table per VPC) adds its hooks here.
-    hooks: [endpoints],
+    // A new VPC gets its main route table; gateways and other tables hold delete-vpc.
+    hooks: [vpcRoutingHooks(routing), endpoints],
     settings: { availabilityZones: [site.availabilityZone], publicCidr: config.publicCidr },
   };
 
@@ -251,6 +295,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       vpcs: new VpcService(vpcDeps),
       subnets: new SubnetService(vpcDeps),
       endpoint: config.socket,
+      routing: routingApi,
       storage,
       sshKeys: new SshKeygen(runner),
       kick: (ids) => loop.kick(ids),

@@ -13,6 +13,7 @@ import { instanceMac } from './naming.js';
 import type { NetworkInterface } from './network-interface.js';
 import type {
   NetworkInterfaceRepository,
+  RoutingRepositories,
   SecurityGroupRepository,
   SubnetRepository,
   VpcPlumbing,
@@ -33,6 +34,8 @@ import {
   type Subnet,
   type Vpc,
 } from './vpc.js';
+import { hasInternetRoute } from './routing.js';
+import { ensureDefaultVpcRouting } from './vpc-routing.js';
 
 export interface NetworkSettings {
   /** The host's public-IP pool, e.g. "100.80.0.0/24"; .0 and .1 (the host) are never handed out. */
@@ -46,6 +49,8 @@ export interface NetworkDeps {
   readonly subnets: SubnetRepository;
   readonly interfaces: NetworkInterfaceRepository;
   readonly securityGroups: SecurityGroupRepository;
+  /** Internet gateways, route tables and elastic IPs (who is reachable on which address). */
+  readonly routing: RoutingRepositories;
   readonly plumbing: VpcPlumbing;
   readonly logger: Logger;
   readonly settings: NetworkSettings;
@@ -72,6 +77,7 @@ export class NetworkService implements InstanceNetwork {
     const existing = this.deps.vpcs.list().find((v) => v.isDefault);
     if (existing) {
       ensureDefaultGroup(this.deps.securityGroups, existing);
+      ensureDefaultVpcRouting(this.deps.routing, existing);
       return existing;
     }
     const vpc: Vpc = {
@@ -88,6 +94,7 @@ export class NetworkService implements InstanceNetwork {
       isDefault: true,
     });
     ensureDefaultGroup(this.deps.securityGroups, vpc);
+    ensureDefaultVpcRouting(this.deps.routing, vpc);
     this.deps.logger.info('created the default VPC', { vpcId: vpc.id, cidr: vpc.cidr });
     return vpc;
   }
@@ -120,9 +127,12 @@ export class NetworkService implements InstanceNetwork {
       placement.privateIp !== undefined
         ? checkPrivateIp(subnet, placement.privateIp, usedPrivate, instanceIds.length)
         : undefined;
-    const withPublicIp = placement.associatePublicIp ?? mapPublicIpOnLaunch(subnet);
+    // The one place that decides whether a launch gets a public IP (EC2: the subnet's
+    // MapPublicIpOnLaunch, overridden by the launch's AssociatePublicIpAddress). Elastic IPs,
+    // held by the routing records, are never handed out again.
+    const assignPublicIp = placement.associatePublicIp ?? mapPublicIpOnLaunch(subnet);
     const cidr = parseCidr(subnet.cidr);
-    const usedPublic = new Set(live.flatMap((e) => (e.publicIp ? [e.publicIp] : [])));
+    const usedPublic = this.usedPublicIps();
     const usedMacs = new Set(live.map((e) => e.mac));
     return instanceIds.map((instanceId) => {
       const privateIp = fixed ?? firstFreeAddress(cidr, usedPrivate, RESERVED_LEADING);
@@ -134,11 +144,8 @@ export class NetworkService implements InstanceNetwork {
         );
       }
       usedPrivate.add(privateIp);
-      let publicIp: string | undefined;
-      if (withPublicIp) {
-        publicIp = this.freePublicIp(usedPublic);
-        usedPublic.add(publicIp);
-      }
+      const publicIp = assignPublicIp ? this.freePublicIp(usedPublic) : undefined;
+      if (publicIp) usedPublic.add(publicIp);
       let mac = instanceMac(instanceId);
       while (usedMacs.has(mac)) mac = instanceMac(newId('i'));
       usedMacs.add(mac);
@@ -149,6 +156,7 @@ export class NetworkService implements InstanceNetwork {
         subnetId: subnet.id,
         privateIp,
         publicIp,
+        assignPublicIp,
         mac,
         groupIds,
         sourceDestCheck: true,
@@ -160,8 +168,7 @@ export class NetworkService implements InstanceNetwork {
 
   /** A free address of the public pool for a new VPC's router (the VPC use-cases call this). */
   freeRouterIp(): string {
-    const live = this.deps.interfaces.list();
-    return this.freePublicIp(new Set(live.flatMap((e) => (e.publicIp ? [e.publicIp] : []))));
+    return this.freePublicIp(this.usedPublicIps());
   }
 
   /** Frees the instances' interfaces (terminate, or an undone launch): their addresses return. */
@@ -179,7 +186,7 @@ export class NetworkService implements InstanceNetwork {
    */
   async plug(instanceIds: readonly string[]): Promise<ReadonlyMap<string, NetworkPort>> {
     const ports = new Map<string, NetworkPort>();
-    const enis = instanceIds.map((id) => this.interfaceOf(id));
+    const enis = instanceIds.map((id) => this.withPublicIp(this.interfaceOf(id)));
     for (const [vpcId, members] of groupBy(enis, (e) => e.vpcId)) {
       const vpc = this.vpc(vpcId);
       await this.deps.plumbing.ensureVpc(vpc);
@@ -200,14 +207,87 @@ export class NetworkService implements InstanceNetwork {
     for (const vpcId of vpcIds) await this.applyRules(this.vpc(vpcId));
   }
 
+  /**
+   * Removes the instances' ports and gives their pool public IPs back (EC2 releases an instance's
+   * public IP when it stops; an elastic IP stays). Their DNAT goes with the next rules.
+   */
   async unplug(instanceIds: readonly string[]): Promise<void> {
     const enis = instanceIds.flatMap((id) => {
       const eni = this.deps.interfaces.byInstance(id);
       return eni ? [eni] : [];
     });
+    for (const eni of enis) {
+      if (eni.publicIp) {
+        this.deps.interfaces.put({ ...eni, publicIp: undefined, lastPublicIp: eni.publicIp });
+      }
+    }
     for (const [vpcId, members] of groupBy(enis, (e) => e.vpcId)) {
       await this.deps.plumbing.removePorts(this.vpc(vpcId), members);
+      if (members.some((m) => m.publicIp)) {
+        await this.refreshRules(vpcId).catch(() => undefined); // logged; retried by sweeps
+      }
     }
+  }
+
+  /**
+   * The interface with a public IP from the pool if it should have one and has none (a start
+   * after a stop, or an elastic IP disassociated): recorded before its rules are rendered.
+   */
+  withPublicIp(eni: NetworkInterface): NetworkInterface {
+    if (eni.assignPublicIp === false || eni.publicIp || this.elasticOf(eni.id)) return eni;
+    // Not the address it had last (EC2 hands out a new one), unless no other is free.
+    const used = this.usedPublicIps();
+    let publicIp: string;
+    try {
+      publicIp = this.freePublicIp(
+        new Set([...used, ...(eni.lastPublicIp ? [eni.lastPublicIp] : [])]),
+      );
+    } catch {
+      publicIp = this.freePublicIp(used);
+    }
+    const next = { ...eni, publicIp };
+    this.deps.interfaces.put(next);
+    return next;
+  }
+
+  /** The public address an instance shows: its elastic IP, else its pool one. */
+  publicIpOf(instanceId: string): string | undefined {
+    const eni = this.deps.interfaces.byInstance(instanceId);
+    if (!eni) return undefined;
+    return this.elasticOf(eni.id)?.publicIp ?? eni.publicIp;
+  }
+
+  /** A free address of the pool (for an elastic IP), or AddressLimitExceeded. */
+  freePoolAddress(): string {
+    try {
+      return this.freePublicIp(this.usedPublicIps());
+    } catch (e) {
+      if (e instanceof KumoError && e.kind === 'ResourceExhausted') {
+        throw new KumoError(
+          'ResourceExhausted',
+          'AddressLimitExceeded',
+          `The public address pool ${this.deps.settings.publicCidr} has no free address left; release an elastic IP or start kumod with a larger --public-cidr`,
+        );
+      }
+      throw e;
+    }
+  }
+
+  /** Ends tracked flows to a public IP in a VPC (after the IP moved away from an instance). */
+  async forgetFlows(vpcId: string, publicIp: string): Promise<void> {
+    const vpc = this.deps.vpcs.get(vpcId);
+    if (vpc) await this.deps.plumbing.forgetFlows?.(vpc, publicIp);
+  }
+
+  private elasticOf(eniId: string) {
+    return this.deps.routing.addresses.list().find((a) => a.networkInterfaceId === eniId);
+  }
+
+  private usedPublicIps(): Set<string> {
+    return new Set([
+      ...this.deps.interfaces.list().flatMap((e) => (e.publicIp ? [e.publicIp] : [])),
+      ...this.deps.routing.addresses.list().map((a) => a.publicIp),
+    ]);
   }
 
   /** Makes the VPC's host state match the interfaces it holds now (after some came or went). */
@@ -264,10 +344,20 @@ export class NetworkService implements InstanceNetwork {
    */
   private applyRules(vpc: Vpc): Promise<void> {
     return this.ruleLocks.run(vpc.id, async () => {
+      const { gateways, routeTables, addresses } = this.deps.routing;
+      const [tables, igws, eips] = [routeTables.list(), gateways.list(), addresses.list()];
       const interfaces = this.deps.interfaces
         .list()
         .filter((e) => e.vpcId === vpc.id)
-        .map((e) => (e.groupIds ? e : { ...e, groupIds: [defaultGroupId(vpc.id)] }));
+        .map((e) => (e.groupIds ? e : { ...e, groupIds: [defaultGroupId(vpc.id)] }))
+        // The address NAT maps: the elastic IP replaces the pool one, and neither is mapped
+        // unless the subnet's route table reaches an internet gateway attached to the VPC.
+        .map((e) => ({
+          ...e,
+          publicIp: hasInternetRoute(tables, igws, vpc.id, e.subnetId)
+            ? (eips.find((a) => a.networkInterfaceId === e.id)?.publicIp ?? e.publicIp)
+            : undefined,
+        }));
       const groups = this.deps.securityGroups.list().filter((g) => g.vpcId === vpc.id);
       try {
         await this.deps.plumbing.applyRules(vpc, interfaces, groups);

@@ -66,6 +66,11 @@ export interface VpcPlumbing {
    * until the next successful applyRules. Used when applyRules failed.
    */
   isolate(vpc: Vpc, interfaces: readonly NetworkInterface[]): Promise<void>;
+  /**
+   * Ends the VPC's tracked flows whose destination is this public IP (it moved to another
+   * instance: existing connections to the old one end, new ones reach the new one).
+   */
+  forgetFlows?(vpc: Vpc, publicIp: string): Promise<void>;
   /** The unix socket where kumod answers this VPC's metadata requests. */
   metadataSocket(vpc: Vpc): string;
 }
@@ -97,4 +102,19 @@ export interface SecurityGroupRepository {
   get(id: string): SecurityGroup | undefined;
   put(group: SecurityGroup): void;
   delete(id: string): void;
+}
+
+/** Records kept as whole documents by id (gateways, route tables, elastic addresses). */
+export interface DocRepository<T> {
+  list(): T[];
+  get(id: string): T | undefined;
+  put(item: T): void;
+  delete(id: string): void;
+}
+
+/** Where the routing records live (internet gateways, route tables, elastic IPs). */
+export interface RoutingRepositories {
+  readonly gateways: DocRepository<import('./routing.js').InternetGateway>;
+  readonly routeTables: DocRepository<import('./routing.js').RouteTable>;
+  readonly addresses: DocRepository<import('./routing.js').ElasticAddress>;
 }

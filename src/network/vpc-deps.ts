@@ -10,7 +10,7 @@ import type { Vpc } from './vpc.js';
 
 /**
  * What other parts of kumod do when a VPC comes or goes: the daemon serves its metadata socket,
- * and (at merge with the route-table work) makes its main route table. Hooks run after the
+ * and the routing records make its main route table (vpcRoutingHooks). Hooks run after the
  * VPC's rows are written; a failing `created` undoes the creation.
  */
 export interface VpcHooks {

@@ -80,7 +80,7 @@ export class VpcService {
     };
     this.d.vpcs.put(vpc);
     ensureDefaultGroup(this.d.securityGroups, vpc);
-    // The route-table work adds the VPC's main route table here, through a `created` hook.
+    // Hooks make the rest: the main route table (vpcRoutingHooks), the metadata socket.
     const done: VpcHooks[] = [];
     try {
       for (const h of this.d.hooks ?? []) {

@@ -1,6 +1,7 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { newId } from '../core/ids.js';
 import { CREATE_SECURITY_GROUPS, migrateDefaultSecurityGroups } from './migrate-security-groups.js';
+import { CREATE_ROUTING, migrateRouting } from './migrate-routing.js';
 
 /**
  * Schema migrations, applied in order; PRAGMA user_version records how many ran. Resources are
@@ -36,6 +37,9 @@ const MIGRATIONS: readonly (string | ((db: Db) => void))[] = [
   // EBS snapshots: self-contained qcow2 copies of volumes.
   `CREATE TABLE snapshots (id TEXT PRIMARY KEY, volume_id TEXT NOT NULL, state TEXT NOT NULL,
      started_at TEXT NOT NULL, doc TEXT NOT NULL);`,
+  // Internet gateways, route tables, elastic IPs; existing VPCs keep their public reachability.
+  CREATE_ROUTING,
+  migrateRouting,
 ];
 
 /**

@@ -16,6 +16,8 @@ import { ensureBridge, IpLinks } from './ip-link.js';
 import { ensureMetadataProxy, stopMetadataProxy } from './metadata-proxy-launcher.js';
 import { assertInterfaceName, assertNetnsName } from './names.js';
 import { planUplinkAddresses } from './uplink-addresses.js';
+import { ensureLanAccess, type LanAccessSpec } from './lan-access.js';
+import { ipToInt } from '../../core/cidr.js';
 import { renderVpcL2Rules } from './vpc-l2-rules.js';
 import { renderVpcRules } from './vpc-rules.js';
 import {
@@ -291,6 +293,22 @@ export class LinuxNetworkHost implements NetworkHost {
         await this.applySets(netns, sets);
       }),
     );
+  }
+
+  forgetFlows(netns: string, publicIp: string, publicBridge: string): Promise<void> {
+    assertNetnsName(netns);
+    assertInterfaceName(publicBridge, 'public bridge');
+    ipToInt(publicIp);
+    return this.mutex.run(netns, async () => {
+      if (!(await namespaceFileExists(netns))) return;
+      // Exit 1: no flow matched.
+      await this.runner.run('conntrack', ['-D', '-d', publicIp], { netns, okExitCodes: [1] });
+      await this.host.batch([['neigh', 'flush', 'to', publicIp, 'dev', publicBridge]]);
+    });
+  }
+
+  ensureLanAccess(spec: LanAccessSpec): Promise<void> {
+    return this.mutex.run('lan-access', () => ensureLanAccess(this.runner, this.o.hostNetns, spec));
   }
 
   isolatePorts(netns: string, ports: readonly PortRulesSpec[]): Promise<void> {

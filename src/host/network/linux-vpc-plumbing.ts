@@ -13,6 +13,7 @@ import {
   vpcUplinkHostIf,
 } from './names.js';
 import type { NetworkHost, SubnetHostSpec, TapSpec, VpcHostSpec } from './specs.js';
+import type { LanAccessSpec } from './lan-access.js';
 
 export interface LinuxVpcPlumbingOptions {
   /** Prefix of kumod's namespaces (tests use their own, so runs never collide). */
@@ -30,6 +31,8 @@ export interface LinuxVpcPlumbingOptions {
   readonly dnsServers: readonly string[];
   /** kumod --allow-guest-host-access: guests may reach the host's and routers' own addresses. */
   readonly allowHostAccess?: boolean;
+  /** LAN access to the pool (kumod --lan-mode, --uplink-interface, --outbound-nat). */
+  readonly lan?: Omit<LanAccessSpec, 'publicBridge' | 'publicCidr'> | undefined;
 }
 
 /**
@@ -54,6 +57,13 @@ export class LinuxVpcPlumbing implements VpcPlumbing {
         bridge: this.o.publicBridge,
         hostAddress: `${nthAddress(this.pool, 1)}/${this.pool.prefix}`,
       });
+      if (this.o.lan) {
+        await this.host.ensureLanAccess({
+          ...this.o.lan,
+          publicBridge: this.o.publicBridge,
+          publicCidr: this.o.publicCidr,
+        });
+      }
       this.publicBridgeReady = true;
     }
     await this.host.ensureVpc(this.vpcSpec(vpc));
@@ -133,6 +143,10 @@ export class LinuxVpcPlumbing implements VpcPlumbing {
       hostAddresses: [nthAddress(this.pool, 1)],
       allowHostAccess: this.o.allowHostAccess === true,
     });
+  }
+
+  forgetFlows(vpc: Vpc, publicIp: string): Promise<void> {
+    return this.host.forgetFlows(vpcNetns(this.o.prefix, vpc.id), publicIp, this.o.publicBridge);
   }
 
   isolate(vpc: Vpc, interfaces: readonly NetworkInterface[]): Promise<void> {

@@ -1,3 +1,4 @@
+import type { LanAccessSpec } from './lan-access.js';
 /**
  * The Linux-level specs of kumod's network objects, with their Linux names (made by
  * LinuxVpcPlumbing from the domain's ids). LinuxNetworkHost implements NetworkHost with ip,
@@ -149,4 +150,11 @@ export interface NetworkHost {
   applyVpcRules(spec: VpcRulesSpec): Promise<void>;
   /** Drops everything to and from these ports until the next applyVpcRules (fail closed). */
   isolatePorts(netns: string, ports: readonly PortRulesSpec[]): Promise<void>;
+  /**
+   * A public IP moved away: the VPC namespace's tracked flows to it end, and kumod's namespace
+   * forgets which MAC had it (so it asks again and finds the new uplink at once).
+   */
+  forgetFlows(netns: string, publicIp: string, publicBridge: string): Promise<void>;
+  /** LAN access to the pool in kumod's namespace (forwarding, proxy ARP, outbound NAT). */
+  ensureLanAccess(spec: LanAccessSpec): Promise<void>;
 }

@@ -11,6 +11,7 @@ import { silentLogger } from '../../../src/core/logger.js';
 import { fakeComputeDeps, type FakeComputeDeps } from '../../fakes/compute-deps.js';
 import { FakeSshKeys } from '../../fakes/fake-host.js';
 import { fakeVpcServices } from '../../fakes/vpcs.js';
+import { fakeRoutingApi } from '../../fakes/routing.js';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -60,6 +61,7 @@ export async function startApiServer(
     storage: deps.storage,
     sshKeys: new FakeSshKeys(),
     securityGroups: fakeSecurityGroups(new MapInterfaceRepository(deps.network.interfaces)).service,
+    routing: fakeRoutingApi(new MapInterfaceRepository(deps.network.interfaces)).api,
     kick: (ids) => kicked.push(...ids),
     imageFiles: options.imageFiles,
     uploadIdleTimeoutMs: options.uploadIdleTimeoutMs,

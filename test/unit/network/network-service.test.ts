@@ -1,3 +1,4 @@
+import { fakeRouting } from '../../fakes/routing.js';
 import { FakeSecurityGroupRepository } from '../../fakes/security-groups.js';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/logger.js';
@@ -58,11 +59,13 @@ function service(calls: string[] = []) {
   const vpcs = new Repo<Vpc>() as VpcRepository & Repo<Vpc>;
   const subnets = new Repo<Subnet>() as SubnetRepository & Repo<Subnet>;
   const interfaces = new InterfaceRepo();
+  const routing = fakeRouting();
   const svc = new NetworkService({
     vpcs,
     subnets,
     interfaces,
     securityGroups: new FakeSecurityGroupRepository(),
+    routing,
     plumbing: fakePlumbing(calls),
     logger: silentLogger,
     settings: { publicCidr: '100.80.0.0/29', domain: 'kumo.internal' },

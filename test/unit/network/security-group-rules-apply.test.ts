@@ -1,3 +1,4 @@
+import { fakeRouting } from '../../fakes/routing.js';
 import { describe, expect, it } from 'vitest';
 import { isKumoError } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/logger.js';
@@ -44,6 +45,7 @@ function service() {
   const subnets = new Map<string, Subnet>();
   const groups = new FakeSecurityGroupRepository();
   const interfaces = new MapInterfaceRepository();
+  const routing = fakeRouting();
   const svc = new NetworkService({
     vpcs: new FakeVpcRepository(),
     subnets: {
@@ -54,6 +56,7 @@ function service() {
     },
     interfaces,
     securityGroups: groups,
+    routing,
     plumbing: pl.p,
     logger: silentLogger,
     settings: { publicCidr: '100.80.0.0/24', domain: 'kumo.internal' },

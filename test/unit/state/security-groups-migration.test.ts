@@ -29,7 +29,7 @@ describe('the security groups migration', () => {
       const db = openDatabase(file);
       // The state as the release before security groups left it.
       db.raw.exec(
-        'DROP TABLE security_groups; DROP TABLE volumes; DROP TABLE snapshots; PRAGMA user_version = 5;',
+        'DROP TABLE security_groups; DROP TABLE volumes; DROP TABLE snapshots; DROP TABLE internet_gateways; DROP TABLE route_tables; DROP TABLE elastic_addresses; PRAGMA user_version = 5;',
       );
       db.run(
         'INSERT INTO vpcs (id, doc) VALUES (?, ?)',

@@ -133,7 +133,7 @@ describe('network interfaces', () => {
     const file = join(dir, 'kumo.db');
     const db = openDatabase(file);
     db.raw.exec(
-      'DROP TABLE network_interfaces; DROP TABLE security_groups; DROP TABLE volumes; DROP TABLE snapshots; PRAGMA user_version = 3;',
+      'DROP TABLE network_interfaces; DROP TABLE security_groups; DROP TABLE volumes; DROP TABLE snapshots; DROP TABLE internet_gateways; DROP TABLE route_tables; DROP TABLE elastic_addresses; PRAGMA user_version = 3;',
     );
     const old = {
       vpcId: 'vpc-1',
@@ -171,7 +171,9 @@ describe('volumes', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kumo-migrate-'));
     const file = join(dir, 'kumo.db');
     const db = openDatabase(file);
-    db.raw.exec('DROP TABLE volumes; DROP TABLE snapshots; PRAGMA user_version = 7;');
+    db.raw.exec(
+      'DROP TABLE volumes; DROP TABLE snapshots; DROP TABLE internet_gateways; DROP TABLE route_tables; DROP TABLE elastic_addresses; PRAGMA user_version = 7;',
+    );
     db.run(
       'INSERT INTO images (id, name, created_at, doc) VALUES (?, ?, ?, ?)',
       TINY_IMAGE.id,

@@ -45,6 +45,8 @@ function plumbing() {
     removeTap: rec('removeTap'),
     applyVpcRules: rec('applyVpcRules'),
     isolatePorts: rec('isolatePorts'),
+    forgetFlows: rec('forgetFlows'),
+    ensureLanAccess: rec('ensureLanAccess'),
   };
   const p = new LinuxVpcPlumbing(host, {
     prefix: 'kumo',
