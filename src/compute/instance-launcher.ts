@@ -125,6 +125,7 @@ function vmSpec(deps: ComputeDeps, instance: Instance, port: NetworkPort | undef
   if (!port || !instance.rootDisk) throw internal(`${instance.id} has no network port or disk`);
   return {
     instanceId: instance.id,
+    instanceType: instance.instanceType,
     vcpus: type.vcpus,
     memoryMib: type.memoryMib,
     accel: deps.settings.accel,

@@ -1,3 +1,4 @@
+import { launchMetadataOptions } from './metadata-options.js';
 import { createHash } from 'node:crypto';
 import { assertId, newId } from '../core/ids.js';
 import {
@@ -22,6 +23,8 @@ import { rootVolumeSpec, type BlockDeviceMappingInput } from './block-device-map
 export const MAX_USER_DATA_BYTES = 16 * 1024;
 const MAX_COUNT = 100;
 
+type LaunchMetadataOptionsInput = Parameters<typeof launchMetadataOptions>[0];
+
 export interface RunInstancesInput {
   readonly imageId?: string | undefined;
   readonly instanceType?: string | undefined;
@@ -36,6 +39,8 @@ export interface RunInstancesInput {
   readonly securityGroupIds?: readonly string[] | undefined;
   readonly securityGroups?: readonly string[] | undefined;
   readonly blockDeviceMappings?: readonly BlockDeviceMappingInput[] | undefined;
+  /** The metadata service's options (EC2's MetadataOptions); unset: EC2's defaults. */
+  readonly metadataOptions?: LaunchMetadataOptionsInput | undefined;
   /** Validate only: answers DryRunOperation when the launch would have been accepted. */
   readonly dryRun?: boolean | undefined;
 }
@@ -68,6 +73,7 @@ export async function runInstances(
   }
   const tags: Tag[] = validateTagSpecifications(input.tagSpecifications ?? [], ['instance']);
   const rootVolume = rootVolumeSpec(image, input.blockDeviceMappings ?? []);
+  const metadataOptions = launchMetadataOptions(input.metadataOptions);
   const token = input.clientToken || undefined;
   if (token !== undefined && (token.length > 64 || !/^[\x20-\x7e]+$/.test(token))) {
     throw invalidParameter('ClientToken must be 1 to 64 printable ASCII characters');
@@ -116,6 +122,7 @@ export async function runInstances(
           launchIndex,
           network: networks[launchIndex],
           rootVolume,
+          metadataOptions,
         };
         deps.instances.put(instance);
         return instance;
@@ -276,6 +283,7 @@ function launchFingerprint(
       input.securityGroupIds ?? [],
       input.securityGroups ?? [],
       input.blockDeviceMappings ?? [],
+      ...(input.metadataOptions ? [input.metadataOptions] : []),
     ]),
   );
   if (userData) h.update(userData);

@@ -10,6 +10,8 @@ import { usage } from '../compute/capacity.js';
 import { systemClock } from '../core/clock.js';
 import { KeyedMutex } from '../core/keyed-mutex.js';
 import { MetadataService } from '../network/metadata-service.js';
+import { ImdsTokens, imdsSigningKey } from '../network/imds-tokens.js';
+import { metadataLookups } from './metadata-lookups.js';
 import { NetworkService } from '../network/network-service.js';
 import { SecurityGroupService } from '../network/security-groups.js';
 import { SqliteSecurityGroupRepository } from '../state/sqlite-security-groups.js';
@@ -203,8 +205,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     instances,
     { domain: site.dnsDomain, region: site.region },
     systemClock,
-    undefined,
-    (id) => securityGroups.interfaceSecurity(id)?.groups.map((g) => g.name) ?? [],
+    new ImdsTokens(imdsSigningKey(new SqliteHostFacts(db))),
+    metadataLookups({ vpcs, subnets, volumes: storage.volumes, securityGroups }),
   );
   const endpoints: MetadataEndpoint[] = [];
   for (const vpc of vpcs.list()) {

@@ -29,6 +29,7 @@ import {
   parseTagSpecifications,
 } from '../structured-params.js';
 import { loadUserData } from '../user-data.js';
+import { METADATA_OPTIONS_SHAPE, parseMetadataOptions } from './instance-metadata-options.js';
 
 /** RunInstances waits for disks and networking to be prepared, so it gets a longer deadline. */
 const RUN_INSTANCES_DEADLINE_MS = 300_000;
@@ -46,6 +47,7 @@ interface RunOptions {
   securityGroupIds?: string[];
   securityGroups?: string[];
   blockDeviceMappings?: string[];
+  metadataOptions?: string;
   dryRun?: boolean;
 }
 
@@ -79,6 +81,12 @@ const RUN_INSTANCES_INPUT: CommandInput = {
       name: 'TagSpecifications',
       shape: tagSpecifications('instance'),
       option: 'tagSpecifications',
+    },
+    {
+      name: 'MetadataOptions',
+      shape: METADATA_OPTIONS_SHAPE,
+      option: 'metadataOptions',
+      toOption: (v) => JSON.stringify(v),
     },
     DRY_RUN,
     { name: 'ClientToken', shape: STRING, option: 'clientToken' },
@@ -115,6 +123,10 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
     .option(
       '--block-device-mappings <mapping...>',
       'root volume: DeviceName=/dev/vda,Ebs={VolumeSize=4,DeleteOnTermination=false} or JSON',
+    )
+    .option(
+      '--metadata-options <options>',
+      'metadata service: HttpTokens=required,HttpEndpoint=enabled,HttpPutResponseHopLimit=2,InstanceMetadataTags=enabled or JSON',
     );
   withDryRun(run).action(async (o: RunOptions) => {
     const request = RunInstancesRequest.fromPartial({
@@ -131,6 +143,7 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
       securityGroupIds: o.securityGroupIds ?? [],
       securityGroups: o.securityGroups ?? [],
       blockDeviceMappings: parseBlockDeviceMappings(o.blockDeviceMappings),
+      metadataOptions: parseMetadataOptions(o.metadataOptions),
       dryRun: isDryRun(o),
     });
     const c = ctx.clients.instances;
