@@ -12,6 +12,7 @@ import { KeyedMutex } from '../core/keyed-mutex.js';
 import { MetadataService } from '../network/metadata-service.js';
 import { ImdsTokens, imdsSigningKey } from '../network/imds-tokens.js';
 import { metadataLookups } from './metadata-lookups.js';
+import { metadataOptionsOf } from '../compute/metadata-options.js';
 import { NetworkService } from '../network/network-service.js';
 import { SecurityGroupService } from '../network/security-groups.js';
 import { SqliteSecurityGroupRepository } from '../state/sqlite-security-groups.js';
@@ -102,6 +103,10 @@ export async function main(argv: readonly string[]): Promise<void> {
         domain: site.dnsDomain,
         dnsServers: [],
         allowHostAccess: config.allowGuestHostAccess,
+        metadataOptions: (id) => {
+          const o = metadataOptionsOf(instances.get(id) ?? {});
+          return { hopLimit: o.httpPutResponseHopLimit, enabled: o.httpEndpoint === 'enabled' };
+        },
       },
     ),
     logger,
@@ -240,6 +245,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       storage,
       sshKeys: new SshKeygen(runner),
       kick: (ids) => loop.kick(ids),
+      applyMetadataOptions: (i) =>
+        i.network ? network.refreshRules(i.network.vpcId) : Promise.resolve(),
       shutdownSignal: abort.signal,
       site,
       imageFiles,

@@ -30,6 +30,8 @@ export interface LinuxVpcPlumbingOptions {
   readonly dnsServers: readonly string[];
   /** kumod --allow-guest-host-access: guests may reach the host's and routers' own addresses. */
   readonly allowHostAccess?: boolean;
+  /** An instance's metadata hop limit and endpoint state, applied by the VPC's rules. */
+  readonly metadataOptions?: (instanceId: string) => { hopLimit: number; enabled: boolean };
 }
 
 /**
@@ -144,6 +146,7 @@ export class LinuxVpcPlumbing implements VpcPlumbing {
       ip: eni.privateIp,
       groupIds: eni.groupIds ?? [],
       sourceDestCheck: eni.sourceDestCheck !== false,
+      metadata: this.o.metadataOptions?.(eni.instanceId),
     };
   }
 
