@@ -35,6 +35,9 @@ const USER_DATA = [
   'Content-Type: text/cloud-config; charset="us-ascii"',
   '',
   '#cloud-config',
+  // The image is Debian minbase without the locales package, so update-locale fails and
+  // cloud-init reports an error that has nothing to do with kumo; Debian's cloud images have it.
+  'locale: false',
   'write_files:',
   '  - path: /etc/kumo-cloud-config',
   '    content: written by cloud-config',
