@@ -6,6 +6,7 @@ import {
   type InstanceMetadataOptionsRequest,
   ModifyInstanceMetadataOptionsRequest,
   RunInstancesRequest,
+  TerminateInstancesRequest,
 } from '../../src/gen/kumo/v1/instances.js';
 import { startApiServer, type ApiServer } from './support/api-server.js';
 import { call, failure } from './support/calls.js';
@@ -154,5 +155,15 @@ describe('MetadataOptions (RunInstances, DescribeInstances, ModifyInstanceMetada
     expect((await failure(modify({ instanceId: first, options: {} }))).ec2).toBe(
       'MissingParameter',
     );
+  });
+
+  it('refuses a terminated instance with IncorrectInstanceState', async () => {
+    await call(
+      instances.terminateInstances.bind(instances),
+      TerminateInstancesRequest.fromPartial({ instanceIds: [first] }),
+    );
+    expect(
+      await failure(modify({ instanceId: first, options: { httpTokens: 'required' } })),
+    ).toMatchObject({ code: status.FAILED_PRECONDITION, ec2: 'IncorrectInstanceState' });
   });
 });
