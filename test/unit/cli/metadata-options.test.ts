@@ -20,8 +20,8 @@ beforeAll(async () => {
     runInstances: () => ({
       reservation: { reservationId: 'r-1', ownerId: 'kumo', instances: [], groups: [] },
     }),
-    modifyInstanceMetadataOptions: (req: ModifyInstanceMetadataOptionsRequest) => ({
-      instanceId: req.instanceId,
+    modifyInstanceMetadataOptions: (req: unknown) => ({
+      instanceId: (req as ModifyInstanceMetadataOptionsRequest).instanceId,
       instanceMetadataOptions: {
         state: 'pending',
         httpTokens: 'required',
