@@ -60,14 +60,16 @@ integrationSuite(
       expect(r.exitCode, `${cmd}: ${r.stderr}`).toBe(0);
       return r.stdout;
     };
-    /** One metadata request from the guest (imds-probe.py), as JSON. */
-    const probe = async (...args: string[]): Promise<any> =>
-      JSON.parse(await inGuest(`sudo python3 /var/tmp/imds-probe.py ${args.join(' ')}`));
-    const token = async (): Promise<string> => {
-      const r = await probe('put', '21600');
-      expect(r.status, JSON.stringify(r)).toBe(200);
-      return r.body as string;
+    /** A batch of metadata requests from the guest (one imds-probe.py run), as JSON. */
+    type Step =
+      | { op: 'get'; path: string; token?: string }
+      | { op: 'put'; ttl?: string; forwarded?: string }
+      | { op: 'ttl' };
+    const probe = async (...steps: Step[]): Promise<any[]> => {
+      const arg = Buffer.from(JSON.stringify(steps)).toString('base64');
+      return JSON.parse(await inGuest(`sudo python3 /var/tmp/imds-probe.py ${arg}`));
     };
+    const ID = '/latest/meta-data/instance-id';
     const modify = (...args: string[]) =>
       h.json('modify-instance-metadata-options', '--instance-id', guest.InstanceId, ...args);
     const optionsNow = async () =>
@@ -140,51 +142,70 @@ integrationSuite(
     });
 
     it('is identified as AWS by cloud-init itself (SMBIOS), from the EC2 datasource', async () => {
-      expect((await inGuest('cloud-id')).trim()).toBe('aws');
-      expect((await inGuest('sudo cloud-init query v1.cloud_name')).trim()).toBe('aws');
-      expect((await inGuest('sudo cloud-init query v1.instance_id')).trim()).toBe(guest.InstanceId);
-      // From the identity document.
-      expect((await inGuest('sudo cloud-init query v1.region')).trim()).toBe('kumo-local-1');
-      expect((await inGuest('cat /sys/class/dmi/id/sys_vendor')).trim()).toBe('Amazon EC2');
+      const [cloudId, vendor, ...query] = (
+        await inGuest('cloud-id; cat /sys/class/dmi/id/sys_vendor; sudo cloud-init query --all')
+      ).split('\n');
+      expect(cloudId).toBe('aws');
+      expect(vendor).toBe('Amazon EC2');
+      const all = JSON.parse(query.join('\n'));
+      expect(all.v1).toMatchObject({
+        cloud_name: 'aws',
+        platform: 'ec2',
+        instance_id: guest.InstanceId,
+        // From the identity document.
+        region: 'kumo-local-1',
+        availability_zone: 'kumo-local-1a',
+      });
     });
 
     it('installed the launch key for debian, set the hostname and ran both user-data parts', async () => {
-      const keys = await inGuest('cat ~/.ssh/authorized_keys');
+      const [keys, hostname, script, written, runcmd] = (
+        await inGuest(
+          'cat ~/.ssh/authorized_keys; echo @@; hostname; echo @@; cat /var/tmp/kumo-script; echo @@; cat /etc/kumo-cloud-config; echo @@; cat /var/tmp/kumo-runcmd',
+        )
+      )
+        .split('@@')
+        .map((x) => x.trim());
       const pub = (await h.json('describe-key-pairs', '--key-names', 'me', '--include-public-key'))
         .KeyPairs[0].PublicKey as string;
       expect(keys).toContain(pub.trim().split(/\s+/)[1]);
-      const expected = (guest.PrivateDnsName as string).split('.')[0];
-      expect((await inGuest('hostname')).trim()).toBe(expected);
-      expect((await inGuest('cat /var/tmp/kumo-script')).trim()).toBe('script ran as root');
-      expect((await inGuest('cat /etc/kumo-cloud-config')).trim()).toBe('written by cloud-config');
-      expect((await inGuest('cat /var/tmp/kumo-runcmd')).trim()).toBe('runcmd ran');
+      expect(hostname).toBe((guest.PrivateDnsName as string).split('.')[0]);
+      expect(script).toBe('script ran as root');
+      expect(written).toBe('written by cloud-config');
+      expect(runcmd).toBe('runcmd ran');
     });
 
     it('serves the guest its tags and its network entries', async () => {
-      const t = await token();
-      expect(await probe('get', '/latest/meta-data/tags/instance/Name', t)).toEqual({
-        status: 200,
-        body: 'cloud-init-guest',
-      });
-      const mac = (await probe('get', '/latest/meta-data/mac', t)).body as string;
-      const nic = `/latest/meta-data/network/interfaces/macs/${mac}/`;
-      expect((await probe('get', nic + 'subnet-id', t)).body).toBe(guest.SubnetId);
-      expect((await probe('get', nic + 'vpc-id', t)).body).toBe(guest.VpcId);
-      expect((await probe('get', nic + 'vpc-ipv4-cidr-block', t)).body).toBe('172.31.0.0/16');
-      expect((await probe('get', nic + 'local-ipv4s', t)).body).toBe(guest.PrivateIpAddress);
+      const nic = `/latest/meta-data/network/interfaces/macs/${(guest.NetworkInterfaces[0].MacAddress as string).toLowerCase()}/`;
+      const [, tag, subnet, vpc, cidr, ips] = await probe(
+        { op: 'put' },
+        { op: 'get', path: '/latest/meta-data/tags/instance/Name', token: 'last' },
+        { op: 'get', path: nic + 'subnet-id', token: 'last' },
+        { op: 'get', path: nic + 'vpc-id', token: 'last' },
+        { op: 'get', path: nic + 'vpc-ipv4-cidr-block', token: 'last' },
+        { op: 'get', path: nic + 'local-ipv4s', token: 'last' },
+      );
+      expect(tag).toEqual({ status: 200, body: 'cloud-init-guest' });
+      expect(subnet.body).toBe(guest.SubnetId);
+      expect(vpc.body).toBe(guest.VpcId);
+      expect(cidr.body).toBe('172.31.0.0/16');
+      expect(ips.body).toBe(guest.PrivateIpAddress);
     });
 
     it('answers IMDSv1 and v2 by default; refuses a forwarded token PUT; TTL is the hop limit', async () => {
-      expect(await probe('get', '/latest/meta-data/instance-id')).toEqual({
-        status: 200,
-        body: guest.InstanceId,
-      });
-      expect((await probe('get', '/latest/meta-data/instance-id', await token())).body).toBe(
-        guest.InstanceId,
+      const [v1, put, v2, forwarded, ttl] = await probe(
+        { op: 'get', path: ID },
+        { op: 'put', ttl: '60' },
+        { op: 'get', path: ID, token: 'last' },
+        { op: 'put', ttl: '60', forwarded: '10.0.0.9' },
+        { op: 'ttl' },
       );
-      expect((await probe('put', '60', '10.0.0.9')).status).toBe(403);
+      expect(v1).toEqual({ status: 200, body: guest.InstanceId });
+      expect(put.status).toBe(200);
+      expect(v2).toEqual({ status: 200, body: guest.InstanceId });
+      expect(forwarded.status).toBe(403);
       // EC2's default hop limit is 1: the answer cannot cross one more router.
-      expect((await probe('ttl')).ttls).toEqual([1]);
+      expect(ttl.ttls).toEqual([1]);
     });
 
     it('modify-instance-metadata-options: required tokens and a new hop limit, at once', async () => {
@@ -195,19 +216,26 @@ integrationSuite(
         HttpPutResponseHopLimit: 3,
       });
       expect(await optionsNow()).toMatchObject({ State: 'applied', HttpTokens: 'required' });
-      expect((await probe('get', '/latest/meta-data/instance-id')).status).toBe(401);
-      expect((await probe('get', '/latest/meta-data/instance-id', await token())).status).toBe(200);
-      expect((await probe('ttl')).ttls).toEqual([3]);
+      const [v1, , v2, ttl] = await probe(
+        { op: 'get', path: ID },
+        { op: 'put' },
+        { op: 'get', path: ID, token: 'last' },
+        { op: 'ttl' },
+      );
+      expect(v1.status).toBe(401);
+      expect(v2).toEqual({ status: 200, body: guest.InstanceId });
+      expect(ttl.ttls).toEqual([3]);
     });
 
     it('keeps a token valid across a kumod restart (the signing key is in state)', async () => {
-      const t = await token();
+      const [put] = await probe({ op: 'put' });
+      expect(put.status).toBe(200);
       await h.restartDaemon();
-      const after = await eventually(
+      const [after] = await eventually(
         'the metadata service answering after the restart',
         async () => {
-          const r = await probe('get', '/latest/meta-data/instance-id', t);
-          return r.status === 200 || r.status === 401 ? r : undefined;
+          const r = await probe({ op: 'get', path: ID, token: put.body });
+          return r[0].status === 200 || r[0].status === 401 ? r : undefined;
         },
         { timeoutMs: 60_000 },
       );
@@ -216,12 +244,11 @@ integrationSuite(
 
     it('HttpEndpoint=disabled: connections are refused; enabled again: answered', async () => {
       await modify('--http-endpoint', 'disabled');
-      expect(await probe('get', '/latest/meta-data/instance-id')).toEqual({
-        error: 'ConnectionRefusedError',
-      });
-      expect(await probe('put', '60')).toEqual({ error: 'ConnectionRefusedError' });
+      const [get, put] = await probe({ op: 'get', path: ID }, { op: 'put' });
+      expect(get).toEqual({ error: 'ConnectionRefusedError' });
+      expect(put).toEqual({ error: 'ConnectionRefusedError' });
       await modify('--http-endpoint', 'enabled', '--http-tokens', 'optional');
-      expect((await probe('get', '/latest/meta-data/instance-id')).status).toBe(200);
+      expect((await probe({ op: 'get', path: ID }))[0].status).toBe(200);
     });
   },
   [...ALL_PREREQUISITES, 'firmware-image'],

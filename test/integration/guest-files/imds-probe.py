@@ -1,8 +1,12 @@
 # Asks the instance metadata service from inside a guest and prints what happened as JSON.
-#   imds-probe.py get PATH [TOKEN]     a GET (IMDSv1 without a token)
-#   imds-probe.py put TTL [FORWARDED]  a token PUT (with X-Forwarded-For when FORWARDED is given)
-#   imds-probe.py ttl                  (root) a token PUT, with the IP TTLs of the packets that
-#                                      came back from 169.254.169.254 (read on a raw socket)
+# One run does a batch of requests (python starts slowly under TCG), given as base64 of a JSON
+# list; it prints a JSON list of results, one per request:
+#   {"op": "get", "path": "/latest/meta-data/instance-id", "token": "..."}  a GET (no token: IMDSv1;
+#                                                   "token": "last" uses the batch's last token)
+#   {"op": "put", "ttl": "60", "forwarded": "10.0.0.9"}   a token PUT (X-Forwarded-For if given)
+#   {"op": "ttl"}   (root) a token PUT, with the IP TTLs of the packets that came back from
+#                   169.254.169.254 (read on a raw socket)
+import base64
 import http.client
 import json
 import socket
@@ -28,13 +32,7 @@ def put(ttl, forwarded=None):
     return request("PUT", "/latest/api/token", headers)
 
 
-cmd = sys.argv[1]
-if cmd == "get":
-    headers = {"X-aws-ec2-metadata-token": sys.argv[3]} if len(sys.argv) > 3 else {}
-    out = request("GET", sys.argv[2], headers)
-elif cmd == "put":
-    out = put(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
-elif cmd == "ttl":
+def ttl_of_put():
     raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
     raw.settimeout(1)
     out = put("60")
@@ -47,6 +45,23 @@ elif cmd == "ttl":
     except socket.timeout:
         pass
     out["ttls"] = sorted(ttls)
-else:
-    raise SystemExit("usage: imds-probe.py get PATH [TOKEN] | put TTL [FORWARDED] | ttl")
-print(json.dumps(out))
+    return out
+
+
+results = []
+last_token = None
+for step in json.loads(base64.b64decode(sys.argv[1])):
+    if step["op"] == "get":
+        token = last_token if step.get("token") == "last" else step.get("token")
+        headers = {"X-aws-ec2-metadata-token": token} if token else {}
+        out = request("GET", step["path"], headers)
+    elif step["op"] == "put":
+        out = put(step.get("ttl", "21600"), step.get("forwarded"))
+        if out.get("status") == 200:
+            last_token = out["body"]
+    elif step["op"] == "ttl":
+        out = ttl_of_put()
+    else:
+        raise SystemExit("unknown op: " + step["op"])
+    results.append(out)
+print(json.dumps(results))
