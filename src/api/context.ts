@@ -2,6 +2,7 @@ import type { ComputeDeps } from '../compute/deps.js';
 import type { DependantsOf } from '../compute/image-dependants.js';
 import type { ImageFiles } from '../compute/image-files.js';
 import type { SshKeyTool } from '../compute/ports.js';
+import type { Instance } from '../compute/instance.js';
 import type { SecurityGroupService } from '../network/security-groups.js';
 import type { SubnetService } from '../network/subnets.js';
 import type { VpcService } from '../network/vpcs.js';
@@ -41,6 +42,8 @@ export interface ApiContext {
   readonly imageDependants?: readonly DependantsOf[] | undefined;
   /** How long an upload may send nothing before it is dropped (default 60 s; tests shorten it). */
   readonly uploadIdleTimeoutMs?: number | undefined;
+  /** Puts an instance's metadata options in force on the host (its VPC's response TTL rules). */
+  readonly applyMetadataOptions?: ((i: Instance) => Promise<void>) | undefined;
 }
 
 /** The routing side of the network, as the handlers use it. */

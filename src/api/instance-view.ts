@@ -1,3 +1,5 @@
+import { metadataOptionsOf } from '../compute/metadata-options.js';
+import { metadataOptionsToProto } from './metadata-options-handlers.js';
 import {
   INSTANCE_STATE_CODES,
   shownPrivateIp,
@@ -102,16 +104,7 @@ export function instanceToProto(
       : [],
     rootDeviceType: 'ebs',
     virtualizationType: 'hvm',
-    metadataOptions: {
-      state: 'applied',
-      // IMDSv1 and IMDSv2 are both answered (decision 0005).
-      httpTokens: 'optional',
-      // The metadata proxy answers with the kernel's default TTL: nothing limits hops today.
-      httpPutResponseHopLimit: 64,
-      httpEndpoint: 'enabled',
-      httpProtocolIpv6: 'disabled',
-      instanceMetadataTags: 'disabled',
-    },
+    metadataOptions: metadataOptionsToProto(metadataOptionsOf(i)),
     monitoring: { state: 'disabled' },
     securityGroups: groups,
     sourceDestCheck: security.sourceDestCheck,

@@ -21,6 +21,7 @@ import { incorrectState, invalidParameter } from '../core/errors.js';
 import { setDeleteOnTermination } from '../storage/delete-on-termination.js';
 import { OWNER_ID } from '../core/ids.js';
 import type { InstancesServer, InstanceStatusSummary } from '../gen/kumo/v1/instances.js';
+import { metadataOptionsHandlers, metadataOptionsRequest } from './metadata-options-handlers.js';
 import type { ApiContext } from './context.js';
 import { stateChangeToProto, toFilters, toReservations, toTagSpecs } from './convert.js';
 import { instanceToProto, stateOf } from './instance-view.js';
@@ -70,6 +71,7 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
     return ids;
   };
   return {
+    ...metadataOptionsHandlers(ctx, logger),
     runInstances: handle('RunInstances', logger, async (req, { signal }) => {
       const launched = await runInstances(
         d,
@@ -106,6 +108,7 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
             deleteOnTermination: n.deleteOnTermination,
             networkInterfaceId: n.networkInterfaceId || undefined,
           })),
+          metadataOptions: req.metadataOptions && metadataOptionsRequest(req.metadataOptions),
           dryRun: req.dryRun,
         },
         { signal },

@@ -38,6 +38,11 @@ export class MetadataEndpoint {
               path: req.url ?? '/',
               headers: req.headers,
             });
+      if (r.drop) {
+        // HttpEndpoint=disabled: no answer at all, as if nothing listened for this instance.
+        req.socket.destroy();
+        return;
+      }
       res.writeHead(r.status, {
         ...r.headers,
         'Content-Type': r.contentType,

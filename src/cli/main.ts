@@ -11,6 +11,7 @@ import { registerLifecycleCommands } from './commands/instance-lifecycle.js';
 import { registerInstanceStatusCommands } from './commands/instance-status.js';
 import { registerInstanceTypeCommands } from './commands/instance-types.js';
 import { registerInstanceCommands } from './commands/instances.js';
+import { registerInstanceMetadataCommands } from './commands/instance-metadata-options.js';
 import { registerKeyPairCommands } from './commands/key-pairs.js';
 import { registerSecurityGroupCommands } from './commands/security-groups.js';
 import { registerRoutingCommands } from './commands/routing.js';
@@ -81,6 +82,7 @@ export function buildProgram(ctx: CliContext, io: CliIo): Command {
     .addOption(new Option('--no-cli-pager').hideHelp());
   registerInstanceCommands(program, ctx);
   registerLifecycleCommands(program, ctx);
+  registerInstanceMetadataCommands(program, ctx);
   registerInstanceStatusCommands(program, ctx);
   registerInstanceTypeCommands(program, ctx);
   registerImageCommands(program, ctx);

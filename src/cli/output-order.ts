@@ -134,6 +134,7 @@ export const OUTPUT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
     'DataEncryptionKeyId',
   ],
   ModifyVolume: ['VolumeModification'],
+  ModifyInstanceMetadataOptions: ['InstanceId', 'InstanceMetadataOptions'],
   DescribeVolumesModifications: ['NextToken', 'VolumesModifications'],
   DescribeSnapshots: ['NextToken', 'Snapshots'],
   CopySnapshot: ['Tags', 'SnapshotId'],

@@ -131,6 +131,7 @@ function vmSpec(deps: ComputeDeps, instance: Instance, port: NetworkPort | undef
   const disks = deps.rootDisks.disks(instance.id);
   return {
     instanceId: instance.id,
+    instanceType: instance.instanceType,
     vcpus: type.vcpus,
     memoryMib: type.memoryMib,
     accel: deps.settings.accel,

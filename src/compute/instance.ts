@@ -1,5 +1,6 @@
 import type { Tag } from '../core/tags.js';
 import type { DataVolumeSpec, RootVolumeSpec } from './block-device-mappings.js';
+import type { MetadataOptions } from './metadata-options.js';
 import type { NetworkInterface } from '../network/network-interface.js';
 
 /** EC2 instance states and their codes. */
@@ -84,6 +85,8 @@ export interface Instance {
   /** Data volumes the launch's BlockDeviceMappings asked for, made with the root volume. */
   readonly launchVolumes?: readonly DataVolumeSpec[] | undefined;
   readonly runtime?: VmRuntime | undefined;
+  /** How the metadata service answers it; unset: EC2's defaults (see metadata-options.ts). */
+  readonly metadataOptions?: MetadataOptions | undefined;
 }
 
 /** The addresses EC2 shows: none once terminated, and no public address while stopped. */

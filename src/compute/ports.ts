@@ -44,6 +44,8 @@ export type Accelerator = 'kvm' | 'tcg';
 /** Everything needed to start one VM. */
 export interface VmSpec {
   readonly instanceId: string;
+  /** The guest sees it as its SMBIOS product name, as on EC2. */
+  readonly instanceType?: string | undefined;
   readonly vcpus: number;
   readonly memoryMib: number;
   readonly accel: Accelerator;

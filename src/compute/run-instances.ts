@@ -1,4 +1,5 @@
 import { launchNetwork, type NetworkInterfaceInput } from './launch-network.js';
+import { launchMetadataOptions } from './metadata-options.js';
 import { createHash } from 'node:crypto';
 import { assertId, newId } from '../core/ids.js';
 import {
@@ -23,6 +24,8 @@ import { launchVolumeSpecs, type BlockDeviceMappingInput } from './block-device-
 export const MAX_USER_DATA_BYTES = 16 * 1024;
 const MAX_COUNT = 100;
 
+type LaunchMetadataOptionsInput = Parameters<typeof launchMetadataOptions>[0];
+
 export interface RunInstancesInput {
   readonly imageId?: string | undefined;
   readonly instanceType?: string | undefined;
@@ -41,6 +44,8 @@ export interface RunInstancesInput {
   readonly privateIpAddress?: string | undefined;
   /** EC2's --network-interfaces: one, at DeviceIndex 0, instead of the instance-level options. */
   readonly networkInterfaces?: readonly NetworkInterfaceInput[] | undefined;
+  /** The metadata service's options (EC2's MetadataOptions); unset: EC2's defaults. */
+  readonly metadataOptions?: LaunchMetadataOptionsInput | undefined;
   /** Validate only: answers DryRunOperation when the launch would have been accepted. */
   readonly dryRun?: boolean | undefined;
 }
@@ -74,6 +79,7 @@ export async function runInstances(
   const tags: Tag[] = validateTagSpecifications(input.tagSpecifications ?? [], ['instance']);
   const volumes = launchVolumeSpecs(image, input.blockDeviceMappings ?? []);
   deps.rootDisks.checkLaunchVolumes(volumes.data);
+  const metadataOptions = launchMetadataOptions(input.metadataOptions);
   const token = input.clientToken || undefined;
   if (token !== undefined && (token.length > 64 || !/^[\x20-\x7e]+$/.test(token))) {
     throw invalidParameter('ClientToken must be 1 to 64 printable ASCII characters');
@@ -123,6 +129,7 @@ export async function runInstances(
           network: networks[launchIndex],
           rootVolume: volumes.root,
           launchVolumes: volumes.data.length > 0 ? volumes.data : undefined,
+          metadataOptions,
         };
         deps.instances.put(instance);
         return instance;
@@ -285,6 +292,7 @@ function launchFingerprint(
       input.blockDeviceMappings ?? [],
       input.privateIpAddress ?? '',
       input.networkInterfaces ?? [],
+      ...(input.metadataOptions ? [input.metadataOptions] : []),
     ]),
   );
   if (userData) h.update(userData);

@@ -10,6 +10,9 @@ import { usage } from '../compute/capacity.js';
 import { systemClock } from '../core/clock.js';
 import { KeyedMutex } from '../core/keyed-mutex.js';
 import { MetadataService } from '../network/metadata-service.js';
+import { ImdsTokens, imdsSigningKey } from '../network/imds-tokens.js';
+import { metadataLookups } from './metadata-lookups.js';
+import { metadataOptionsOf } from '../compute/metadata-options.js';
 import { NetworkService } from '../network/network-service.js';
 import { SecurityGroupService } from '../network/security-groups.js';
 import { SubnetService } from '../network/subnets.js';
@@ -104,6 +107,10 @@ export async function main(argv: readonly string[]): Promise<void> {
       domain: site.dnsDomain,
       dnsServers: [],
       allowHostAccess: config.allowGuestHostAccess,
+      metadataOptions: (id) => {
+        const o = metadataOptionsOf(instances.get(id) ?? {});
+        return { hopLimit: o.httpPutResponseHopLimit, enabled: o.httpEndpoint === 'enabled' };
+      },
       lan: config.uplinkInterface
         ? {
             mode: config.lanMode,
@@ -251,8 +258,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     },
     { domain: site.dnsDomain, region: site.region },
     systemClock,
-    undefined,
-    (id) => securityGroups.interfaceSecurity(id)?.groups.map((g) => g.name) ?? [],
+    new ImdsTokens(imdsSigningKey(new SqliteHostFacts(db))),
+    metadataLookups({ vpcs, subnets, volumes: storage.volumes, securityGroups }),
   );
   const endpoints = new MetadataEndpoints(metadata, (vpc) => network.metadataSocket(vpc), logger);
   for (const vpc of vpcs.list()) await endpoints.created(vpc);
@@ -299,6 +306,8 @@ export async function main(argv: readonly string[]): Promise<void> {
       storage,
       sshKeys: new SshKeygen(runner),
       kick: (ids) => loop.kick(ids),
+      applyMetadataOptions: (i) =>
+        i.network ? network.refreshRules(i.network.vpcId) : Promise.resolve(),
       shutdownSignal: abort.signal,
       site,
       imageFiles,

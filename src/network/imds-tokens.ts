@@ -4,11 +4,31 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 export const TOKEN_TTL_MIN = 1;
 export const TOKEN_TTL_MAX = 21_600;
 
+/** Where the signing key is kept: a host fact, so it outlives kumod (decision 0028). */
+export const SIGNING_KEY_FACT = 'imds-token-signing-key';
+
+/**
+ * The token signing key kept in state: made (32 random bytes) the first time and read back after
+ * every restart, so tokens issued before a kumod restart stay valid until they expire, as on EC2.
+ */
+export function imdsSigningKey(facts: {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
+}): Buffer {
+  const kept = facts.get(SIGNING_KEY_FACT);
+  if (kept !== undefined) {
+    const key = Buffer.from(kept, 'base64');
+    if (key.length === 32) return key;
+  }
+  const key = randomBytes(32);
+  facts.set(SIGNING_KEY_FACT, key.toString('base64'));
+  return key;
+}
+
 /**
  * IMDSv2 session tokens. Stateless: a token is its expiry plus an HMAC over the instance it was
  * issued to and that expiry, so kumod keeps no table and a token works only for the instance that
- * asked for it. The key is random per kumod process: tokens die with a restart, and clients do
- * what they do on EC2 when a token is refused (401): ask for a new one.
+ * asked for it. kumod signs with a key kept in state (imdsSigningKey), so tokens survive a restart.
  */
 export class ImdsTokens {
   constructor(private readonly key: Buffer = randomBytes(32)) {}

@@ -30,6 +30,7 @@ import {
   parseTagSpecifications,
 } from '../structured-params.js';
 import { loadUserData } from '../user-data.js';
+import { METADATA_OPTIONS_SHAPE, parseMetadataOptions } from './instance-metadata-options.js';
 
 /** RunInstances waits for disks and networking to be prepared, so it gets a longer deadline. */
 const RUN_INSTANCES_DEADLINE_MS = 300_000;
@@ -49,6 +50,7 @@ interface RunOptions {
   blockDeviceMappings?: string[];
   privateIpAddress?: string;
   networkInterfaces?: string[];
+  metadataOptions?: string;
   dryRun?: boolean;
 }
 
@@ -82,6 +84,12 @@ const RUN_INSTANCES_INPUT: CommandInput = {
       name: 'TagSpecifications',
       shape: tagSpecifications('instance'),
       option: 'tagSpecifications',
+    },
+    {
+      name: 'MetadataOptions',
+      shape: METADATA_OPTIONS_SHAPE,
+      option: 'metadataOptions',
+      toOption: (v) => JSON.stringify(v),
     },
     DRY_RUN,
     { name: 'PrivateIpAddress', shape: STRING, option: 'privateIpAddress' },
@@ -125,6 +133,10 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
     .option(
       '--block-device-mappings <mapping...>',
       'root volume: DeviceName=/dev/vda,Ebs={VolumeSize=4,DeleteOnTermination=false} or JSON',
+    )
+    .option(
+      '--metadata-options <options>',
+      'metadata service: HttpTokens=required,HttpEndpoint=enabled,HttpPutResponseHopLimit=2,InstanceMetadataTags=enabled or JSON',
     );
   withDryRun(run).action(async (o: RunOptions) => {
     const request = RunInstancesRequest.fromPartial({
@@ -143,6 +155,7 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
       blockDeviceMappings: parseBlockDeviceMappings(o.blockDeviceMappings),
       privateIpAddress: o.privateIpAddress ?? '',
       networkInterfaces: parseNetworkInterfaces(o.networkInterfaces),
+      metadataOptions: parseMetadataOptions(o.metadataOptions),
       dryRun: isDryRun(o),
     });
     const c = ctx.clients.instances;

@@ -33,6 +33,8 @@ export interface LinuxVpcPlumbingOptions {
   readonly allowHostAccess?: boolean;
   /** LAN access to the pool (kumod --lan-mode, --uplink-interface, --outbound-nat). */
   readonly lan?: Omit<LanAccessSpec, 'publicBridge' | 'publicCidr'> | undefined;
+  /** An instance's metadata hop limit and endpoint state, applied by the VPC's rules. */
+  readonly metadataOptions?: (instanceId: string) => { hopLimit: number; enabled: boolean };
 }
 
 /**
@@ -163,6 +165,7 @@ export class LinuxVpcPlumbing implements VpcPlumbing {
       ip: eni.privateIp,
       groupIds: eni.groupIds ?? [],
       sourceDestCheck: eni.sourceDestCheck !== false,
+      metadata: this.o.metadataOptions?.(eni.instanceId),
     };
   }
 

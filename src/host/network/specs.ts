@@ -84,6 +84,8 @@ export interface PortRulesSpec {
   readonly groupIds?: readonly string[];
   /** EC2's SourceDestCheck; false: the port may send from any IPv4 address (MAC still pinned). */
   readonly sourceDestCheck?: boolean;
+  /** The instance's metadata options as the VPC's rules apply them (metadata-rules.ts). */
+  readonly metadata?: { readonly hopLimit: number; readonly enabled: boolean };
 }
 
 /** A security group rule in Linux terms: the peer is a CIDR or a member set. */

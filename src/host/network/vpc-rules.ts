@@ -2,6 +2,7 @@ import { ipToInt, parseCidr } from '../../core/cidr.js';
 import type { VpcRulesSpec } from './specs.js';
 import { assertInterfaceName, isMacAddress } from './names.js';
 import { renderSecurityGroupFilter } from './security-group-rules.js';
+import { METADATA_CHAIN, METADATA_HOOKS, renderMetadataRules } from './metadata-rules.js';
 
 /** Every rule kumo writes carries this comment, so `iptables-save | grep kumo` shows its rules. */
 export const RULE_COMMENT = 'kumo';
@@ -77,6 +78,7 @@ export function renderVpcRules(spec: VpcRulesSpec): string {
     );
   }
   filter.push(`-A ${CHAINS.antispoof} -m physdev --physdev-is-in ${C} -j DROP`);
+  const metadata = renderMetadataRules(spec.ports);
   // Security groups, in the same transaction, when the spec has them.
   const sg = spec.groups
     ? renderSecurityGroupFilter(spec)
@@ -94,18 +96,28 @@ export function renderVpcRules(spec: VpcRulesSpec): string {
     `-A POSTROUTING ${C} -j ${CHAINS.postrouting}`,
     ...nat,
     'COMMIT',
+    '*mangle',
+    ':OUTPUT ACCEPT [0:0]',
+    `:${METADATA_CHAIN} - [0:0]`,
+    '-F OUTPUT',
+    METADATA_HOOKS.mangleOutput,
+    ...metadata.mangle,
+    'COMMIT',
     '*filter',
     ':INPUT ACCEPT [0:0]',
     ':FORWARD ACCEPT [0:0]',
     `:${CHAINS.antispoof} - [0:0]`,
+    `:${METADATA_CHAIN} - [0:0]`,
     ...sg.chains.map((c) => `:${c} - [0:0]`),
     '-F INPUT',
     '-F FORWARD',
     `-A INPUT ${C} -j ${CHAINS.antispoof}`,
+    METADATA_HOOKS.filterInput,
     `-A FORWARD ${C} -j ${CHAINS.antispoof}`,
     ...sg.hooks,
     ...filter,
     ...sg.rules,
+    ...metadata.filter,
     'COMMIT',
     '',
   ].join('\n');

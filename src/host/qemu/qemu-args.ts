@@ -1,6 +1,7 @@
 import type { VmPaths } from '../../compute/instance.js';
 import type { VmDisk, VmSpec } from '../../compute/ports.js';
 import { blockDeviceId, blockNodeName } from './block-names.js';
+import { ec2SmbiosArgs } from './smbios.js';
 
 export interface QemuOptions {
   /** Drop privileges to this user after QEMU has opened its files (-runas). */
@@ -59,6 +60,8 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, opts: QemuOptions): strin
     '-machine',
     'pc',
     ...accel,
+    // EC2's system identity, so stock cloud-init picks its EC2 datasource (smbios.ts).
+    ...ec2SmbiosArgs(spec.instanceId, spec.instanceType),
     '-smp',
     String(spec.vcpus),
     '-m',

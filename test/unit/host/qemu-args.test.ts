@@ -1,11 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ec2SmbiosArgs, ec2SystemUuid } from '../../../src/host/qemu/smbios.js';
 import { qemuArgs } from '../../../src/host/qemu/qemu-args.js';
 import type { VmSpec } from '../../../src/compute/ports.js';
 
 const spec: VmSpec = {
   instanceId: 'i-0123456789abcdef0',
+  instanceType: 't3.micro',
   vcpus: 2,
   memoryMib: 1024,
   accel: 'tcg',
@@ -98,5 +100,21 @@ describe('qemuArgs', () => {
     const args = qemuArgs(spec, paths, { runAs: 'kumo-qemu', tcgCacheMib: 128 }).join(' ');
     expect(args).toContain('-runas kumo-qemu');
     expect(args).not.toContain('elevateprivileges');
+  });
+});
+
+describe('EC2 SMBIOS identity', () => {
+  it('gives a stable UUID that starts with ec2, equal to the serial (what cloud-init checks)', () => {
+    const uuid = ec2SystemUuid('i-0123456789abcdef0');
+    expect(uuid).toMatch(/^ec2[0-9a-f]{5}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(ec2SystemUuid('i-0123456789abcdef0')).toBe(uuid);
+    expect(ec2SystemUuid('i-0123456789abcdef1')).not.toBe(uuid);
+    expect(ec2SmbiosArgs('i-0123456789abcdef0', 't3.micro')).toEqual([
+      '-smbios',
+      `type=1,manufacturer=Amazon EC2,product=t3.micro,serial=${uuid},uuid=${uuid}`,
+    ]);
+  });
+  it('refuses a product name that would smuggle in more SMBIOS fields', () => {
+    expect(() => ec2SmbiosArgs('i-0123456789abcdef0', 't3.micro,serial=x')).toThrow(/SMBIOS/);
   });
 });

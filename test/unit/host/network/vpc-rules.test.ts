@@ -9,8 +9,18 @@ const spec: VpcRulesSpec = {
   uplinkVpcIf: 'uplink',
   vpcCidr: '172.31.0.0/16',
   ports: [
-    { tap: 'tap0123456789ab', mac: '52:54:00:AB:CD:EF', ip: '172.31.0.4' },
-    { tap: 'tapfedcba987654', mac: '52:54:00:12:34:56', ip: '172.31.0.5' },
+    {
+      tap: 'tap0123456789ab',
+      mac: '52:54:00:AB:CD:EF',
+      ip: '172.31.0.4',
+      metadata: { hopLimit: 1, enabled: true },
+    },
+    {
+      tap: 'tapfedcba987654',
+      mac: '52:54:00:12:34:56',
+      ip: '172.31.0.5',
+      metadata: { hopLimit: 3, enabled: false },
+    },
   ],
   publicIps: [
     { publicIp: '100.80.0.10', privateIp: '172.31.0.4' },
@@ -25,6 +35,15 @@ describe('renderVpcRules', () => {
 
   it('still hooks the chains and drops every bridge port when there are no instances (golden)', () => {
     expectGolden('vpc-rules-empty.txt', renderVpcRules({ ...spec, ports: [], publicIps: [] }));
+  });
+
+  it('refuses a metadata hop limit outside 1-255', () => {
+    const port = spec.ports[0]!;
+    for (const hopLimit of [0, 256, 1.5]) {
+      expect(() =>
+        renderVpcRules({ ...spec, ports: [{ ...port, metadata: { hopLimit, enabled: true } }] }),
+      ).toThrow(/hop limit/);
+    }
   });
 
   it('marks every rule with the kumo comment', () => {
