@@ -21,6 +21,7 @@ integrationSuite(
     let key: string;
     let vpcA: string;
     let vpcB: string;
+    let igwB: string;
     let subA1: string;
     let subA2: string;
     let subB1: string;
@@ -74,6 +75,41 @@ integrationSuite(
       );
       return g;
     };
+    /**
+     * The test reaches guests by public IP from kumod's namespace: as in EC2, a new VPC needs an
+     * internet gateway and a route to it for that (its main table has the local route only).
+     */
+    const internetRoute = async (vpcId: string): Promise<string> => {
+      const igw = (await h.json('create-internet-gateway')).InternetGateway
+        .InternetGatewayId as string;
+      const attach = await h.kumo(
+        'attach-internet-gateway',
+        '--internet-gateway-id',
+        igw,
+        '--vpc-id',
+        vpcId,
+      );
+      expect(attach.exitCode, attach.stderr).toBe(0);
+      const [main] = (
+        await h.json(
+          'describe-route-tables',
+          '--filters',
+          `Name=vpc-id,Values=${vpcId}`,
+          'Name=association.main,Values=true',
+        )
+      ).RouteTables as { RouteTableId: string }[];
+      const route = await h.kumo(
+        'create-route',
+        '--route-table-id',
+        main?.RouteTableId ?? '',
+        '--destination-cidr-block',
+        '0.0.0.0/0',
+        '--gateway-id',
+        igw,
+      );
+      expect(route.exitCode, route.stderr).toBe(0);
+      return igw;
+    };
     const launch = async (subnet: string, ip: string, group: string): Promise<string> =>
       (
         await h.json(
@@ -112,6 +148,8 @@ integrationSuite(
       const mod = await h.kumo('modify-vpc-attribute', '--vpc-id', vpcA, '--enable-dns-hostnames');
       expect(mod.exitCode, mod.stderr).toBe(0);
       const [gA, gB] = [await openGroup(vpcA), await openGroup(vpcB)];
+      igwB = await internetRoute(vpcB);
+      await internetRoute(vpcA);
       const ids = [
         await launch(subA1, '10.0.1.10', gA),
         await launch(subA2, '10.0.2.10', gA),
@@ -268,8 +306,20 @@ integrationSuite(
       expect(del.exitCode, del.stderr).toBe(0);
       expect(await bridges(nsB)).not.toContain('br');
       expect(h.dnsmasqPids()).toHaveLength(dnsmasqBefore - 1);
+      // An attached gateway holds the VPC (EC2): detached and deleted, the VPC can go, taking
+      // its main route table with it.
+      expect(await ec2Error('delete-vpc', '--vpc-id', vpcB)).toBe('DependencyViolation');
+      for (const step of [
+        ['detach-internet-gateway', '--internet-gateway-id', igwB, '--vpc-id', vpcB],
+        ['delete-internet-gateway', '--internet-gateway-id', igwB],
+      ]) {
+        const r = await h.kumo(...step);
+        expect(r.exitCode, `${step.join(' ')}: ${r.stderr}`).toBe(0);
+      }
       const delVpc = await h.kumo('delete-vpc', '--vpc-id', vpcB);
       expect(delVpc.exitCode, delVpc.stderr).toBe(0);
+      const left = await h.json('describe-route-tables', '--filters', `Name=vpc-id,Values=${vpcB}`);
+      expect(left.RouteTables).toEqual([]);
       expect(await nsOf(vpcB)).toBeUndefined();
       // A is untouched and still works.
       expect(await nsOf(vpcA)).toBe(nsA);
