@@ -12,6 +12,7 @@ import type { RouteTableService } from '../network/route-tables.js';
 import type { DescribeHostResponse } from '../gen/kumo/v1/host.js';
 import type { StorageDeps } from '../storage/deps.js';
 import type { Site } from './site.js';
+import type { ResourceTagDeps } from '../compute/resource-tags.js';
 
 /** What the gRPC handlers are wired with: the domain's dependencies and a few daemon hooks. */
 export interface ApiContext {
@@ -42,6 +43,8 @@ export interface ApiContext {
   readonly imageDependants?: readonly DependantsOf[] | undefined;
   /** How long an upload may send nothing before it is dropped (default 60 s; tests shorten it). */
   readonly uploadIdleTimeoutMs?: number | undefined;
+  /** Every taggable record (CreateTags, DeleteTags, DescribeTags); absent: those calls are unavailable. */
+  readonly tags?: ResourceTagDeps | undefined;
   /** Puts an instance's metadata options in force on the host (its VPC's response TTL rules). */
   readonly applyMetadataOptions?: ((i: Instance) => Promise<void>) | undefined;
 }

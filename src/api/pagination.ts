@@ -73,6 +73,7 @@ export const PAGE_LIMITS = {
     max: 100,
     exclusiveWithIds: true,
   },
+  describeTags: { operation: 'DescribeTags', min: 5, max: 1000, exclusiveWithIds: false },
 } as const satisfies Record<string, PageLimits>;
 
 export interface PageRequest {

@@ -8,6 +8,8 @@ import { KeyPairsService } from '../gen/kumo/v1/key_pairs.js';
 import { SecurityGroupsService } from '../gen/kumo/v1/security_groups.js';
 import { securityGroupsHandlers } from './security-groups-handlers.js';
 import { VpcsService } from '../gen/kumo/v1/vpcs.js';
+import { TagsService } from '../gen/kumo/v1/tags.js';
+import { tagsHandlers } from './tags-handlers.js';
 import { vpcsHandlers } from './vpcs-handlers.js';
 import { VolumesService } from '../gen/kumo/v1/volumes.js';
 import { SnapshotsService } from '../gen/kumo/v1/snapshots.js';
@@ -57,6 +59,7 @@ export function createGrpcServer(
   server.addService(guardRequests(InternetGatewaysService), internetGatewaysHandlers(ctx, logger));
   server.addService(guardRequests(RouteTablesService), routeTablesHandlers(ctx, logger));
   server.addService(guardRequests(AddressesService), addressesHandlers(ctx, logger));
+  server.addService(guardRequests(TagsService), tagsHandlers(ctx, logger));
   addReflection(server, descriptorSetPath, logger);
   return server;
 }

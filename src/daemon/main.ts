@@ -24,6 +24,7 @@ import { InternetGatewayService } from '../network/internet-gateways.js';
 import type { NetworkInterface } from '../network/network-interface.js';
 import { RouteTableService } from '../network/route-tables.js';
 import { vpcRoutingHooks } from '../network/vpc-routing.js';
+import { recordTagStore } from '../compute/resource-tags.js';
 import { SqliteSecurityGroupRepository } from '../state/sqlite-security-groups.js';
 import { sqliteRoutingRepositories } from '../state/sqlite-routing.js';
 import { createGrpcServer, listen } from '../api/server.js';
@@ -306,6 +307,22 @@ export async function main(argv: readonly string[]): Promise<void> {
       storage,
       sshKeys: new SshKeygen(runner),
       kick: (ids) => loop.kick(ids),
+      tags: {
+        uow,
+        resources: {
+          instance: recordTagStore(instances, (i) => i.id),
+          volume: recordTagStore(storage.volumes, (v) => v.id),
+          snapshot: recordTagStore(storage.snapshots, (s) => s.id),
+          image: recordTagStore(images, (i) => i.id),
+          'key-pair': recordTagStore(deps.keyPairs, (k) => k.id),
+          'security-group': recordTagStore(groups, (g) => g.id),
+          vpc: recordTagStore(vpcs, (v) => v.id),
+          subnet: recordTagStore(subnets, (s) => s.id),
+          'internet-gateway': recordTagStore(routing.gateways, (g) => g.id),
+          'route-table': recordTagStore(routing.routeTables, (t) => t.id),
+          'elastic-ip': recordTagStore(routing.addresses, (a) => a.allocationId),
+        },
+      },
       applyMetadataOptions: (i) =>
         i.network ? network.refreshRules(i.network.vpcId) : Promise.resolve(),
       shutdownSignal: abort.signal,

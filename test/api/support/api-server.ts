@@ -12,6 +12,7 @@ import { fakeComputeDeps, type FakeComputeDeps } from '../../fakes/compute-deps.
 import { FakeSshKeys } from '../../fakes/fake-host.js';
 import { fakeVpcServices } from '../../fakes/vpcs.js';
 import { fakeRoutingApi } from '../../fakes/routing.js';
+import { recordTagStore } from '../../../src/compute/resource-tags.js';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -54,14 +55,32 @@ export async function startApiServer(
   const deps = fakeComputeDeps();
   const kicked: string[] = [];
   const net = fakeVpcServices({ interfaces: new MapInterfaceRepository(deps.network.interfaces) });
+  const sg = fakeSecurityGroups(new MapInterfaceRepository(deps.network.interfaces));
+  const routing = fakeRoutingApi(new MapInterfaceRepository(deps.network.interfaces));
   const ctx: ApiContext = {
+    tags: {
+      uow: deps.uow,
+      resources: {
+        instance: recordTagStore(deps.instances, (i) => i.id),
+        volume: recordTagStore(deps.storage.volumes, (v) => v.id),
+        snapshot: recordTagStore(deps.storage.snapshots, (s) => s.id),
+        image: recordTagStore(deps.images, (i) => i.id),
+        'key-pair': recordTagStore(deps.keyPairs, (k) => k.id),
+        'security-group': recordTagStore(sg.groups, (g) => g.id),
+        vpc: recordTagStore(net.vpcs, (v) => v.id),
+        subnet: recordTagStore(net.subnets, (s) => s.id),
+        'internet-gateway': recordTagStore(routing.routing.gateways, (g) => g.id),
+        'route-table': recordTagStore(routing.routing.routeTables, (t) => t.id),
+        'elastic-ip': recordTagStore(routing.routing.addresses, (a) => a.allocationId),
+      },
+    },
     vpcs: net.vpcService,
     subnets: net.subnetService,
     compute: deps,
     storage: deps.storage,
     sshKeys: new FakeSshKeys(),
-    securityGroups: fakeSecurityGroups(new MapInterfaceRepository(deps.network.interfaces)).service,
-    routing: fakeRoutingApi(new MapInterfaceRepository(deps.network.interfaces)).api,
+    securityGroups: sg.service,
+    routing: routing.api,
     kick: (ids) => kicked.push(...ids),
     imageFiles: options.imageFiles,
     uploadIdleTimeoutMs: options.uploadIdleTimeoutMs,
