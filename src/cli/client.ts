@@ -6,6 +6,7 @@ import {
   type ClientUnaryCall,
   type ServiceError,
 } from '@grpc/grpc-js';
+import { TagsClient } from '../gen/kumo/v1/tags.js';
 import { HostClient } from '../gen/kumo/v1/host.js';
 import { ImagesClient } from '../gen/kumo/v1/images.js';
 import { InstanceTypesClient } from '../gen/kumo/v1/instance_types.js';
@@ -50,6 +51,7 @@ export interface KumoClients {
   readonly internetGateways: InternetGatewaysClient;
   readonly routeTables: RouteTablesClient;
   readonly addresses: AddressesClient;
+  readonly tags: TagsClient;
   close(): void;
 }
 
@@ -83,6 +85,7 @@ export function connect(endpoint: string): KumoClients {
   const internetGateways = lazy(() => new InternetGatewaysClient(target, creds));
   const routeTables = lazy(() => new RouteTablesClient(target, creds));
   const addresses = lazy(() => new AddressesClient(target, creds));
+  const tags = lazy(() => new TagsClient(target, creds));
   return {
     get instances() {
       return instances();
@@ -119,6 +122,9 @@ export function connect(endpoint: string): KumoClients {
     },
     get addresses() {
       return addresses();
+    },
+    get tags() {
+      return tags();
     },
     close() {
       for (const c of made.splice(0)) c.close();

@@ -15,6 +15,7 @@ import { registerInstanceMetadataCommands } from './commands/instance-metadata-o
 import { registerKeyPairCommands } from './commands/key-pairs.js';
 import { registerSecurityGroupCommands } from './commands/security-groups.js';
 import { registerRoutingCommands } from './commands/routing.js';
+import { registerTagCommands } from './commands/tags.js';
 import { registerSshCommand } from './commands/ssh.js';
 import { registerVolumeCommands } from './commands/volumes.js';
 import { registerSnapshotCommands } from './commands/snapshots.js';
@@ -91,6 +92,7 @@ export function buildProgram(ctx: CliContext, io: CliIo): Command {
   registerKeyPairCommands(program, ctx);
   registerSecurityGroupCommands(program, ctx);
   registerRoutingCommands(program, ctx);
+  registerTagCommands(program, ctx);
   registerVolumeCommands(program, ctx);
   registerSnapshotCommands(program, ctx);
   registerVpcFamilyCommands(program, ctx);

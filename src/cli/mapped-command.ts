@@ -13,9 +13,10 @@ import {
   STRING,
   STRING_LIST,
   tagSpecifications,
+  TAGS,
   type InputMember,
 } from './request-shapes.js';
-import { parseFilters, parseTagSpecifications } from './structured-params.js';
+import { parseFilters, parseTags, parseTagSpecifications } from './structured-params.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- generated clients' overloads
 type Method = UnaryMethod<any, unknown>;
@@ -24,7 +25,7 @@ type Method = UnaryMethod<any, unknown>;
 interface Param {
   /** EC2's member name (AllocationId); the flag is its kebab-case (--allocation-id). */
   readonly name: string;
-  readonly kind: 'string' | 'list' | 'boolean' | 'filters' | 'tags';
+  readonly kind: 'string' | 'list' | 'boolean' | 'filters' | 'tags' | 'tagList';
   /** A string of an EC2 enum: one of its values, for skeletons. */
   readonly enumExample?: string;
   readonly required?: boolean;
@@ -65,7 +66,9 @@ function member(p: Param): InputMember {
           ? BOOLEAN
           : p.kind === 'filters'
             ? FILTERS
-            : tagSpecifications(p.resourceType ?? '');
+            : p.kind === 'tagList'
+              ? TAGS
+              : tagSpecifications(p.resourceType ?? '');
   return { name: p.name, shape, option: camel(p.name) };
 }
 
@@ -81,6 +84,7 @@ function requestOf(spec: Spec, o: Record<string, unknown>): Record<string, unkno
     else if (p.kind === 'list') request[key] = Array.isArray(v) ? v : [];
     else if (p.kind === 'boolean') request[key] = v === true;
     else if (p.kind === 'filters') request[key] = parseFilters(v as string[] | undefined);
+    else if (p.kind === 'tagList') request[key] = parseTags(v as string[] | undefined);
     else request[key] = parseTagSpecifications(v as string[] | undefined);
   }
   if (hasDryRun(spec)) request.dryRun = isDryRun(o);

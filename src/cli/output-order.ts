@@ -62,6 +62,7 @@ export const OUTPUT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
   ],
   AssociateAddress: ['AssociationId'],
   DescribeAddresses: ['Addresses'],
+  DescribeTags: ['NextToken', 'Tags'],
   CreateVolume: [
     'AvailabilityZoneId',
     'OutpostArn',

@@ -32,4 +32,5 @@ export const PAGINATORS = {
     resultKey: 'InternetGateways',
   },
   DescribeRouteTables: { operation: 'DescribeRouteTables', resultKey: 'RouteTables' },
+  DescribeTags: { operation: 'DescribeTags', resultKey: 'Tags' },
 } as const satisfies Record<string, Paginator>;

@@ -69,6 +69,11 @@ export const tagSpecifications = (resourceType: string): Shape =>
     ),
   );
 
+/** EC2's Tag list (CreateTags, DeleteTags): `[{Key, Value}]`. */
+export const TAGS: Shape = listOf(
+  structure({ name: 'Key', shape: STRING }, { name: 'Value', shape: STRING }),
+);
+
 /** EC2's AttributeBooleanValue: `{Value}`. */
 export const ATTRIBUTE_BOOLEAN_VALUE: Shape = structure({ name: 'Value', shape: BOOLEAN });
 /** EC2's BlockDeviceMapping list, limited to what kumo takes (botocore's member order). */

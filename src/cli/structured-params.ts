@@ -103,6 +103,26 @@ export function parseTagSpecifications(
 }
 
 /**
+ * `--tags Key=Name,Value=web Key=env` or the JSON form (CreateTags, DeleteTags). A tag without a
+ * Value keeps it undefined: DeleteTags then deletes the key whatever its value, CreateTags sends "".
+ */
+export function parseTags(
+  args: readonly string[] | undefined,
+  param = '--tags',
+): { key: string; value: string | undefined }[] {
+  return (args ?? []).flatMap((arg) =>
+    structsOf(arg, param).map((t) => {
+      checkKeys(t, ['Key', 'Value'], param);
+      if (t.Key === undefined) throw paramError(param, 'each tag needs a Key');
+      return {
+        key: stringOf(t.Key, 'Key', param),
+        value: t.Value === undefined ? undefined : stringOf(t.Value, 'Value', param),
+      };
+    }),
+  );
+}
+
+/**
  * An attribute value as aws accepts it for modify-instance-attribute: `t3.small`,
  * `Value=t3.small` or `{"Value":"t3.small"}`.
  */

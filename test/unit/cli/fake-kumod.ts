@@ -18,6 +18,7 @@ import * as images from '../../../src/gen/kumo/v1/images.js';
 import * as instanceTypes from '../../../src/gen/kumo/v1/instance_types.js';
 import * as instances from '../../../src/gen/kumo/v1/instances.js';
 import * as keyPairs from '../../../src/gen/kumo/v1/key_pairs.js';
+import * as tags from '../../../src/gen/kumo/v1/tags.js';
 
 /** A stand-in for kumod: every kumo.v1 service on a temporary unix socket, calls recorded. */
 export interface FakeKumod {
@@ -46,6 +47,7 @@ const SERVICES: readonly [ServiceDefinition, Messages][] = [
   [images.ImagesService, images],
   [instanceTypes.InstanceTypesService, instanceTypes],
   [host.HostService, host],
+  [tags.TagsService, tags],
 ];
 
 /**
