@@ -15,16 +15,16 @@ export function tagsHandlers(ctx: ApiContext, logger: Logger): TagsServer {
     return ctx.tags;
   };
   return {
-    createTags: handle('CreateTags', logger, (req) => {
-      createTags(deps(), {
+    createTags: handle('CreateTags', logger, async (req) => {
+      await createTags(deps(), {
         resources: req.resources,
         tags: req.tags.map((t) => ({ key: t.key, value: t.value })),
         dryRun: req.dryRun,
       });
       return {};
     }),
-    deleteTags: handle('DeleteTags', logger, (req) => {
-      deleteTags(deps(), {
+    deleteTags: handle('DeleteTags', logger, async (req) => {
+      await deleteTags(deps(), {
         resources: req.resources,
         tags: req.tags.map((t) => ({ key: t.key, value: t.value })),
         dryRun: req.dryRun,

@@ -7,6 +7,7 @@ import {
   quoted,
 } from '../core/errors.js';
 import { applyFilters, type Filter, type Tag } from '../core/tags.js';
+import type { KeyedMutex } from '../core/keyed-mutex.js';
 import type { UnitOfWork } from '../core/unit-of-work.js';
 import { validateTags } from './tag-specifications.js';
 
@@ -57,6 +58,11 @@ export type TaggableResources = Readonly<Record<TaggableType, TagStore>>;
 
 export interface ResourceTagDeps {
   readonly uow: UnitOfWork;
+  /**
+   * The per-resource locks lifecycle steps hold (instances, volumes): a launch or a stop reads the
+   * record, waits on the host, and writes it back, so tags written meanwhile would be lost.
+   */
+  readonly locks: KeyedMutex;
   readonly resources: TaggableResources;
 }
 
@@ -132,10 +138,10 @@ function lookUp(
  * tags, the 50-tag limit on each resource) before any resource changes, and the writes are one
  * unit of work: all resources get the tags or none does.
  */
-export function createTags(
+export async function createTags(
   deps: ResourceTagDeps,
   input: { resources: readonly string[]; tags: readonly Tag[]; dryRun: boolean },
-): void {
+): Promise<void> {
   checkResources(input.resources);
   if (input.tags.length === 0) {
     throw invalidParameter('The request must give at least one tag (Tags)', 'MissingParameter');
@@ -146,20 +152,23 @@ export function createTags(
     if (keys.has(t.key)) throw invalidParameter(`Tag key ${quoted(t.key)} is given more than once`);
     keys.add(t.key);
   }
-  deps.uow.run(() => {
-    const plan = lookUp(deps, input.resources).map((r) => {
-      const next = [...r.tags.filter((t) => !keys.has(t.key)), ...tags];
-      if (next.length > TAG_LIMITS.perResource) {
-        throw limitExceeded(
-          'TagLimitExceeded',
-          `The ${r.type} ${r.id} would have ${next.length} tags; a resource may have at most ${TAG_LIMITS.perResource}: delete some first`,
-        );
-      }
-      return { ...r, next };
-    });
-    if (input.dryRun) throw dryRunOperation();
-    for (const r of plan) deps.resources[r.type].set(r.id, r.next);
-  });
+  for (const id of input.resources) resourceTypeOf(id);
+  await deps.locks.runAll(input.resources, () =>
+    deps.uow.run(() => {
+      const plan = lookUp(deps, input.resources).map((r) => {
+        const next = [...r.tags.filter((t) => !keys.has(t.key)), ...tags];
+        if (next.length > TAG_LIMITS.perResource) {
+          throw limitExceeded(
+            'TagLimitExceeded',
+            `The ${r.type} ${r.id} would have ${next.length} tags; a resource may have at most ${TAG_LIMITS.perResource}: delete some first`,
+          );
+        }
+        return { ...r, next };
+      });
+      if (input.dryRun) throw dryRunOperation();
+      for (const r of plan) deps.resources[r.type].set(r.id, r.next);
+    }),
+  );
 }
 
 /** A tag to delete: the key alone, or the key with the value it must have. */
@@ -177,10 +186,10 @@ export function isDeleted(tag: Tag, toDelete: readonly TagToDelete[]): boolean {
 }
 
 /** EC2's DeleteTags: all resources are checked before any changes; one unit of work. */
-export function deleteTags(
+export async function deleteTags(
   deps: ResourceTagDeps,
   input: { resources: readonly string[]; tags: readonly TagToDelete[]; dryRun: boolean },
-): void {
+): Promise<void> {
   checkResources(input.resources);
   for (const t of input.tags) {
     if (t.key.length < 1 || t.key.length > 128) {
@@ -190,14 +199,17 @@ export function deleteTags(
       throw invalidParameter(`Tag key ${quoted(t.key)} uses the reserved prefix 'aws:'`);
     }
   }
-  deps.uow.run(() => {
-    const found = lookUp(deps, input.resources);
-    if (input.dryRun) throw dryRunOperation();
-    for (const r of found) {
-      const next = r.tags.filter((t) => !isDeleted(t, input.tags));
-      if (next.length !== r.tags.length) deps.resources[r.type].set(r.id, next);
-    }
-  });
+  for (const id of input.resources) resourceTypeOf(id);
+  await deps.locks.runAll(input.resources, () =>
+    deps.uow.run(() => {
+      const found = lookUp(deps, input.resources);
+      if (input.dryRun) throw dryRunOperation();
+      for (const r of found) {
+        const next = r.tags.filter((t) => !isDeleted(t, input.tags));
+        if (next.length !== r.tags.length) deps.resources[r.type].set(r.id, next);
+      }
+    }),
+  );
 }
 
 /** One of DescribeTags' answers: a tag of a resource. */

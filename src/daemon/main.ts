@@ -309,6 +309,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       kick: (ids) => loop.kick(ids),
       tags: {
         uow,
+        locks,
         resources: {
           instance: recordTagStore(instances, (i) => i.id),
           volume: recordTagStore(storage.volumes, (v) => v.id),

@@ -60,6 +60,7 @@ export async function startApiServer(
   const ctx: ApiContext = {
     tags: {
       uow: deps.uow,
+      locks: deps.locks,
       resources: {
         instance: recordTagStore(deps.instances, (i) => i.id),
         volume: recordTagStore(deps.storage.volumes, (v) => v.id),

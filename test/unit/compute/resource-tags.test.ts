@@ -12,6 +12,7 @@ import {
   type TaggableType,
 } from '../../../src/compute/resource-tags.js';
 import { KumoError } from '../../../src/core/errors.js';
+import { KeyedMutex } from '../../../src/core/keyed-mutex.js';
 import type { Tag } from '../../../src/core/tags.js';
 
 interface Rec {
@@ -37,6 +38,7 @@ function world() {
   ) as unknown as TaggableResources;
   const deps: ResourceTagDeps = {
     resources,
+    locks: new KeyedMutex(),
     uow: {
       run: <T>(fn: () => T): T => {
         const saved = Object.values(repos).map((r) => new Map(r.rows));
@@ -60,9 +62,9 @@ function world() {
   return { repos, deps };
 }
 
-const codeOf = (fn: () => unknown): string => {
+const codeOf = async (fn: () => unknown): Promise<string> => {
   try {
-    fn();
+    await fn();
   } catch (e) {
     if (e instanceof KumoError) return e.code;
     throw e;
@@ -88,17 +90,17 @@ describe('resourceTypeOf', () => {
     expect(resourceTypeOf('rtb-0123456789abcdef0')).toBe('route-table');
     expect(resourceTypeOf('eipalloc-0123456789abcdef0')).toBe('elastic-ip');
   });
-  it('answers InvalidID for unknown prefixes and malformed ids', () => {
+  it('answers InvalidID for unknown prefixes and malformed ids', async () => {
     for (const id of ['foo-0123456789abcdef0', 'i-xyz', 'i-0123', '', 'eni-0123456789abcdef0']) {
-      expect(codeOf(() => resourceTypeOf(id))).toBe('InvalidID');
+      expect(await codeOf(() => resourceTypeOf(id))).toBe('InvalidID');
     }
   });
 });
 
 describe('createTags', () => {
-  it('adds tags and overwrites the value of a key the resource has, keeping the record', () => {
+  it('adds tags and overwrites the value of a key the resource has, keeping the record', async () => {
     const { repos, deps } = world();
-    createTags(deps, {
+    await createTags(deps, {
       resources: [I, VPC],
       tags: [
         { key: 'Name', value: 'api' },
@@ -120,7 +122,7 @@ describe('createTags', () => {
     ]);
   });
 
-  it('changes nothing when one resource does not exist, answering its type code', () => {
+  it('changes nothing when one resource does not exist, answering its type code', async () => {
     const { repos, deps } = world();
     const missing = {
       'vol-0aaaaaaaaaaaaaaaa': 'InvalidVolume.NotFound',
@@ -137,7 +139,7 @@ describe('createTags', () => {
     };
     for (const [id, code] of Object.entries(missing)) {
       expect(
-        codeOf(() =>
+        await codeOf(() =>
           createTags(deps, { resources: [I, id], tags: [{ key: 'a', value: 'b' }], dryRun: false }),
         ),
       ).toBe(code);
@@ -145,30 +147,30 @@ describe('createTags', () => {
     expect(repos.instance.get(I)?.tags).toEqual([{ key: 'Name', value: 'web' }]);
   });
 
-  it('refuses bad keys and values before touching anything', () => {
+  it('refuses bad keys and values before touching anything', async () => {
     const { repos, deps } = world();
     const tryTags = (tags: Tag[]) =>
       codeOf(() => createTags(deps, { resources: [I], tags, dryRun: false }));
-    expect(tryTags([{ key: 'aws:x', value: '' }])).toBe('InvalidParameterValue');
-    expect(tryTags([{ key: 'AWS:x', value: '' }])).toBe('InvalidParameterValue');
-    expect(tryTags([{ key: '', value: '' }])).toBe('InvalidParameterValue');
-    expect(tryTags([{ key: 'k'.repeat(129), value: '' }])).toBe('InvalidParameterValue');
-    expect(tryTags([{ key: 'k', value: 'v'.repeat(257) }])).toBe('InvalidParameterValue');
+    expect(await tryTags([{ key: 'aws:x', value: '' }])).toBe('InvalidParameterValue');
+    expect(await tryTags([{ key: 'AWS:x', value: '' }])).toBe('InvalidParameterValue');
+    expect(await tryTags([{ key: '', value: '' }])).toBe('InvalidParameterValue');
+    expect(await tryTags([{ key: 'k'.repeat(129), value: '' }])).toBe('InvalidParameterValue');
+    expect(await tryTags([{ key: 'k', value: 'v'.repeat(257) }])).toBe('InvalidParameterValue');
     expect(
-      tryTags([
+      await tryTags([
         { key: 'k', value: '1' },
         { key: 'k', value: '2' },
       ]),
     ).toBe('InvalidParameterValue');
-    expect(tryTags([])).toBe('MissingParameter');
+    expect(await tryTags([])).toBe('MissingParameter');
     expect(
-      codeOf(() =>
+      await codeOf(() =>
         createTags(deps, { resources: [], tags: [{ key: 'a', value: '' }], dryRun: false }),
       ),
     ).toBe('MissingParameter');
     expect(repos.instance.get(I)?.tags).toEqual([{ key: 'Name', value: 'web' }]);
     // The limits themselves are accepted.
-    createTags(deps, {
+    await createTags(deps, {
       resources: [I],
       tags: [{ key: 'k'.repeat(128), value: 'v'.repeat(256) }],
       dryRun: false,
@@ -176,32 +178,36 @@ describe('createTags', () => {
     expect(repos.instance.get(I)?.tags).toHaveLength(2);
   });
 
-  it('answers TagLimitExceeded past 50 tags on a resource, counting overwritten keys once', () => {
+  it('answers TagLimitExceeded past 50 tags on a resource, counting overwritten keys once', async () => {
     const { repos, deps } = world();
     const tags = (n: number, from = 0) =>
       Array.from({ length: n }, (_, i) => ({ key: `k${i + from}`, value: '' }));
-    createTags(deps, { resources: [V], tags: tags(50), dryRun: false });
+    await createTags(deps, { resources: [V], tags: tags(50), dryRun: false });
     // Overwriting existing keys keeps 50.
-    createTags(deps, { resources: [V], tags: tags(10), dryRun: false });
+    await createTags(deps, { resources: [V], tags: tags(10), dryRun: false });
     expect(repos.volume.get(V)?.tags).toHaveLength(50);
     expect(
-      codeOf(() => createTags(deps, { resources: [I, V], tags: tags(1, 50), dryRun: false })),
+      await codeOf(() => createTags(deps, { resources: [I, V], tags: tags(1, 50), dryRun: false })),
     ).toBe('TagLimitExceeded');
     // All or nothing: the instance, checked first, did not get the tag either.
     expect(repos.instance.get(I)?.tags).toEqual([{ key: 'Name', value: 'web' }]);
   });
 
-  it('answers DryRunOperation and changes nothing under dry run', () => {
+  it('answers DryRunOperation and changes nothing under dry run', async () => {
     const { repos, deps } = world();
     expect(
-      codeOf(() =>
-        createTags(deps, { resources: [I], tags: [{ key: 'a', value: 'b' }], dryRun: true }),
+      await codeOf(() =>
+        createTags(deps, {
+          resources: [I],
+          tags: [{ key: 'a', value: 'b' }],
+          dryRun: true,
+        }),
       ),
     ).toBe('DryRunOperation');
     expect(repos.instance.get(I)?.tags).toEqual([{ key: 'Name', value: 'web' }]);
     // A dry run still checks the resources.
     expect(
-      codeOf(() =>
+      await codeOf(() =>
         createTags(deps, {
           resources: ['i-0aaaaaaaaaaaaaaaa'],
           tags: [{ key: 'a', value: 'b' }],
@@ -224,10 +230,10 @@ describe('deleteTags', () => {
       dryRun: false,
     });
 
-  it('deletes a key whatever its value, or only when the given value matches', () => {
+  it('deletes a key whatever its value, or only when the given value matches', async () => {
     const { repos, deps } = world();
-    seed(deps);
-    deleteTags(deps, {
+    await seed(deps);
+    await deleteTags(deps, {
       resources: [I, V],
       tags: [{ key: 'a' }, { key: 'c', value: 'other' }, { key: 'b', value: '' }],
       dryRun: false,
@@ -239,32 +245,38 @@ describe('deleteTags', () => {
     expect(repos.volume.get(V)?.tags).toEqual([{ key: 'c', value: '3' }]);
   });
 
-  it('deletes every tag when none is given, and a missing key is no error', () => {
+  it('deletes every tag when none is given, and a missing key is no error', async () => {
     const { repos, deps } = world();
-    seed(deps);
-    deleteTags(deps, { resources: [I], tags: [{ key: 'nope' }], dryRun: false });
+    await seed(deps);
+    await deleteTags(deps, { resources: [I], tags: [{ key: 'nope' }], dryRun: false });
     expect(repos.instance.get(I)?.tags).toHaveLength(4);
-    deleteTags(deps, { resources: [I], tags: [], dryRun: false });
+    await deleteTags(deps, { resources: [I], tags: [], dryRun: false });
     expect(repos.instance.get(I)?.tags).toEqual([]);
     expect(repos.volume.get(V)?.tags).toHaveLength(3);
   });
 
-  it('checks every resource first and honours dry run', () => {
+  it('checks every resource first and honours dry run', async () => {
     const { repos, deps } = world();
-    seed(deps);
+    await seed(deps);
     expect(
-      codeOf(() =>
-        deleteTags(deps, { resources: [I, 'snap-0aaaaaaaaaaaaaaaa'], tags: [], dryRun: false }),
+      await codeOf(() =>
+        deleteTags(deps, {
+          resources: [I, 'snap-0aaaaaaaaaaaaaaaa'],
+          tags: [],
+          dryRun: false,
+        }),
       ),
     ).toBe('InvalidSnapshot.NotFound');
-    expect(codeOf(() => deleteTags(deps, { resources: [I], tags: [], dryRun: true }))).toBe(
+    expect(await codeOf(() => deleteTags(deps, { resources: [I], tags: [], dryRun: true }))).toBe(
       'DryRunOperation',
     );
-    expect(codeOf(() => deleteTags(deps, { resources: ['x'], tags: [], dryRun: false }))).toBe(
-      'InvalidID',
-    );
     expect(
-      codeOf(() => deleteTags(deps, { resources: [I], tags: [{ key: 'aws:x' }], dryRun: false })),
+      await codeOf(() => deleteTags(deps, { resources: ['x'], tags: [], dryRun: false })),
+    ).toBe('InvalidID');
+    expect(
+      await codeOf(() =>
+        deleteTags(deps, { resources: [I], tags: [{ key: 'aws:x' }], dryRun: false }),
+      ),
     ).toBe('InvalidParameterValue');
     expect(repos.instance.get(I)?.tags).toHaveLength(4);
   });
@@ -280,9 +292,9 @@ describe('deleteTags', () => {
 });
 
 describe('describeTags', () => {
-  it('lists every tag by resource id and key, with the filters EC2 has', () => {
+  it('lists every tag by resource id and key, with the filters EC2 has', async () => {
     const { deps } = world();
-    createTags(deps, {
+    await createTags(deps, {
       resources: [V, VPC],
       tags: [
         { key: 'team', value: 'blue' },
@@ -318,8 +330,36 @@ describe('describeTags', () => {
     ).toEqual([`${V}/env`]);
     // tag:<key> keeps the tags of resources that have that tag.
     expect(ids([{ name: 'tag:Name', values: ['web'] }])).toEqual([`${I}/Name`]);
-    expect(codeOf(() => describeTags(deps.resources, [{ name: 'owner', values: ['x'] }]))).toBe(
-      'InvalidParameterValue',
-    );
+    expect(
+      await codeOf(() => describeTags(deps.resources, [{ name: 'owner', values: ['x'] }])),
+    ).toBe('InvalidParameterValue');
+  });
+});
+
+describe('locking', () => {
+  it('waits for a lifecycle step holding the resource, then tags the record it wrote', async () => {
+    const { repos, deps } = world();
+    let release!: () => void;
+    const held = new Promise<void>((ok) => (release = ok));
+    // A launch-like step: reads the record, waits on the "host", writes it back whole.
+    const step = deps.locks.run(I, async () => {
+      const before = repos.instance.get(I)!;
+      await held;
+      repos.instance.put({ ...before, other: 'after-step' });
+    });
+    const tagging = createTags(deps, {
+      resources: [I],
+      tags: [{ key: 'team', value: 'blue' }],
+      dryRun: false,
+    });
+    release();
+    await Promise.all([step, tagging]);
+    expect(repos.instance.get(I)).toMatchObject({
+      other: 'after-step',
+      tags: [
+        { key: 'Name', value: 'web' },
+        { key: 'team', value: 'blue' },
+      ],
+    });
   });
 });
