@@ -211,12 +211,15 @@ integrationSuite(
       expect(existsSync(vars)).toBe(true);
       expect(existsSync(join(h.stateDir, 'instances', onBios, 'uefi-vars.fd'))).toBe(false);
       // The guests reached userspace: systemd, from the image's root file system, ran its marker unit.
+      // The guests identify as EC2 (SMBIOS), so stock cloud-init's init-local (DHCP and a metadata
+      // crawl, in Python under TCG) runs before sysinit.target, and the marker waits for it: two
+      // such boots at once take minutes on 2 cores.
       for (const id of [onBios, onUefi] as string[]) {
         let out = '';
         await eventually(
           `${id} to reach userspace`,
           async () => (out = await console(id)).includes('kumo-debian: userspace reached'),
-          { timeoutMs: 240_000, intervalMs: 3000 },
+          { timeoutMs: 480_000, intervalMs: 3000 },
         ).catch((e: unknown) => {
           throw new Error(`${String(e)}; console:\n${out.slice(-3000)}`);
         });

@@ -219,6 +219,63 @@ integrationSuite(
       expect(inB).not.toContain(`dst=${a1.PublicIpAddress as string}`);
     });
 
+    it('tags a running instance and a VPC after creation; describe filters see them', async () => {
+      const tag = await h.kumo(
+        'create-tags',
+        '--resources',
+        a1.InstanceId,
+        vpcA,
+        '--tags',
+        'Key=team,Value=blue',
+        'Key=env,Value=ci',
+      );
+      expect(tag.exitCode, tag.stderr).toBe(0);
+      const described = await h.json(
+        'describe-tags',
+        '--filters',
+        'Name=key,Values=team',
+        `Name=resource-id,Values=${a1.InstanceId},${vpcA}`,
+      );
+      expect(
+        (described.Tags as { ResourceId: string; ResourceType: string; Value: string }[])
+          .map((t) => `${t.ResourceType} ${t.ResourceId} ${t.Value}`)
+          .sort(),
+      ).toEqual([`instance ${a1.InstanceId} blue`, `vpc ${vpcA} blue`].sort());
+      const byTag = await h.json(
+        'describe-instances',
+        '--filters',
+        'Name=tag:team,Values=blue',
+        '--query',
+        'Reservations[].Instances[].InstanceId',
+      );
+      expect(byTag).toEqual([a1.InstanceId]);
+      // The instance keeps running and reachable; a kept value deletes nothing.
+      expect(await fetchFrom(a2, '10.0.1.10')).toBe(`web-${a1.InstanceId}`);
+      const keep = await h.kumo(
+        'delete-tags',
+        '--resources',
+        a1.InstanceId,
+        '--tags',
+        'Key=team,Value=red',
+      );
+      expect(keep.exitCode, keep.stderr).toBe(0);
+      const gone = await h.kumo('delete-tags', '--resources', a1.InstanceId, vpcA);
+      expect(gone.exitCode, gone.stderr).toBe(0);
+      expect(
+        (await h.json('describe-tags', '--filters', `Name=resource-id,Values=${a1.InstanceId}`))
+          .Tags,
+      ).toEqual([]);
+      expect(
+        await ec2Error(
+          'create-tags',
+          '--resources',
+          'vpc-0000000000000dead',
+          '--tags',
+          'Key=a,Value=b',
+        ),
+      ).toBe('InvalidVpcID.NotFound');
+    });
+
     it('resolves private DNS names and their reverse inside a VPC, and not from another', async () => {
       const resolved = await inGuest(a2, 'nslookup ip-10-0-1-10.kumo.internal 2>&1 || true');
       expect(resolved).toMatch(/Address:?\s+10\.0\.1\.10/);
