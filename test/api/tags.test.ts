@@ -93,7 +93,10 @@ describe('kumo.v1.Tags', () => {
     // DeleteTags: a value deletes only when it matches; a key alone deletes the key.
     await deleteTags({
       resources: [VPC, SUBNET],
-      tags: [{ key: 'team', value: 'blue' }, { key: 'empty' }],
+      tags: [
+        { key: 'team', value: 'blue' },
+        { key: 'empty', value: undefined },
+      ],
     });
     const left = await describeTags({
       filters: [{ name: 'resource-id', values: [VPC, SUBNET] }],
