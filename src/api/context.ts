@@ -56,6 +56,8 @@ export interface RoutingApi {
   readonly addresses: AddressService;
   /** The public address an instance shows now: its elastic IP, else its pool one. */
   readonly publicIpOf: (instanceId: string) => string | undefined;
+  /** publicIpOf of every instance at once (one read of each table). */
+  readonly currentPublicIps: () => ReadonlyMap<string, string | undefined>;
   /** The instance's interface id (routes to instances show it). */
   readonly interfaceOf: (instanceId: string) => string | undefined;
 }

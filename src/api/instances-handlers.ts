@@ -42,20 +42,28 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
   const d = ctx.compute;
   const site = ctx.site ?? DEFAULT_SITE;
   // Images and types are looked up once per request, not once per instance.
-  const toProtos = (list: readonly DomainInstance[]) =>
-    instanceDetails(d, list).map((details) =>
+  const toProtos = (list: readonly DomainInstance[]) => {
+    const current = ctx.routing?.currentPublicIps();
+    return instanceDetails(d, list).map((details) =>
       instanceToProto(
-        { ...details, instance: withCurrentPublicIp(details.instance) },
+        {
+          ...details,
+          instance: withCurrentPublicIp(details.instance, (id) => current?.get(id)),
+        },
         d.settings.accel,
         site,
         securityOf(details.instance),
       ),
     );
+  };
   // The network's record says which public address the instance has now (its elastic IP, or
   // the pool one it got at its last start); the instance's copy is from its launch.
-  const withCurrentPublicIp = (i: DomainInstance): DomainInstance =>
+  const withCurrentPublicIp = (
+    i: DomainInstance,
+    current: (id: string) => string | undefined = (id) => ctx.routing?.publicIpOf(id),
+  ): DomainInstance =>
     ctx.routing && i.network && i.state !== 'terminated'
-      ? { ...i, network: { ...i.network, publicIp: ctx.routing.publicIpOf(i.id) } }
+      ? { ...i, network: { ...i.network, publicIp: current(i.id) } }
       : i;
   const securityOf = (i: DomainInstance) =>
     ctx.securityGroups.interfaceSecurity(i.id) ?? {
@@ -141,7 +149,10 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
           const i = repo.get(id);
           return i && withCurrentPublicIp(i);
         },
-        list: () => repo.list().map(withCurrentPublicIp),
+        list: () => {
+          const current = ctx.routing?.currentPublicIps();
+          return repo.list().map((i) => withCurrentPublicIp(i, (id) => current?.get(id)));
+        },
         put: (i) => repo.put(i),
         delete: (id) => repo.delete(id),
         findByClientToken: (t) => repo.findByClientToken(t),

@@ -235,6 +235,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       instanceState: (id: string) => instances.get(id)?.state,
     }),
     publicIpOf: (id: string) => network.publicIpOf(id),
+    currentPublicIps: () => network.currentPublicIps(),
     interfaceOf: (id: string) => interfaces.byInstance(id)?.id,
   };
   await registerBuiltImage(

@@ -118,6 +118,8 @@ export function fakeRoutingApi(interfaces = new MapInterfaceRepository()) {
             eni.publicIp)
         : undefined;
     },
+    currentPublicIps: () =>
+      new Map(interfaces.list().map((e) => [e.instanceId, api.publicIpOf(e.instanceId)])),
     interfaceOf: (id) => interfaces.byInstance(id)?.id,
   };
   return { api, routing, vpcs, subnets, interfaces, applied, forgotten, states, other };
