@@ -9,7 +9,7 @@ import {
 } from '../compute/instance.js';
 import type { InstanceDetails } from '../compute/instance-details.js';
 import { idSuffix, OWNER_ID } from '../core/ids.js';
-import { privateHostname } from '../network/naming.js';
+import { privateHostname, publicHostname } from '../network/naming.js';
 import type { GroupIdentifier } from '../gen/kumo/v1/common.js';
 import type {
   Instance,
@@ -21,7 +21,7 @@ import type { Site } from './site.js';
 /**
  * A domain instance as EC2's Instance shape, with every field aws-cli users read. Values are in
  * EC2's enums (checked against botocore's model by test/unit/api/ec2-shapes.test.ts); what kumo
- * cannot mean yet is empty rather than invented (no volume ids, no public DNS names).
+ * cannot mean yet is empty rather than invented.
  */
 
 /** The device name the guest sees its root disk as: the first virtio-blk disk. */
@@ -49,9 +49,14 @@ export function instanceToProto(
   accelerator: string,
   site: Site,
   security: InstanceSecurity = { groups: [], sourceDestCheck: true },
+  /** Whether the instance's VPC has DNS hostnames (EC2 gives public DNS names only then). */
+  vpcDnsHostnames = false,
 ): Instance {
   const privateIp = shownPrivateIp(i);
   const privateDnsName = privateIp ? privateHostname(privateIp, site.dnsDomain) : '';
+  const publicIp = shownPublicIp(i);
+  const publicDnsName =
+    publicIp && vpcDnsHostnames ? publicHostname(publicIp, site.publicDnsDomain) : '';
   const groups: GroupIdentifier[] = security.groups.map((g) => ({
     groupId: g.id,
     groupName: g.name,
@@ -69,7 +74,7 @@ export function instanceToProto(
       : undefined,
     stateTransitionReason: i.stateTransitionReason,
     privateIpAddress: privateIp ?? '',
-    publicIpAddress: shownPublicIp(i) ?? '',
+    publicIpAddress: publicIp ?? '',
     macAddress: i.network?.mac ?? '',
     vpcId: i.network?.vpcId ?? '',
     subnetId: i.network?.subnetId ?? '',
@@ -86,10 +91,10 @@ export function instanceToProto(
     accelerator,
     placement: { availabilityZone: site.availabilityZone, groupName: '', tenancy: 'default' },
     privateDnsName,
-    publicDnsName: '',
+    publicDnsName,
     networkInterfaces:
       attached && i.network
-        ? [networkInterface(i, privateDnsName, groups, security.sourceDestCheck)]
+        ? [networkInterface(i, { privateDnsName, publicDnsName }, groups, security.sourceDestCheck)]
         : [],
     blockDeviceMappings: attached
       ? disks.map((d) => ({
@@ -114,13 +119,13 @@ export function instanceToProto(
 
 function networkInterface(
   i: DomainInstance,
-  privateDnsName: string,
+  { privateDnsName, publicDnsName }: { privateDnsName: string; publicDnsName: string },
   groups: GroupIdentifier[],
   sourceDestCheck: boolean,
 ): InstanceNetworkInterface {
   const net = i.network;
   const publicIp = shownPublicIp(i);
-  const association = publicIp ? { ipOwnerId: OWNER_ID, publicDnsName: '', publicIp } : undefined;
+  const association = publicIp ? { ipOwnerId: OWNER_ID, publicDnsName, publicIp } : undefined;
   return {
     association,
     attachment: {

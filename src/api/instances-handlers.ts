@@ -20,6 +20,7 @@ import { instanceDetails } from '../compute/instance-details.js';
 import { incorrectState, invalidParameter } from '../core/errors.js';
 import { setDeleteOnTermination } from '../storage/delete-on-termination.js';
 import { OWNER_ID } from '../core/ids.js';
+import { dnsHostnames } from '../network/vpc.js';
 import type { InstancesServer, InstanceStatusSummary } from '../gen/kumo/v1/instances.js';
 import { metadataOptionsHandlers, metadataOptionsRequest } from './metadata-options-handlers.js';
 import type { ApiContext } from './context.js';
@@ -44,6 +45,7 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
   // Images and types are looked up once per request, not once per instance.
   const toProtos = (list: readonly DomainInstance[]) => {
     const current = ctx.routing?.currentPublicIps();
+    const hostnames = vpcDnsHostnames();
     return instanceDetails(d, list).map((details) =>
       instanceToProto(
         {
@@ -53,9 +55,13 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
         d.settings.accel,
         site,
         securityOf(details.instance),
+        hostnames.get(details.instance.network?.vpcId ?? '') ?? false,
       ),
     );
   };
+  // Whether each VPC gives public DNS names, from one read of the VPCs per request.
+  const vpcDnsHostnames = (): ReadonlyMap<string, boolean> =>
+    new Map(ctx.vpcs.find([]).map((v) => [v.id, dnsHostnames(v)]));
   // The network's record says which public address the instance has now (its elastic IP, or
   // the pool one it got at its last start); the instance's copy is from its launch.
   const withCurrentPublicIp = (

@@ -8,6 +8,11 @@ export interface Site {
   readonly availabilityZone: string;
   /** The domain of private DNS names: ip-172-31-0-4.<dnsDomain>. */
   readonly dnsDomain: string;
+  /**
+   * The domain of public DNS names: ec2-198-51-100-7.<publicDnsDomain>. Inside a VPC they resolve
+   * to the private address (as EC2's); outside, whoever runs the LAN's DNS may serve them.
+   */
+  readonly publicDnsDomain: string;
 }
 
 /** What kumod uses when the daemon does not say otherwise. */
@@ -15,4 +20,5 @@ export const DEFAULT_SITE: Site = {
   region: 'kumo-local-1',
   availabilityZone: 'kumo-local-1a',
   dnsDomain: 'kumo.internal',
+  publicDnsDomain: 'compute.kumo.internal',
 };

@@ -130,7 +130,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     routing,
     plumbing,
     logger,
-    settings: { publicCidr: config.publicCidr, domain: site.dnsDomain },
+    settings: {
+      publicCidr: config.publicCidr,
+      domain: site.dnsDomain,
+      publicDomain: site.publicDnsDomain,
+    },
   });
   // QEMU events, API kicks and wake-ups reach the reconciler through the loop.
   const loop = new ReconcilerLoop(config.sweepIntervalS * 1000);
@@ -229,6 +233,11 @@ export async function main(argv: readonly string[]): Promise<void> {
     routeTables: new RouteTableService(routingDeps),
     addresses: new AddressService({
       ...routingDeps,
+      // An elastic IP that moves renames the instances it leaves and reaches (public DNS names).
+      applyVpc: async (vpcId: string) => {
+        await network.refreshRules(vpcId);
+        await network.refreshNames(vpcId);
+      },
       freePoolAddress: () => network.freePoolAddress(),
       withPublicIp: (eni: NetworkInterface) => network.withPublicIp(eni),
       forgetFlows: (vpcId: string, ip: string) => network.forgetFlows(vpcId, ip),
@@ -258,7 +267,7 @@ export async function main(argv: readonly string[]): Promise<void> {
           : i;
       },
     },
-    { domain: site.dnsDomain, region: site.region },
+    { domain: site.dnsDomain, region: site.region, publicDomain: site.publicDnsDomain },
     systemClock,
     new ImdsTokens(imdsSigningKey(new SqliteHostFacts(db))),
     metadataLookups({ vpcs, subnets, volumes: storage.volumes, securityGroups }),

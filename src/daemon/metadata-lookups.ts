@@ -1,5 +1,6 @@
 import type { MetadataLookups } from '../network/metadata-service.js';
 import type { SubnetRepository, VpcRepository } from '../network/ports.js';
+import { dnsHostnames } from '../network/vpc.js';
 import type { SecurityGroupService } from '../network/security-groups.js';
 import type { VolumeRepository } from '../storage/ports.js';
 
@@ -18,6 +19,10 @@ export function metadataLookups(d: {
       return vpc ? [vpc.cidr] : [];
     },
     subnetCidr: (subnetId) => d.subnets.get(subnetId)?.cidr,
+    dnsHostnames: (vpcId) => {
+      const vpc = d.vpcs.get(vpcId);
+      return vpc ? dnsHostnames(vpc) : false;
+    },
     devices: (instanceId) =>
       d.volumes
         .byInstance(instanceId)

@@ -3,7 +3,7 @@ import { metadataOptionsOf } from '../compute/metadata-options.js';
 import type { Clock } from '../core/clock.js';
 import { OWNER_ID } from '../core/ids.js';
 import { ImdsTokens, TOKEN_TTL_MAX, TOKEN_TTL_MIN } from './imds-tokens.js';
-import { privateHostname } from './naming.js';
+import { privateHostname, publicHostname } from './naming.js';
 import { renderMetadata, type MetadataResponse } from './metadata.js';
 
 /** Finds the instance behind a metadata request: its VPC and its (anti-spoofed) source address. */
@@ -20,6 +20,8 @@ export interface MetadataLookups {
   readonly subnetCidr?: (subnetId: string) => string | undefined;
   /** Device names of the instance's attached volumes, root first. */
   readonly devices?: (instanceId: string) => readonly string[];
+  /** Whether a VPC gives public DNS names (its enableDnsHostnames). */
+  readonly dnsHostnames?: (vpcId: string) => boolean;
 }
 
 /** One HTTP request to 169.254.169.254; header names in lower case (as node:http gives them). */
@@ -49,7 +51,12 @@ const TOKEN_HEADER = 'x-aws-ec2-metadata-token';
 export class MetadataService {
   constructor(
     private readonly lookup: InstanceLookup,
-    private readonly settings: { readonly domain: string; readonly region: string },
+    private readonly settings: {
+      readonly domain: string;
+      readonly region: string;
+      /** The domain of public DNS names (ec2-198-51-100-7.<publicDomain>). */
+      readonly publicDomain?: string | undefined;
+    },
     private readonly clock: Clock,
     private readonly tokens: ImdsTokens = new ImdsTokens(),
     private readonly lookups: MetadataLookups = {},
@@ -94,6 +101,7 @@ export class MetadataService {
         publicIp: instance.network.publicIp,
         mac: instance.network.mac,
         localHostname: privateHostname(instance.network.privateIp, this.settings.domain),
+        publicHostname: this.publicHostnameOf(net.vpcId, net.publicIp),
         keyName: instance.keyName,
         publicKey: instance.publicKey,
         userData: instance.userData,
@@ -113,6 +121,13 @@ export class MetadataService {
       },
       req.path,
     );
+  }
+
+  /** EC2 names a public address only in a VPC with DNS hostnames. */
+  private publicHostnameOf(vpcId: string, publicIp: string | undefined): string | undefined {
+    const domain = this.settings.publicDomain;
+    if (!publicIp || !domain || !this.lookups.dnsHostnames?.(vpcId)) return undefined;
+    return publicHostname(publicIp, domain);
   }
 
   /** The live instance behind a request, if any: metadata is only for instances with a port. */

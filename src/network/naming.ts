@@ -15,3 +15,7 @@ export function instanceMac(instanceId: string): string {
 /** EC2-style private DNS name: ip-172-31-0-4.<domain>. */
 export const privateHostname = (ip: string, domain: string): string =>
   `ip-${ip.replaceAll('.', '-')}.${domain}`;
+
+/** EC2-style public DNS name of a public or elastic IP: ec2-198-51-100-7.<domain>. */
+export const publicHostname = (ip: string, domain: string): string =>
+  `ec2-${ip.replaceAll('.', '-')}.${domain}`;

@@ -42,6 +42,8 @@ export interface NetworkSettings {
   readonly publicCidr: string;
   /** The domain of private DNS names (and of DHCP). */
   readonly domain: string;
+  /** The domain of public DNS names, which resolve to private addresses inside the VPC. */
+  readonly publicDomain?: string | undefined;
 }
 
 export interface NetworkDeps {
@@ -225,6 +227,7 @@ export class NetworkService implements InstanceNetwork {
       await this.deps.plumbing.removePorts(this.vpc(vpcId), members);
       if (members.some((m) => m.publicIp)) {
         await this.refreshRules(vpcId).catch(() => undefined); // logged; retried by sweeps
+        await this.refreshNames(vpcId).catch(() => undefined); // the next sync renders them
       }
     }
   }
@@ -332,9 +335,29 @@ export class NetworkService implements InstanceNetwork {
     await this.sync(vpcId);
   }
 
+  /**
+   * Re-renders the names the VPC's resolvers serve after public addresses changed (an elastic IP
+   * moved, a stop released a pool address): public DNS names follow the address they spell.
+   */
+  async refreshNames(vpcId: string): Promise<void> {
+    const inVpc = this.deps.interfaces.list().filter((e) => e.vpcId === vpcId);
+    if (inVpc.length === 0) return;
+    const vpc = this.vpc(vpcId);
+    for (const subnetId of new Set(inVpc.map((e) => e.subnetId))) {
+      await this.ensureSubnet(vpc, this.subnet(subnetId));
+    }
+  }
+
   private ensureSubnet(vpc: Vpc, subnet: Subnet): Promise<void> {
     const inVpc = this.deps.interfaces.list().filter((e) => e.vpcId === vpc.id);
-    const { reservations, dns } = subnetDhcpDns(vpc, subnet, inVpc, this.deps.settings.domain);
+    const { domain, publicDomain } = this.deps.settings;
+    // One read of the current public addresses per render, not one per interface.
+    const current = publicDomain ? this.currentPublicIps() : undefined;
+    const publicNames =
+      publicDomain && current
+        ? { domain: publicDomain, ipOf: (e: NetworkInterface) => current.get(e.instanceId) }
+        : undefined;
+    const { reservations, dns } = subnetDhcpDns(vpc, subnet, inVpc, domain, publicNames);
     return this.deps.plumbing.ensureSubnet(vpc, subnet, reservations, dns);
   }
 

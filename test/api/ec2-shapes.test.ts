@@ -222,9 +222,17 @@ describe('responses as the CLI prints them follow EC2 output shapes', () => {
       PrivateIpAddresses: [{ Primary: true, PrivateIpAddress: running.network!.privateIp }],
       Groups: r.SecurityGroups,
     });
-    if (running.network!.publicIp) {
-      expect(eni.Association).toEqual({ IpOwnerId: 'kumo', PublicIp: running.network!.publicIp });
-    }
+    // The default VPC has DNS hostnames, so the public address has EC2's public DNS name.
+    const publicIp = running.network!.publicIp!;
+    expect(publicIp).toMatch(/^100\.80\./);
+    const publicDnsName = `ec2-${publicIp.replaceAll('.', '-')}.compute.kumo.internal`;
+    expect(r.PublicDnsName).toBe(publicDnsName);
+    expect(eni.Association).toEqual({
+      IpOwnerId: 'kumo',
+      PublicIp: publicIp,
+      PublicDnsName: publicDnsName,
+    });
+    expect(eni.PrivateIpAddresses[0].Association).toEqual(eni.Association);
     // A stopped instance keeps its interface and disk, without a public address.
     expect(byId.get(stopped.id)!.NetworkInterfaces[0].Association).toBeUndefined();
     expect(byId.get(stopped.id)!.BlockDeviceMappings).toHaveLength(1);

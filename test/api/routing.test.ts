@@ -248,6 +248,10 @@ describe('kumo.v1 routing services', () => {
       DescribeInstancesRequest.fromPartial({ instanceIds: [id] }),
     );
     expect(d.reservations[0]?.instances[0]?.publicIpAddress).toBe(a.publicIp);
+    // The public DNS name spells the elastic IP now (the default VPC has DNS hostnames).
+    expect(d.reservations[0]?.instances[0]?.publicDnsName).toBe(
+      `ec2-${a.publicIp.replaceAll('.', '-')}.compute.kumo.internal`,
+    );
     const inUse = await failure(
       call(
         eip.releaseAddress.bind(eip),

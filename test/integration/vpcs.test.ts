@@ -190,6 +190,11 @@ integrationSuite(
       expect(a2).toMatchObject({ VpcId: vpcA, SubnetId: subA2, PrivateIpAddress: '10.0.2.10' });
       expect(b1).toMatchObject({ VpcId: vpcB, SubnetId: subB1, PrivateIpAddress: '10.0.1.10' });
       expect(a1.PublicIpAddress).toBeTruthy();
+      // A has DNS hostnames: EC2's public DNS name spells the public address; B has none.
+      expect(a1.PublicDnsName).toBe(
+        `ec2-${String(a1.PublicIpAddress).replaceAll('.', '-')}.compute.kumo.internal`,
+      );
+      expect(b1.PublicDnsName ?? '').toBe('');
     });
 
     it('guests of one VPC reach each other across its subnets (TCP and ICMP)', async () => {
@@ -281,6 +286,12 @@ integrationSuite(
       expect(resolved).toMatch(/Address:?\s+10\.0\.1\.10/);
       const reverse = await inGuest(a2, 'nslookup 10.0.1.10 2>&1 || true');
       expect(reverse).toContain('ip-10-0-1-10.kumo.internal');
+      // The public DNS name answers with the private address inside the VPC, as EC2's resolver.
+      const publicName = await inGuest(a2, `nslookup ${a1.PublicDnsName} 2>&1 || true`);
+      expect(publicName).toMatch(/Address:?\s+10\.0\.1\.10/);
+      expect((await inGuest(a1, 'kumo-metadata latest/meta-data/public-hostname')).trim()).toBe(
+        a1.PublicDnsName,
+      );
       // The guest is named after its address and DHCP told it the VPC resolver and domain.
       expect((await inGuest(a1, 'hostname')).trim()).toMatch(/^ip-10-0-1-10(\.kumo\.internal)?$/);
       expect(await inGuest(a1, 'cat /etc/resolv.conf')).toMatch(/nameserver 10\.0\.1\.1/);
