@@ -357,7 +357,13 @@ integrationSuite(
             .Instances[0].State.Name === 'terminated',
         { timeoutMs: 120_000 },
       );
-      const dnsmasqBefore = h.dnsmasqPids().length;
+      // The VPC's resolvers settle after "terminated" shows: the sync that drops b1's lease
+      // restarts B's dnsmasq. Wait for one per subnet with guests (A's two, B's one).
+      const dnsmasqBefore = await eventually(
+        'a dnsmasq for each of the three subnets',
+        async () => (h.dnsmasqPids().length === 3 ? 3 : undefined),
+        { timeoutMs: 60_000 },
+      );
       await h.kumo(
         'delete-security-group',
         '--group-id',
