@@ -109,6 +109,7 @@ export function instanceToProto(
     securityGroups: groups,
     sourceDestCheck: security.sourceDestCheck,
     platformDetails: 'Linux/UNIX',
+    cloudInitSeed: i.cloudInitSeed ?? '',
   };
 }
 

@@ -77,6 +77,7 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, opts: QemuOptions): strin
     spec.kernel ? 'virtio-blk-pci,drive=root' : 'virtio-blk-pci,drive=root,bootindex=0',
     ...instanceStoreArgs(opts.instanceStoreFile),
     ...(spec.dataDisks ?? []).flatMap(dataDiskArgs),
+    ...seedArgs(spec.cloudInitSeed),
     '-netdev',
     `tap,id=net0,ifname=${spec.port.tap},script=no,downscript=no`,
     '-device',
@@ -126,6 +127,21 @@ function instanceStoreArgs(file: string | undefined): string[] {
     `file=${file},if=none,id=ephemeral0,format=raw,cache=writeback,discard=unmap`,
     '-device',
     `virtio-blk-pci,drive=ephemeral0,serial=${INSTANCE_STORE_SERIAL}`,
+  ];
+}
+
+/**
+ * A NoCloud seed as a read-only CD-ROM on the board's IDE controller: the guest sees /dev/sr0
+ * (labelled cidata), and the virtio disks keep their names (/dev/vda, vdb...) with or without it.
+ * No bootindex: firmware never boots from it.
+ */
+function seedArgs(file: string | undefined): string[] {
+  if (file === undefined) return [];
+  return [
+    '-drive',
+    `file=${file},if=none,id=cidata,format=raw,media=cdrom,readonly=on`,
+    '-device',
+    'ide-cd,drive=cidata,bus=ide.1,unit=0',
   ];
 }
 
