@@ -1,8 +1,9 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CloudInitSeeds, NoCloudFiles } from '../compute/nocloud-seed.js';
 import { internal } from '../core/errors.js';
-import { HostCommandError, type CommandRunner } from './command-runner.js';
+import type { CommandRunner } from './command-runner.js';
 
 /** The seed image's name in the instance's directory, beside its console log and UEFI variables. */
 export const SEED_FILE = 'cidata.iso';
@@ -58,6 +59,7 @@ export class NoCloudIsoSeeds implements CloudInitSeeds {
 
   async write(instanceId: string, files: NoCloudFiles): Promise<string> {
     const p = this.paths(instanceId);
+    const binary = this.o.xorriso ?? 'xorriso';
     await mkdir(p.dir, { recursive: true, mode: 0o750 });
     // Leftovers of a write that kumod did not finish (killed mid-way) are overwritten.
     await rm(p.staging, { recursive: true, force: true });
@@ -70,11 +72,11 @@ export class NoCloudIsoSeeds implements CloudInitSeeds {
       ]);
       await rm(p.tmp, { force: true });
       await this.runner
-        .run(this.o.xorriso ?? 'xorriso', mkisofsArgs(p.staging, p.tmp), {
+        .run(binary, mkisofsArgs(p.staging, p.tmp), {
           timeoutMs: this.o.timeoutMs ?? MKISOFS_DEADLINE_MS,
         })
-        .catch((e: unknown) => {
-          throw explain(e);
+        .catch(async (e: unknown) => {
+          throw await explain(binary, e);
         });
       await rename(p.tmp, p.iso);
       return p.iso;
@@ -97,16 +99,32 @@ export class NoCloudIsoSeeds implements CloudInitSeeds {
   }
 }
 
-/** A missing xorriso says which package brings it. */
-function explain(e: unknown): Error {
-  if (e instanceof HostCommandError && /ENOENT/.test(e.message)) {
+/** Whether `command` (a path, or a name looked up on PATH) is an executable file. */
+async function installed(command: string): Promise<boolean> {
+  const dirs = command.includes('/') ? [''] : (process.env.PATH ?? '/usr/bin:/bin').split(':');
+  for (const d of dirs) {
+    const ok = await access(d ? join(d, command) : command, constants.X_OK).then(
+      () => true,
+      () => false,
+    );
+    if (ok) return true;
+  }
+  return false;
+}
+
+/**
+ * A missing xorriso says which package brings it (runners word a missing program differently, so
+ * the file system is asked). The command line and stderr name host paths: they go to the log (as
+ * the cause), not to the client.
+ */
+async function explain(command: string, e: unknown): Promise<Error> {
+  if (!(await installed(command))) {
     return internal(
-      `Could not make the instance's NoCloud seed: ${e.command} is not installed on the kumo host ` +
+      `Could not make the instance's NoCloud seed: ${command} is not installed on the kumo host ` +
         '(Debian package xorriso; scripts/setup installs it). Launch without --cloud-init-seed, ' +
         'or ask the operator to install it.',
       e,
     );
   }
-  // The command line and stderr name host paths: they go to the log (as the cause), not the client.
   return internal("Could not make the instance's NoCloud seed image", e);
 }
