@@ -31,7 +31,7 @@ describe('run-instances --cloud-init-seed', () => {
   it('refuses another value before calling kumod, naming the choices', async () => {
     const before = runs().length;
     const r = await kumo('run-instances', '--cloud-init-seed', 'configdrive');
-    expect(r.exitCode).not.toBe(0);
+    expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/none, nocloud/);
     expect(runs()).toHaveLength(before);
   });
