@@ -11,7 +11,7 @@ import {
 /**
  * run-instances --cloud-init-seed nocloud on a real guest that has no network metadata: one
  * Debian 12 guest (images/kumo-debian, Debian's own cloud-init) launched with the seed and
- * HttpEndpoint=disabled. Cloud-init must pick NoCloud from the cidata CD-ROM by itself, install
+ * HttpEndpoint=disabled. Cloud-init must pick NoCloud from the cidata disk by itself, install
  * the key for `debian`, set the hostname from meta-data and run the user data; a stop/start keeps
  * the instance id, so the user data does not run again. One guest for the whole file: under TCG
  * its first boot takes a few minutes.
@@ -121,18 +121,22 @@ integrationSuite(
       expect(existsSync(seedFile())).toBe(true);
     });
 
-    it('cloud-init used NoCloud from the cidata CD-ROM; the metadata endpoint refuses the guest', async () => {
-      const [cloudId, label, instanceId, imds] = (
+    it('cloud-init used NoCloud from the read-only cidata disk; the metadata endpoint refuses the guest', async () => {
+      const [cloudId, byLabel, bySerial, readOnly, instanceId, imds] = (
         await inGuest(
-          'cloud-id; echo @@; readlink -f /dev/disk/by-label/cidata; echo @@; ' +
-            'cat /var/lib/cloud/data/instance-id; echo @@; ' +
+          'cloud-id; echo @@; d=$(readlink -f /dev/disk/by-label/cidata); echo $d; echo @@; ' +
+            'readlink -f /dev/disk/by-id/virtio-cidata; echo @@; cat /sys/class/block/${d#/dev/}/ro; ' +
+            'echo @@; cat /var/lib/cloud/data/instance-id; echo @@; ' +
             'python3 -c "import socket; socket.create_connection((\'169.254.169.254\', 80), 5)" 2>&1 | tail -n1 || true',
         )
       )
         .split('@@')
         .map((x) => x.trim());
       expect(cloudId).toBe('nocloud');
-      expect(label).toBe('/dev/sr0');
+      // The file system labelled cidata is the disk kumo attached (its serial), read-only.
+      expect(byLabel).toMatch(/^\/dev\/vd[b-z]$/);
+      expect(bySerial).toBe(byLabel);
+      expect(readOnly).toBe('1');
       expect(instanceId).toBe(guest.InstanceId);
       expect(imds).toMatch(/ConnectionRefusedError/);
     });

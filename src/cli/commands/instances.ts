@@ -142,7 +142,7 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
     .addOption(
       new Option(
         '--cloud-init-seed <seed>',
-        'kumo extension: nocloud attaches a NoCloud seed (cidata CD-ROM) for cloud-init; default none',
+        'kumo extension: nocloud attaches a NoCloud seed (a read-only cidata disk) for cloud-init; default none',
       ).choices(['none', 'nocloud']),
     );
   withDryRun(run).action(async (o: RunOptions) => {

@@ -130,18 +130,24 @@ function instanceStoreArgs(file: string | undefined): string[] {
   ];
 }
 
+/** The serial the guest sees on the NoCloud seed disk (/dev/disk/by-id/virtio-cidata). */
+export const SEED_SERIAL = 'cidata';
+
 /**
- * A NoCloud seed as a read-only CD-ROM on the board's IDE controller: the guest sees /dev/sr0
- * (labelled cidata), and the virtio disks keep their names (/dev/vda, vdb...) with or without it.
- * No bootindex: firmware never boots from it.
+ * A NoCloud seed as a read-only virtio disk, after every other disk so that they keep their names
+ * (/dev/vda root, the instance store, data volumes). Not a CD-ROM: cloud-init's ds-identify runs
+ * as a systemd generator, before udev loads modules, and Debian's cloud kernel has its IDE/SATA
+ * and CD-ROM drivers as modules, so a CD-ROM does not exist yet when it looks for the cidata
+ * label; virtio_blk is in every cloud image's initramfs (it holds the root disk). No bootindex:
+ * firmware never boots from it.
  */
 function seedArgs(file: string | undefined): string[] {
   if (file === undefined) return [];
   return [
     '-drive',
-    `file=${file},if=none,id=cidata,format=raw,media=cdrom,readonly=on`,
+    `file=${file},if=none,id=cidata,format=raw,readonly=on`,
     '-device',
-    'ide-cd,drive=cidata,bus=ide.1,unit=0',
+    `virtio-blk-pci,drive=cidata,serial=${SEED_SERIAL}`,
   ];
 }
 

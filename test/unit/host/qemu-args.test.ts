@@ -64,7 +64,7 @@ describe('qemuArgs', () => {
     );
   });
 
-  it('attaches a NoCloud seed as a read-only IDE CD-ROM after the virtio disks (golden)', () => {
+  it('attaches a NoCloud seed as a read-only virtio disk after every other disk (golden)', () => {
     const args = qemuArgs(
       {
         ...spec,
