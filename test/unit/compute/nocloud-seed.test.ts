@@ -233,6 +233,19 @@ describe('run-instances --cloud-init-seed', () => {
     expect(d.seeds.current.has(id)).toBe(false);
   });
 
+  it('a launch redone at start-up (kumod killed mid-launch) writes the seed again and attaches it', async () => {
+    const d = withKey();
+    const [i] = await runInstances(d, { minCount: 1, maxCount: 1, cloudInitSeed: 'nocloud' });
+    const id = i!.id;
+    const first = d.hypervisor.recorded[0]!;
+    // As a kill -9 after the spawn leaves it: pending, runtime recorded but never launched.
+    d.instances.put({ ...d.instances.get(id)!, state: 'pending', runtime: first });
+    await reconcileAll(d, true);
+    expect(d.instances.get(id)?.state).toBe('running');
+    expect(d.seeds.writes.map((w) => w.instanceId)).toEqual([id, id]);
+    expect(d.hypervisor.vmOf(id)?.spec.cloudInitSeed).toBe(`/fake/${id}/cidata.iso`);
+  });
+
   it('a client token reused with another seed choice is a different request', async () => {
     const d = withKey();
     await runInstances(d, { minCount: 1, maxCount: 1, clientToken: 't' });
