@@ -16,7 +16,7 @@ require_root() { [ "$(id -u)" = 0 ] || die "run this as root (it installs packag
 # Debian packages kumo runs on (see docs/operator-guide.md for what each is for).
 KUMO_PACKAGES=(qemu-system-x86 qemu-utils iproute2 iptables ipset dnsmasq-base e2fsprogs
   busybox-static dropbear-bin openssh-client cpio socat util-linux kmod procps ca-certificates
-  ovmf conntrack)
+  ovmf conntrack xorriso)
 # What the test suite adds: clients kumo did not write (Python gRPC; Debian's grpc_tools imports
 # pkg_resources without depending on it), Python's jmespath as the reference for --query, and
 # what the fresh-host check builds its clean Debian with.

@@ -114,6 +114,7 @@ export function instanceToProto(
     securityGroups: groups,
     sourceDestCheck: security.sourceDestCheck,
     platformDetails: 'Linux/UNIX',
+    cloudInitSeed: i.cloudInitSeed ?? '',
   };
 }
 

@@ -123,6 +123,7 @@ export function instancesHandlers(ctx: ApiContext, logger: Logger): InstancesSer
             networkInterfaceId: n.networkInterfaceId || undefined,
           })),
           metadataOptions: req.metadataOptions && metadataOptionsRequest(req.metadataOptions),
+          cloudInitSeed: req.cloudInitSeed,
           dryRun: req.dryRun,
         },
         { signal },

@@ -3,6 +3,7 @@ import type { KeyedMutex } from '../core/keyed-mutex.js';
 import type { Logger } from '../core/logger.js';
 import type { UnitOfWork } from '../core/unit-of-work.js';
 import type { InstanceStorePolicy } from './instance-store.js';
+import type { CloudInitSeeds } from './nocloud-seed.js';
 import type {
   Accelerator,
   HostCapacity,
@@ -27,6 +28,8 @@ export interface ComputeSettings {
   readonly accel: Accelerator;
   /** How instance-store sizes scale down to tmpfs (decision 0021). */
   readonly instanceStore: InstanceStorePolicy;
+  /** The domain of private DNS names (ip-172-31-0-4.<domain>), as DHCP and IMDS give them. */
+  readonly dnsDomain: string;
 }
 
 /** Asks for an instance to be reconciled again after a delay (a stop timeout, a purge). */
@@ -42,6 +45,8 @@ export interface ComputeDeps {
   readonly hypervisor: Hypervisor;
   readonly rootDisks: RootDisks;
   readonly network: InstanceNetwork;
+  /** NoCloud seed images (run-instances --cloud-init-seed nocloud). */
+  readonly seeds: CloudInitSeeds;
   readonly capacity: HostCapacity;
   readonly clock: Clock;
   readonly logger: Logger;

@@ -5,6 +5,7 @@ import { bootOf, type Image } from './image.js';
 import type { Instance, VmRuntime } from './instance.js';
 import { findInstanceType } from './instance-types.js';
 import { instanceStoreMib } from './instance-store.js';
+import { writeSeeds } from './nocloud-seed.js';
 import type { NetworkPort, VmSpec } from './ports.js';
 
 /** Why a launch stopped early, worded for the client. */
@@ -47,8 +48,8 @@ export async function launch(
   const step = (name: string): void =>
     deps.logger.debug(name, { instanceIds: ids, ms: Math.round(performance.now() - t0) });
   return withRollback(deps.logger, async (rollback) => {
-    // Disks and ports do not depend on each other: made side by side.
-    const [disks, ports] = await Promise.allSettled([
+    // Disks, ports and NoCloud seeds do not depend on each other: made side by side.
+    const [disks, ports, seeds] = await Promise.allSettled([
       Promise.all(
         batch.map(async (instance) => {
           if (instance.rootDisk) return instance;
@@ -69,9 +70,11 @@ export async function launch(
         rollback.add('network ports', () => deps.network.unplug(ids));
         return plugged;
       }),
+      writeSeeds(deps.seeds, deps.settings.dnsDomain, batch, rollback),
     ]);
     if (disks.status === 'rejected') throw disks.reason;
     if (ports.status === 'rejected') throw ports.reason;
+    if (seeds.status === 'rejected') throw seeds.reason;
     const withDisks = disks.value;
     step('disks and ports ready');
     stepDone(abort, timeoutMs);
@@ -82,7 +85,10 @@ export async function launch(
     const started = await Promise.allSettled(
       withDisks.map((instance) =>
         deps.hypervisor.start(
-          vmSpec(deps, instance, ports.value.get(instance.id)),
+          {
+            ...vmSpec(deps, instance, ports.value.get(instance.id)),
+            cloudInitSeed: seeds.value.get(instance.id),
+          },
           (runtime: VmRuntime) => {
             // Recorded before QEMU answers: a kumod killed from here on finds this process.
             deps.instances.put({ ...instance, runtime });

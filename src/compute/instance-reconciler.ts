@@ -159,6 +159,8 @@ async function reconcileShuttingDown(deps: ComputeDeps, i: Instance): Promise<vo
   // Volumes with DeleteOnTermination (the root's default) go; the others become available.
   await deps.rootDisks.terminate(i.id);
   await deps.hypervisor.removeVariableStore?.(i.id);
+  // The seed holds the user data and goes with the instance (a stop keeps it; a start rewrites it).
+  await deps.seeds.remove(i.id);
   const terminated: Instance = {
     ...down,
     rootDisk: undefined,

@@ -87,6 +87,8 @@ export interface Instance {
   readonly runtime?: VmRuntime | undefined;
   /** How the metadata service answers it; unset: EC2's defaults (see metadata-options.ts). */
   readonly metadataOptions?: MetadataOptions | undefined;
+  /** run-instances --cloud-init-seed (kumo extension): a NoCloud seed at every start; unset: none. */
+  readonly cloudInitSeed?: 'nocloud' | undefined;
 }
 
 /** The addresses EC2 shows: none once terminated, and no public address while stopped. */

@@ -62,6 +62,8 @@ export interface VmSpec {
   readonly instanceStoreMib: number;
   /** Data volumes attached to the instance, in attach order (the guest sees them after root). */
   readonly dataDisks?: readonly VmDisk[] | undefined;
+  /** A NoCloud seed image (ISO 9660, label cidata), attached read-only as the last virtio disk. */
+  readonly cloudInitSeed?: string | undefined;
   readonly port: NetworkPort;
 }
 

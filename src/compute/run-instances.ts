@@ -1,5 +1,6 @@
 import { launchNetwork, type NetworkInterfaceInput } from './launch-network.js';
 import { launchMetadataOptions } from './metadata-options.js';
+import { parseCloudInitSeed, type CloudInitSeed } from './nocloud-seed.js';
 import { createHash } from 'node:crypto';
 import { assertId, newId } from '../core/ids.js';
 import {
@@ -46,6 +47,8 @@ export interface RunInstancesInput {
   readonly networkInterfaces?: readonly NetworkInterfaceInput[] | undefined;
   /** The metadata service's options (EC2's MetadataOptions); unset: EC2's defaults. */
   readonly metadataOptions?: LaunchMetadataOptionsInput | undefined;
+  /** kumo extension: `nocloud` attaches a NoCloud seed at every start; unset or `none`: none. */
+  readonly cloudInitSeed?: string | undefined;
   /** Validate only: answers DryRunOperation when the launch would have been accepted. */
   readonly dryRun?: boolean | undefined;
 }
@@ -80,6 +83,7 @@ export async function runInstances(
   const volumes = launchVolumeSpecs(image, input.blockDeviceMappings ?? []);
   deps.rootDisks.checkLaunchVolumes(volumes.data);
   const metadataOptions = launchMetadataOptions(input.metadataOptions);
+  const seed = parseCloudInitSeed(input.cloudInitSeed);
   const token = input.clientToken || undefined;
   if (token !== undefined && (token.length > 64 || !/^[\x20-\x7e]+$/.test(token))) {
     throw invalidParameter('ClientToken must be 1 to 64 printable ASCII characters');
@@ -88,7 +92,7 @@ export async function runInstances(
   // Allocating nothing still checks the subnet, the groups and the address, before a dry run.
   deps.network.allocate([], net.subnetId, net.groups, net.placement);
   if (input.dryRun) throw dryRunOperation();
-  const fingerprint = launchFingerprint(image, type, input, userData, tags);
+  const fingerprint = launchFingerprint(image, type, input, userData, tags, seed);
 
   const reservation = await deps.locks.run('capacity', () => {
     if (token !== undefined) {
@@ -130,6 +134,7 @@ export async function runInstances(
           rootVolume: volumes.root,
           launchVolumes: volumes.data.length > 0 ? volumes.data : undefined,
           metadataOptions,
+          cloudInitSeed: seed === 'nocloud' ? seed : undefined,
         };
         deps.instances.put(instance);
         return instance;
@@ -276,6 +281,7 @@ function launchFingerprint(
   input: RunInstancesInput,
   userData: Uint8Array | undefined,
   tags: readonly Tag[],
+  seed: CloudInitSeed,
 ): string {
   const h = createHash('sha256');
   h.update(
@@ -293,6 +299,8 @@ function launchFingerprint(
       input.privateIpAddress ?? '',
       input.networkInterfaces ?? [],
       ...(input.metadataOptions ? [input.metadataOptions] : []),
+      // Only when asked for, so fingerprints of launches without a seed stay as they were.
+      ...(seed !== 'none' ? [{ cloudInitSeed: seed }] : []),
     ]),
   );
   if (userData) h.update(userData);

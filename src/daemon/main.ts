@@ -38,6 +38,7 @@ import { LinuxNetworkHost } from '../host/network/linux-network-host.js';
 import { LinuxVpcPlumbing } from '../host/network/linux-vpc-plumbing.js';
 import { TmpfsInstanceStore } from '../host/tmpfs-instance-store.js';
 import { QemuHypervisor } from '../host/qemu/qemu-hypervisor.js';
+import { NoCloudIsoSeeds } from '../host/nocloud-iso.js';
 import { QemuImgVolumes } from '../host/qemu-img-volumes.js';
 import { QemuGuestDisks } from '../host/qemu/qemu-guest-disks.js';
 import { InstanceVolumes } from '../storage/instance-volumes.js';
@@ -193,6 +194,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     hypervisor,
     rootDisks: new InstanceVolumes(storage),
     network,
+    seeds: new NoCloudIsoSeeds(runner, { instancesDir: join(config.stateDir, 'instances') }),
     capacity: probe.capacity,
     clock: systemClock,
     logger,
@@ -205,6 +207,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       launchTimeoutMs: config.launchTimeoutS * 1000,
       accel: probe.accel.accel,
       instanceStore: { scale: config.instanceStoreScale, maxMib: config.instanceStoreMaxMib },
+      dnsDomain: site.dnsDomain,
     },
     onRootDiskGone: () => collectImages(imageCollector),
   };

@@ -58,7 +58,7 @@ const model = JSON.parse(
 /** Keys kumo adds to EC2's shapes, by shape: documented in docs/api.md as extensions. */
 const EXTENSIONS: Readonly<Record<string, readonly string[]>> = {
   // MacAddress predates NetworkInterfaces (where EC2 has it) and stays for kumo's clients.
-  Instance: ['MemoryMib', 'DefaultUser', 'Accelerator', 'MacAddress'],
+  Instance: ['MemoryMib', 'DefaultUser', 'Accelerator', 'MacAddress', 'CloudInitSeed'],
   Image: ['DefaultUser', 'SizeInBytes'],
   // What the guest really gets of a type's instance store (EC2's size scaled down to tmpfs).
   DiskInfo: ['SizeInMiB'],

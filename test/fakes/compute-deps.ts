@@ -5,7 +5,7 @@ import type { Clock } from '../../src/core/clock.js';
 import { KeyedMutex } from '../../src/core/keyed-mutex.js';
 import { silentLogger } from '../../src/core/logger.js';
 import { InstanceVolumes } from '../../src/storage/instance-volumes.js';
-import { FakeHypervisor, FakeNetwork } from './fake-host.js';
+import { FakeHypervisor, FakeNetwork, FakeSeeds } from './fake-host.js';
 import {
   FakeImageRepository,
   FakeInstanceRepository,
@@ -54,6 +54,7 @@ export type FakeComputeDeps = ComputeDeps & {
   /** The storage domain behind rootDisks, on the same repositories, locks and clock. */
   storage: FakeStorageDeps;
   network: FakeNetwork;
+  seeds: FakeSeeds;
   clock: ManualClock;
   /** Every wake-up the use-cases asked for. */
   wakes: { instanceId: string; afterMs: number }[];
@@ -82,6 +83,7 @@ export function fakeComputeDeps(o: { settings?: Partial<ComputeSettings> } = {})
     rootDisks: new InstanceVolumes(storage),
     storage,
     network: new FakeNetwork(),
+    seeds: new FakeSeeds(),
     capacity: { vcpus: 8, memoryMib: 8192 },
     clock,
     logger: silentLogger,
@@ -95,6 +97,7 @@ export function fakeComputeDeps(o: { settings?: Partial<ComputeSettings> } = {})
       launchTimeoutMs: 60_000,
       accel: 'tcg',
       instanceStore: DEFAULT_INSTANCE_STORE_POLICY,
+      dnsDomain: 'kumo.internal',
       ...o.settings,
     },
   };

@@ -12,6 +12,7 @@ import type {
 } from '../../src/compute/ports.js';
 import type { KeyType } from '../../src/compute/key-pair.js';
 import { invalidParameter } from '../../src/core/errors.js';
+import type { CloudInitSeeds, NoCloudFiles } from '../../src/compute/nocloud-seed.js';
 
 /** A hypervisor whose VMs are entries in a map; tests flip their status to simulate guests. */
 export class FakeHypervisor implements Hypervisor {
@@ -199,5 +200,29 @@ export class FakeSshKeys implements SshKeyTool {
       );
     }
     return Promise.resolve({ type: 'ed25519' as const, fingerprint: 'SHA256:imported', publicKey });
+  }
+}
+
+/** NoCloud seeds as entries in a map: what each instance's seed holds now, and every write. */
+export class FakeSeeds implements CloudInitSeeds {
+  readonly current = new Map<string, NoCloudFiles>();
+  readonly writes: { instanceId: string; files: NoCloudFiles }[] = [];
+  failNextWrite: Error | undefined;
+
+  write(instanceId: string, files: NoCloudFiles): Promise<string> {
+    if (this.failNextWrite) {
+      const e = this.failNextWrite;
+      this.failNextWrite = undefined;
+      // As the real one: a failed write leaves no seed, not even the previous one.
+      this.current.delete(instanceId);
+      return Promise.reject(e);
+    }
+    this.writes.push({ instanceId, files });
+    this.current.set(instanceId, files);
+    return Promise.resolve(`/fake/${instanceId}/cidata.iso`);
+  }
+  remove(instanceId: string): Promise<void> {
+    this.current.delete(instanceId);
+    return Promise.resolve();
   }
 }

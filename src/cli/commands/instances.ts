@@ -1,6 +1,6 @@
 import { NETWORK_INTERFACES_SHAPE, parseNetworkInterfaces } from '../network-interfaces-param.js';
 import { randomUUID } from 'node:crypto';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import {
   DescribeInstancesRequest,
   GetConsoleOutputRequest,
@@ -51,6 +51,7 @@ interface RunOptions {
   privateIpAddress?: string;
   networkInterfaces?: string[];
   metadataOptions?: string;
+  cloudInitSeed?: string;
   dryRun?: boolean;
 }
 
@@ -137,6 +138,12 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
     .option(
       '--metadata-options <options>',
       'metadata service: HttpTokens=required,HttpEndpoint=enabled,HttpPutResponseHopLimit=2,InstanceMetadataTags=enabled or JSON',
+    )
+    .addOption(
+      new Option(
+        '--cloud-init-seed <seed>',
+        'kumo extension: nocloud attaches a NoCloud seed (a read-only cidata disk) for cloud-init; default none',
+      ).choices(['none', 'nocloud']),
     );
   withDryRun(run).action(async (o: RunOptions) => {
     const request = RunInstancesRequest.fromPartial({
@@ -156,6 +163,7 @@ export function registerInstanceCommands(program: Command, ctx: CliContext): voi
       privateIpAddress: o.privateIpAddress ?? '',
       networkInterfaces: parseNetworkInterfaces(o.networkInterfaces),
       metadataOptions: parseMetadataOptions(o.metadataOptions),
+      cloudInitSeed: o.cloudInitSeed ?? '',
       dryRun: isDryRun(o),
     });
     const c = ctx.clients.instances;

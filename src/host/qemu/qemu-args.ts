@@ -84,6 +84,9 @@ export function qemuArgs(spec: VmSpec, paths: VmPaths, opts: QemuOptions): strin
     // Entropy for the guest: without it, SSH host-key generation can stall the first boot.
     '-device',
     'virtio-rng-pci',
+    // Last of the PCI devices: with or without it, every other device keeps its slot (and the
+    // guest its disk and NIC names).
+    ...seedArgs(spec.cloudInitSeed),
     // The serial console goes to a log file whether or not anyone is attached (get-console-output).
     '-chardev',
     `socket,id=console,path=${paths.consoleSocket},server=on,wait=off,logfile=${paths.consoleLog},logappend=on`,
@@ -126,6 +129,27 @@ function instanceStoreArgs(file: string | undefined): string[] {
     `file=${file},if=none,id=ephemeral0,format=raw,cache=writeback,discard=unmap`,
     '-device',
     `virtio-blk-pci,drive=ephemeral0,serial=${INSTANCE_STORE_SERIAL}`,
+  ];
+}
+
+/** The serial the guest sees on the NoCloud seed disk (/dev/disk/by-id/virtio-cidata). */
+export const SEED_SERIAL = 'cidata';
+
+/**
+ * A NoCloud seed as a read-only virtio disk, after every other device so that the disks keep their
+ * names (/dev/vda root, the instance store, data volumes) and the NIC its slot. Not a CD-ROM: cloud-init's ds-identify runs
+ * as a systemd generator, before udev loads modules, and Debian's cloud kernel has its IDE/SATA
+ * and CD-ROM drivers as modules, so a CD-ROM does not exist yet when it looks for the cidata
+ * label; virtio_blk is in every cloud image's initramfs (it holds the root disk). No bootindex:
+ * firmware never boots from it.
+ */
+function seedArgs(file: string | undefined): string[] {
+  if (file === undefined) return [];
+  return [
+    '-drive',
+    `file=${file},if=none,id=cidata,format=raw,readonly=on`,
+    '-device',
+    `virtio-blk-pci,drive=cidata,serial=${SEED_SERIAL}`,
   ];
 }
 

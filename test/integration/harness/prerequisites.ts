@@ -9,7 +9,7 @@ import { describe, it } from 'vitest';
  * there proves nothing while the run still shows green.
  */
 export type Prerequisite =
-  'root' | 'netns' | 'qemu' | 'image' | 'qemu-user' | 'firmware-image' | 'conntrack';
+  'root' | 'netns' | 'qemu' | 'image' | 'qemu-user' | 'firmware-image' | 'conntrack' | 'xorriso';
 
 export const ALL_PREREQUISITES: readonly Prerequisite[] = [
   'root',
@@ -63,6 +63,10 @@ const CHECKS: Record<Prerequisite, () => string | undefined> = {
     succeeds('conntrack', ['--version'])
       ? undefined
       : 'the conntrack tool is missing: install conntrack (scripts/test does)',
+  xorriso: () =>
+    succeeds('xorriso', ['-version'])
+      ? undefined
+      : 'xorriso is missing (NoCloud seeds): install xorriso (scripts/setup does)',
   'qemu-user': () =>
     succeeds('getent', ['passwd', QEMU_USER])
       ? undefined

@@ -64,6 +64,33 @@ describe('qemuArgs', () => {
     );
   });
 
+  it('attaches a NoCloud seed as a read-only virtio disk after every other disk (golden)', () => {
+    const args = qemuArgs(
+      {
+        ...spec,
+        kernel: undefined,
+        initrd: undefined,
+        kernelCmdline: undefined,
+        firmware: 'legacy-bios',
+        cloudInitSeed: `${dir}/cidata.iso`,
+        dataDisks: [
+          {
+            volumeId: 'vol-0123456789abcdef0',
+            serial: 'vol0123456789abcdef0',
+            path: '/var/lib/kumo/volumes/vol-0123456789abcdef0.qcow2',
+          },
+        ],
+      },
+      paths,
+      { runAs: 'kumo-qemu', tcgCacheMib: 128 },
+    );
+    golden('qemu-nocloud-seed.args', args.join('\n') + '\n');
+    // Never a boot device: the root disk stays the only one with a bootindex.
+    expect(args.filter((a) => a.includes('bootindex'))).toEqual([
+      'virtio-blk-pci,drive=root,bootindex=0',
+    ]);
+  });
+
   const firmware: VmSpec = {
     ...spec,
     kernel: undefined,
