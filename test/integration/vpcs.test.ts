@@ -361,7 +361,7 @@ integrationSuite(
       // restarts B's dnsmasq. Wait for one per subnet with guests (A's two, B's one).
       const dnsmasqBefore = await eventually(
         'a dnsmasq for each of the three subnets',
-        async () => (h.dnsmasqPids().length === 3 ? 3 : undefined),
+        () => Promise.resolve(h.dnsmasqPids().length === 3 ? 3 : undefined),
         { timeoutMs: 60_000 },
       );
       await h.kumo(
