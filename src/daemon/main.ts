@@ -22,6 +22,7 @@ import { MetadataEndpoints } from './metadata-endpoints.js';
 import { AddressService } from '../network/addresses.js';
 import { InternetGatewayService } from '../network/internet-gateways.js';
 import type { NetworkInterface } from '../network/network-interface.js';
+import type { Route } from '../network/routing.js';
 import { RouteTableService } from '../network/route-tables.js';
 import { vpcRoutingHooks } from '../network/vpc-routing.js';
 import { recordTagStore } from '../compute/resource-tags.js';
@@ -131,6 +132,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     plumbing,
     logger,
     settings: { publicCidr: config.publicCidr, domain: site.dnsDomain },
+    instanceState: (id) => instances.get(id)?.state,
   });
   // QEMU events, API kicks and wake-ups reach the reconciler through the loop.
   const loop = new ReconcilerLoop(config.sweepIntervalS * 1000);
@@ -237,6 +239,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     publicIpOf: (id: string) => network.publicIpOf(id),
     currentPublicIps: () => network.currentPublicIps(),
     interfaceOf: (id: string) => interfaces.byInstance(id)?.id,
+    routeState: (route: Route, vpcId: string) => network.routeState(route, vpcId),
   };
   await registerBuiltImage(
     {

@@ -50,6 +50,7 @@ function fakePlumbing(calls: string[]): VpcPlumbing {
     },
     removePorts: rec('removePorts'),
     applyRules: rec('applyRules'),
+    applyRoutes: rec('applyRoutes'),
     isolate: rec('isolate'),
     metadataSocket: (vpc) => `/run/kumo/metadata/${vpc.id}.sock`,
   };
