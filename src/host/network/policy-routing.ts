@@ -1,4 +1,4 @@
-import { ipToInt, parseCidr, formatCidr } from '../../core/cidr.js';
+import { ipToInt } from '../../core/cidr.js';
 import { assertInterfaceName } from './names.js';
 
 /**
@@ -53,8 +53,18 @@ export interface MeasuredRouting {
   readonly links: ReadonlySet<string>;
 }
 
+/** "a.b.c.d/n" with n 0..32 and no host bits (as ip prints it), else throws. */
+function prefix(text: string): string {
+  const m = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(text);
+  const len = Number(m?.[2]);
+  if (!m || len > 32) throw new Error(`invalid IPv4 prefix "${text}"`);
+  const addr = ipToInt(m[1] as string);
+  if (len < 32 && addr % 2 ** (32 - len) !== 0) throw new Error(`"${text}" has host bits set`);
+  return text;
+}
+
 const normalise = (dst: string): string =>
-  dst === 'default' ? '0.0.0.0/0' : formatCidr(parseCidr(dst.includes('/') ? dst : `${dst}/32`));
+  dst === 'default' ? '0.0.0.0/0' : prefix(dst.includes('/') ? dst : `${dst}/32`);
 
 const inTables = (table: number): boolean => table >= TABLES.first && table <= TABLES.last;
 
@@ -64,13 +74,13 @@ function check(spec: PolicyRoutingSpec): void {
     if (r.pref < RULE_PREFS.first || r.pref > RULE_PREFS.last)
       throw new Error(`rule priority ${r.pref} is outside kumo's range`);
     if (r.iif !== undefined) assertInterfaceName(r.iif, 'rule iif');
-    if (r.to !== undefined) parseCidr(r.to);
+    if (r.to !== undefined) prefix(r.to);
     if (r.table !== 'main' && !inTables(Number(r.table)))
       throw new Error(`rule table ${r.table} is outside kumo's range`);
   }
   for (const r of spec.routes) {
     if (!inTables(r.table)) throw new Error(`route table ${r.table} is outside kumo's range`);
-    parseCidr(r.dst);
+    prefix(r.dst);
     if (r.type === 'unicast') {
       ipToInt(r.gateway ?? '');
       assertInterfaceName(r.dev ?? '', 'route device');
