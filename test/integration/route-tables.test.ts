@@ -28,6 +28,7 @@ integrationSuite('route tables as kernel routing on real guests', () => {
   let subB: string;
   let mainRtb: string;
   let rtbA: string;
+  let group: string;
   let a: Inst;
   let n: Inst;
   let c: Inst;
@@ -127,7 +128,7 @@ integrationSuite('route tables as kernel routing on real guests', () => {
         .SubnetId as string;
     subA = await subnet('10.0.1.0/24');
     subB = await subnet('10.0.2.0/24');
-    const group = (
+    group = (
       await h.json(
         'create-security-group',
         '--group-name',
@@ -346,6 +347,7 @@ integrationSuite('route tables as kernel routing on real guests', () => {
     await ok('detach-internet-gateway', '--internet-gateway-id', igw, '--vpc-id', vpc);
     await ok('delete-internet-gateway', '--internet-gateway-id', igw);
     for (const s of [subA, subB]) await ok('delete-subnet', '--subnet-id', s);
+    await ok('delete-security-group', '--group-id', group);
     await ok('delete-vpc', '--vpc-id', vpc);
     expect((await h.vpcNamespaces()).filter((x) => x.endsWith(vpc))).toEqual([]);
   });
