@@ -7,7 +7,12 @@ export type RouteHop =
   /** Out of the VPC's uplink (the public path; an attached internet gateway). */
   | { readonly kind: 'gateway' }
   /** To an instance's private address on its subnet (a NAT instance). */
-  | { readonly kind: 'instance'; readonly privateIp: string; readonly subnetId: string }
+  | {
+      readonly kind: 'instance';
+      readonly instanceId: string;
+      readonly privateIp: string;
+      readonly subnetId: string;
+    }
   /** Dropped: EC2's blackhole (detached gateway, stopped or gone instance). */
   | { readonly kind: 'blackhole' };
 
@@ -61,7 +66,12 @@ export function routeHop(route: Route, vpcId: string, ctx: RouteStateContext): R
     if (!eni || eni.vpcId !== vpcId || !ctx.instanceUp(route.instanceId)) {
       return { kind: 'blackhole' };
     }
-    return { kind: 'instance', privateIp: eni.privateIp, subnetId: eni.subnetId };
+    return {
+      kind: 'instance',
+      instanceId: route.instanceId,
+      privateIp: eni.privateIp,
+      subnetId: eni.subnetId,
+    };
   }
   return { kind: 'blackhole' };
 }

@@ -237,6 +237,14 @@ integrationSuite('route tables as kernel routing on real guests', () => {
     expect(await fetchFrom(a, '198.51.100.1')).toBe('');
     await ok('modify-instance-attribute', '--instance-id', n.InstanceId, '--no-source-dest-check');
     expect(await fetchFrom(a, '198.51.100.1')).toBe(`web-${n.InstanceId}`);
+    // The router judged those packets by n's own ingress rules: the route's realm (the low 16
+    // bits of n's address, 10.0.2.10 -> 0x20a) sent them to n's chain.
+    const counters = String(
+      (await inNs(await vpcNs(), 'iptables', ['-L', 'KUMO-IN', '-v', '-n', '-x'])).stdout,
+    );
+    const realmLine = counters.split('\n').find((l) => l.includes('realm 0x20a'));
+    expect(realmLine, counters).toMatch(/KUMO-I-tap/);
+    expect(Number(realmLine?.trim().split(/\s+/)[0])).toBeGreaterThan(0);
     expect(
       (
         await inGuest(a, 'ping -c 1 -W 2 198.51.100.1 >/dev/null 2>&1 && echo yes || echo no')

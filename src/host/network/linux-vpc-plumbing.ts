@@ -16,6 +16,7 @@ import type { NetworkHost, SubnetHostSpec, TapSpec, VpcHostSpec } from './specs.
 import type { LanAccessSpec } from './lan-access.js';
 import type { VpcRouting } from '../../network/route-plan.js';
 import {
+  realmOf,
   RULE_PREFS,
   TABLES,
   type KernelRoute,
@@ -195,6 +196,8 @@ export class LinuxVpcPlumbing implements VpcPlumbing {
               type: 'unicast',
               gateway: r.hop.privateIp,
               dev: subnetBridge(r.hop.subnetId),
+              // The filter judges what is forwarded to the instance by this realm.
+              realm: realmOf(r.hop.privateIp),
             };
           case 'blackhole':
             return { table, dst: r.destination, type: 'blackhole' };

@@ -19,6 +19,16 @@ import { assertInterfaceName } from './names.js';
 export const RULE_PREFS = { local: 10000, subnets: 10100, first: 10000, last: 10999 } as const;
 export const TABLES = { first: 10001, last: 19999 } as const;
 
+/**
+ * The route realm of packets routed to an instance: the low 16 bits of its private IP, unique in
+ * a VPC (at most a /16) and never 0 (that would be the VPC's network address). The VPC's filter
+ * matches it (`-m realm`) to judge forwarded packets by the next hop's security groups and its
+ * source/destination check (security-group-rules.ts).
+ */
+export function realmOf(privateIp: string): number {
+  return ipToInt(privateIp) & 0xffff;
+}
+
 export interface KernelRule {
   readonly pref: number;
   readonly iif?: string | undefined;
@@ -36,6 +46,8 @@ export interface KernelRoute {
   readonly type: string;
   readonly gateway?: string | undefined;
   readonly dev?: string | undefined;
+  /** Destination realm (routes to instances carry realmOf(next hop)). */
+  readonly realm?: number | undefined;
 }
 
 /** What the router's policy routing must be (built by LinuxVpcPlumbing from the plan). */
@@ -84,6 +96,8 @@ function check(spec: PolicyRoutingSpec): void {
     if (r.type === 'unicast') {
       ipToInt(r.gateway ?? '');
       assertInterfaceName(r.dev ?? '', 'route device');
+      if (r.realm !== undefined && !(Number.isInteger(r.realm) && r.realm > 0 && r.realm < 65536))
+        throw new Error(`route realm ${r.realm} is not 1..65535`);
     } else if (r.type !== 'blackhole') {
       throw new Error(`route type ${r.type} is not one kumo writes`);
     }
@@ -102,7 +116,17 @@ const ruleKey = (r: KernelRule): string => ruleArgs(r).join(' ');
 const routeKey = (r: KernelRoute): string => `${r.table} ${r.dst}`;
 const routeArgs = (r: KernelRoute): string[] =>
   r.type === 'unicast'
-    ? [r.dst, 'via', r.gateway ?? '', 'dev', r.dev ?? '', 'onlink', 'table', String(r.table)]
+    ? [
+        r.dst,
+        'via',
+        r.gateway ?? '',
+        'dev',
+        r.dev ?? '',
+        'onlink',
+        ...(r.realm ? ['realm', String(r.realm)] : []),
+        'table',
+        String(r.table),
+      ]
     : [r.type, r.dst, 'table', String(r.table)];
 /** Deleting needs only type, prefix and table. */
 const delArgs = (r: KernelRoute): string[] => [
@@ -164,6 +188,7 @@ interface JsonRule {
 }
 interface JsonRoute {
   type?: string;
+  flow?: { to?: string };
   dst?: string;
   gateway?: string;
   dev?: string;
@@ -194,5 +219,6 @@ export function parseRoutes(json: string): KernelRoute[] {
       type: r.type ?? 'unicast',
       gateway: r.type === undefined ? r.gateway : undefined,
       dev: r.type === undefined ? r.dev : undefined,
+      ...(r.flow?.to !== undefined ? { realm: Number(r.flow.to) } : {}),
     }));
 }

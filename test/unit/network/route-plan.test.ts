@@ -79,7 +79,12 @@ describe('route tables as the router programs them', () => {
           { destination: '0.0.0.0/0', hop: { kind: 'gateway' } },
           {
             destination: '198.51.100.0/24',
-            hop: { kind: 'instance', privateIp: '10.0.2.10', subnetId: subnet(2).id },
+            hop: {
+              kind: 'instance',
+              instanceId: nat.instanceId,
+              privateIp: '10.0.2.10',
+              subnetId: subnet(2).id,
+            },
           },
         ],
       },

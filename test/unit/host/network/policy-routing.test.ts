@@ -33,7 +33,12 @@ const routing: VpcRouting = {
         { destination: '0.0.0.0/0', hop: { kind: 'gateway' } },
         {
           destination: '198.51.100.0/24',
-          hop: { kind: 'instance', privateIp: '10.0.2.10', subnetId: B },
+          hop: {
+            kind: 'instance',
+            instanceId: 'i-0123456789abcdef0',
+            privateIp: '10.0.2.10',
+            subnetId: B,
+          },
         },
         { destination: '192.0.2.0/24', hop: { kind: 'blackhole' } },
       ],
@@ -112,6 +117,8 @@ describe('policy routing of a VPC router', () => {
         'dev',
         'br0bbbbbbbbbbb',
         'onlink',
+        'realm',
+        '522',
         'table',
         '10002',
       ],
@@ -159,13 +166,20 @@ describe('policy routing of a VPC router', () => {
     ]);
     const routes =
       '[{"type":"blackhole","dst":"default","table":"10001","flags":[]},' +
-      '{"dst":"198.51.100.0/24","gateway":"10.0.1.9","dev":"br0","table":"10001","flags":["onlink"]},' +
+      '{"dst":"198.51.100.0/24","gateway":"10.0.1.9","dev":"br0","table":"10001","flags":["onlink"],"flow":{"to":"265"}},' +
       '{"type":"unreachable","dst":"192.0.2.1","table":"10001","flags":[]},' +
       '{"dst":"10.0.1.0/24","dev":"br0","protocol":"kernel","scope":"link","prefsrc":"10.0.1.1","flags":[]},' +
       '{"type":"local","dst":"10.0.1.1","dev":"br0","table":"local","protocol":"kernel","scope":"host","flags":[]}]';
     expect(parseRoutes(routes)).toEqual([
       { table: 10001, dst: '0.0.0.0/0', type: 'blackhole', gateway: undefined, dev: undefined },
-      { table: 10001, dst: '198.51.100.0/24', type: 'unicast', gateway: '10.0.1.9', dev: 'br0' },
+      {
+        table: 10001,
+        dst: '198.51.100.0/24',
+        type: 'unicast',
+        gateway: '10.0.1.9',
+        dev: 'br0',
+        realm: 265,
+      },
       {
         table: 10001,
         dst: '192.0.2.1/32',
