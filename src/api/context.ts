@@ -9,6 +9,7 @@ import type { VpcService } from '../network/vpcs.js';
 import type { AddressService } from '../network/addresses.js';
 import type { InternetGatewayService } from '../network/internet-gateways.js';
 import type { RouteTableService } from '../network/route-tables.js';
+import type { Route } from '../network/routing.js';
 import type { DescribeHostResponse } from '../gen/kumo/v1/host.js';
 import type { StorageDeps } from '../storage/deps.js';
 import type { Site } from './site.js';
@@ -60,4 +61,6 @@ export interface RoutingApi {
   readonly currentPublicIps: () => ReadonlyMap<string, string | undefined>;
   /** The instance's interface id (routes to instances show it). */
   readonly interfaceOf: (instanceId: string) => string | undefined;
+  /** A route's EC2 State now (NetworkService.routeState). */
+  readonly routeState: (route: Route, vpcId: string) => 'active' | 'blackhole';
 }

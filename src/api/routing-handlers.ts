@@ -93,8 +93,7 @@ export function routeTablesHandlers(ctx: ApiContext, logger: Logger): RouteTable
   const view = (): RouteContext => {
     const r = routingOf(ctx);
     return {
-      attached: (gatewayId, vpcId) =>
-        r.gateways.find([]).some((g) => g.id === gatewayId && g.vpcId === vpcId),
+      state: r.routeState,
       interfaceOf: r.interfaceOf,
     };
   };

@@ -5,12 +5,13 @@ import type {
   InternetGateway as PInternetGateway,
   RouteTable as PRouteTable,
 } from '../gen/kumo/v1/routing.js';
-import type { ElasticAddress, InternetGateway, RouteTable } from '../network/routing.js';
+import type { ElasticAddress, InternetGateway, Route, RouteTable } from '../network/routing.js';
 import { tags } from './convert.js';
 
-/** What a route's state depends on: attached gateways and instances that have an interface. */
+/** What a route's view needs besides the table: its state and its instance's interface. */
 export interface RouteContext {
-  readonly attached: (gatewayId: string, vpcId: string) => boolean;
+  /** EC2's State: blackhole for a detached gateway or a stopped or gone instance. */
+  readonly state: (route: Route, vpcId: string) => 'active' | 'blackhole';
   readonly interfaceOf: (instanceId: string) => string | undefined;
 }
 
@@ -47,10 +48,6 @@ export function routeTableToProto(t: RouteTable, ctx: RouteContext): PRouteTable
     routeTableId: t.id,
     routes: t.routes.map((r) => {
       const eni = r.instanceId ? ctx.interfaceOf(r.instanceId) : undefined;
-      const active =
-        r.gatewayId === 'local' ||
-        (r.gatewayId !== undefined && ctx.attached(r.gatewayId, t.vpcId)) ||
-        eni !== undefined;
       return {
         destinationCidrBlock: r.destinationCidr,
         gatewayId: r.gatewayId ?? '',
@@ -58,7 +55,7 @@ export function routeTableToProto(t: RouteTable, ctx: RouteContext): PRouteTable
         instanceOwnerId: r.instanceId ? OWNER_ID : '',
         networkInterfaceId: eni ?? '',
         origin: r.origin,
-        state: active ? 'active' : 'blackhole',
+        state: ctx.state(r, t.vpcId),
       };
     }),
     tags: tags(t.tags),

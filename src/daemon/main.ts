@@ -22,6 +22,7 @@ import { MetadataEndpoints } from './metadata-endpoints.js';
 import { AddressService } from '../network/addresses.js';
 import { InternetGatewayService } from '../network/internet-gateways.js';
 import type { NetworkInterface } from '../network/network-interface.js';
+import type { Route } from '../network/routing.js';
 import { RouteTableService } from '../network/route-tables.js';
 import { vpcRoutingHooks } from '../network/vpc-routing.js';
 import { recordTagStore } from '../compute/resource-tags.js';
@@ -136,6 +137,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       domain: site.dnsDomain,
       publicDomain: site.publicDnsDomain,
     },
+    instanceState: (id) => instances.get(id)?.state,
   });
   // QEMU events, API kicks and wake-ups reach the reconciler through the loop.
   const loop = new ReconcilerLoop(config.sweepIntervalS * 1000);
@@ -249,6 +251,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     publicIpOf: (id: string) => network.publicIpOf(id),
     currentPublicIps: () => network.currentPublicIps(),
     interfaceOf: (id: string) => interfaces.byInstance(id)?.id,
+    routeState: (route: Route, vpcId: string) => network.routeState(route, vpcId),
   };
   await registerBuiltImage(
     {

@@ -34,7 +34,8 @@ import {
   type Subnet,
   type Vpc,
 } from './vpc.js';
-import { hasInternetRoute } from './routing.js';
+import { hasInternetRoute, type Route } from './routing.js';
+import { planVpcRouting, routeState, type RouteStateContext } from './route-plan.js';
 import { ensureDefaultVpcRouting } from './vpc-routing.js';
 
 export interface NetworkSettings {
@@ -56,6 +57,11 @@ export interface NetworkDeps {
   readonly plumbing: VpcPlumbing;
   readonly logger: Logger;
   readonly settings: NetworkSettings;
+  /**
+   * An instance's state name (compute's record); a route to an instance that is not pending or
+   * running is a blackhole (EC2). Undefined: every instance with an interface counts as running.
+   */
+  readonly instanceState?: (instanceId: string) => string | undefined;
 }
 
 /**
@@ -225,8 +231,12 @@ export class NetworkService implements InstanceNetwork {
     }
     for (const [vpcId, members] of groupBy(enis, (e) => e.vpcId)) {
       await this.deps.plumbing.removePorts(this.vpc(vpcId), members);
+      // A route to one of them becomes a blackhole now, whatever compute's record says yet.
+      const down = new Set(members.map((m) => m.instanceId));
+      if (members.some((m) => m.publicIp) || this.routesTo(vpcId, down)) {
+        await this.refreshRules(vpcId, down).catch(() => undefined); // logged; retried by sweeps
+      }
       if (members.some((m) => m.publicIp)) {
-        await this.refreshRules(vpcId).catch(() => undefined); // logged; retried by sweeps
         await this.refreshNames(vpcId).catch(() => undefined); // the next sync renders them
       }
     }
@@ -365,9 +375,39 @@ export class NetworkService implements InstanceNetwork {
    * Re-applies a VPC's rules after its security groups or interfaces' groups changed; nothing
    * to do while no interface is in it (its namespace may not exist yet).
    */
-  async refreshRules(vpcId: string): Promise<void> {
+  async refreshRules(vpcId: string, down: ReadonlySet<string> = new Set()): Promise<void> {
     if (!this.deps.interfaces.list().some((e) => e.vpcId === vpcId)) return;
-    await this.applyRules(this.vpc(vpcId));
+    await this.applyRules(this.vpc(vpcId), down);
+  }
+
+  /** EC2's State of a route now: blackhole for a detached gateway or a stopped or gone instance. */
+  routeState(route: Route, vpcId: string): 'active' | 'blackhole' {
+    return routeState(route, vpcId, this.routeContext());
+  }
+
+  /** Whether a route of the VPC names one of these instances. */
+  private routesTo(vpcId: string, instanceIds: ReadonlySet<string>): boolean {
+    return this.deps.routing.routeTables
+      .list()
+      .some(
+        (t) =>
+          t.vpcId === vpcId &&
+          t.routes.some((r) => r.instanceId !== undefined && instanceIds.has(r.instanceId)),
+      );
+  }
+
+  /** What routes' states depend on, read now; `down`: instances being taken down. */
+  private routeContext(down: ReadonlySet<string> = new Set()): RouteStateContext {
+    const interfaces = new Map(this.deps.interfaces.list().map((e) => [e.instanceId, e]));
+    return {
+      gateways: this.deps.routing.gateways.list(),
+      interfaceOf: (id) => interfaces.get(id),
+      instanceUp: (id) => {
+        if (down.has(id)) return false;
+        const state = this.deps.instanceState?.(id) ?? 'running';
+        return state === 'pending' || state === 'running';
+      },
+    };
   }
 
   /** Applies again the rules of every VPC whose last apply failed (a sweep calls this). */
@@ -378,11 +418,11 @@ export class NetworkService implements InstanceNetwork {
   }
 
   /**
-   * Renders from the state of this moment and applies in one transaction. Fails closed: if the
-   * apply fails, every interface of the VPC is isolated (all its traffic dropped) until an apply
+   * Renders from the state of this moment and applies in one transaction, then makes the router's
+   * routing match the route tables. Fails closed: if either apply fails, every interface of the VPC is isolated (all its traffic dropped) until an apply
    * succeeds, and the caller gets the error.
    */
-  private applyRules(vpc: Vpc): Promise<void> {
+  private applyRules(vpc: Vpc, down: ReadonlySet<string> = new Set()): Promise<void> {
     return this.ruleLocks.run(vpc.id, async () => {
       const { gateways, routeTables, addresses } = this.deps.routing;
       const [tables, igws, eips] = [routeTables.list(), gateways.list(), addresses.list()];
@@ -399,8 +439,17 @@ export class NetworkService implements InstanceNetwork {
             : undefined,
         }));
       const groups = this.deps.securityGroups.list().filter((g) => g.vpcId === vpc.id);
+      // The route tables as the router's kernel routing (policy routing per subnet).
+      const routing = planVpcRouting(
+        vpc,
+        this.deps.subnets.list(),
+        tables,
+        this.routeContext(down),
+      );
       try {
         await this.deps.plumbing.applyRules(vpc, interfaces, groups);
+        // After the filter, so a new next hop is never used before its rules exist.
+        await this.deps.plumbing.applyRoutes(vpc, routing);
         this.failedRules.delete(vpc.id);
       } catch (error) {
         this.failedRules.add(vpc.id);
@@ -417,7 +466,7 @@ export class NetworkService implements InstanceNetwork {
         throw new KumoError(
           'Unavailable',
           'ServiceUnavailable',
-          `The security group rules of ${vpc.id} could not be applied; its instances' traffic is dropped until they are (the kumod log has the cause). Retry the call.`,
+          `The security group rules or routes of ${vpc.id} could not be applied; its instances' traffic is dropped until they are (the kumod log has the cause). Retry the call.`,
           { cause: error },
         );
       }

@@ -6,6 +6,7 @@
  */
 import type { NetworkPort } from '../compute/ports.js';
 import type { NetworkInterface } from './network-interface.js';
+import type { VpcRouting } from './route-plan.js';
 import type { SecurityGroup } from './security-group.js';
 import type { Subnet, Vpc } from './vpc.js';
 
@@ -61,6 +62,11 @@ export interface VpcPlumbing {
     interfaces: readonly NetworkInterface[],
     groups: readonly SecurityGroup[],
   ): Promise<void>;
+  /**
+   * The VPC router's routing exactly as planned (route tables, which subnet uses which),
+   * replacing whatever kumo programmed there before; stale tables and rules go.
+   */
+  applyRoutes(vpc: Vpc, routing: VpcRouting): Promise<void>;
   /**
    * Fail closed: every packet to or from these interfaces is dropped (tracked connections too)
    * until the next successful applyRules. Used when applyRules failed.

@@ -5,6 +5,7 @@ import { AddressService } from '../../src/network/addresses.js';
 import { InternetGatewayService } from '../../src/network/internet-gateways.js';
 import type { DocRepository, RoutingRepositories } from '../../src/network/ports.js';
 import { RouteTableService } from '../../src/network/route-tables.js';
+import { routeState } from '../../src/network/route-plan.js';
 import type { Subnet, Vpc } from '../../src/network/vpc.js';
 import { createMainRouteTable, ensureDefaultVpcRouting } from '../../src/network/vpc-routing.js';
 import { DEFAULT_VPC, FakeVpcRepository, MapInterfaceRepository } from './security-groups.js';
@@ -121,6 +122,12 @@ export function fakeRoutingApi(interfaces = new MapInterfaceRepository()) {
     currentPublicIps: () =>
       new Map(interfaces.list().map((e) => [e.instanceId, api.publicIpOf(e.instanceId)])),
     interfaceOf: (id) => interfaces.byInstance(id)?.id,
+    routeState: (route, vpcId) =>
+      routeState(route, vpcId, {
+        gateways: routing.gateways.list(),
+        interfaceOf: (id) => interfaces.byInstance(id),
+        instanceUp: (id) => ['pending', 'running'].includes(states.get(id) ?? 'running'),
+      }),
   };
   return { api, routing, vpcs, subnets, interfaces, applied, forgotten, states, other };
 }

@@ -50,6 +50,7 @@ export class RecordingPlumbing implements VpcPlumbing {
   ensurePorts = () => Promise.resolve(new Map());
   removePorts = () => Promise.resolve();
   applyRules = () => Promise.resolve();
+  applyRoutes = () => Promise.resolve();
   isolate = () => Promise.resolve();
   metadataSocket = (vpc: { id: string }) => `/run/kumo/metadata/${vpc.id}.sock`;
 }

@@ -21,6 +21,12 @@ import { ipToInt } from '../../core/cidr.js';
 import { renderVpcL2Rules } from './vpc-l2-rules.js';
 import { renderVpcRules } from './vpc-rules.js';
 import {
+  parseRoutes,
+  parseRules,
+  planPolicyRouting,
+  type PolicyRoutingSpec,
+} from './policy-routing.js';
+import {
   egressChain,
   ingressChain,
   isPortChain,
@@ -260,6 +266,34 @@ export class LinuxNetworkHost implements NetworkHost {
         );
         this.portChainCache.set(spec.netns, wanted);
         if (spec.sets) await this.removeStaleSets(spec.netns, spec.sets);
+      }),
+    );
+  }
+
+  /**
+   * Measures kumo's rules and tables and the links in the namespace (three reads), then one
+   * `ip -batch` that makes them the spec (policy-routing.ts). Each command has the runner's
+   * deadline; `ip -batch` stops at the first failure and the caller fails closed, and the next
+   * apply measures again, so a half-applied batch is finished or undone by the retry. Deleting the
+   * namespace takes all of it.
+   */
+  applyVpcRouting(spec: PolicyRoutingSpec): Promise<void> {
+    assertNetnsName(spec.netns);
+    return this.mutex.run(spec.netns, () =>
+      this.guard(spec.netns, async () => {
+        await this.requireNetns(spec.netns);
+        const netns = spec.netns;
+        const [rules, routes, links] = await Promise.all([
+          this.runner.run('ip', ['-4', '-j', 'rule', 'show'], { netns }),
+          this.runner.run('ip', ['-4', '-j', 'route', 'show', 'table', 'all'], { netns }),
+          this.host.in(netns).list(),
+        ]);
+        const commands = planPolicyRouting(spec, {
+          rules: parseRules(rules.stdout),
+          routes: parseRoutes(routes.stdout),
+          links: new Set(links.map((l) => l.name)),
+        });
+        await this.host.in(netns).batch(commands);
       }),
     );
   }

@@ -14,6 +14,15 @@ import {
 } from './names.js';
 import type { NetworkHost, SubnetHostSpec, TapSpec, VpcHostSpec } from './specs.js';
 import type { LanAccessSpec } from './lan-access.js';
+import type { VpcRouting } from '../../network/route-plan.js';
+import {
+  realmOf,
+  RULE_PREFS,
+  TABLES,
+  type KernelRoute,
+  type KernelRule,
+  type PolicyRoutingSpec,
+} from './policy-routing.js';
 
 export interface LinuxVpcPlumbingOptions {
   /** Prefix of kumod's namespaces (tests use their own, so runs never collide). */
@@ -145,6 +154,60 @@ export class LinuxVpcPlumbing implements VpcPlumbing {
       hostAddresses: [nthAddress(this.pool, 1)],
       allowHostAccess: this.o.allowHostAccess === true,
     });
+  }
+
+  applyRoutes(vpc: Vpc, routing: VpcRouting): Promise<void> {
+    return this.host.applyVpcRouting(this.routingSpec(vpc, routing));
+  }
+
+  /**
+   * The router's policy routing for a VPC's plan. Pure. Kernel tables are numbered by the route
+   * tables' order in the plan (sorted by id); a renumbering is just another reconcile.
+   */
+  routingSpec(vpc: Vpc, routing: VpcRouting): PolicyRoutingSpec {
+    const numbers = new Map(routing.tables.map((t, k) => [t.routeTableId, TABLES.first + k]));
+    if (routing.tables.length > TABLES.last - TABLES.first + 1) {
+      throw new Error(`${vpc.id} has more route tables than kumo's kernel table range holds`);
+    }
+    const rules: KernelRule[] = [
+      { pref: RULE_PREFS.local, to: vpc.cidr, table: 'main' },
+      ...routing.subnets.map((s) => ({
+        pref: RULE_PREFS.subnets,
+        iif: subnetBridge(s.subnetId),
+        table: String(numbers.get(s.routeTableId)),
+      })),
+    ];
+    const routes: KernelRoute[] = routing.tables.flatMap((t) => {
+      const table = numbers.get(t.routeTableId) as number;
+      const own = t.routes.map((r): KernelRoute => {
+        switch (r.hop.kind) {
+          case 'gateway':
+            return {
+              table,
+              dst: r.destination,
+              type: 'unicast',
+              gateway: nthAddress(this.pool, 1),
+              dev: VPC_UPLINK_IF,
+            };
+          case 'instance':
+            return {
+              table,
+              dst: r.destination,
+              type: 'unicast',
+              gateway: r.hop.privateIp,
+              dev: subnetBridge(r.hop.subnetId),
+              // The filter judges what is forwarded to the instance by this realm.
+              realm: realmOf(r.hop.privateIp),
+            };
+          case 'blackhole':
+            return { table, dst: r.destination, type: 'blackhole' };
+        }
+      });
+      // No route, no path (EC2): nothing falls through to the namespace's main table.
+      const hasDefault = t.routes.some((r) => r.destination === '0.0.0.0/0');
+      return hasDefault ? own : [...own, { table, dst: '0.0.0.0/0', type: 'blackhole' }];
+    });
+    return { netns: vpcNetns(this.o.prefix, vpc.id), rules, routes };
   }
 
   forgetFlows(vpc: Vpc, publicIp: string): Promise<void> {

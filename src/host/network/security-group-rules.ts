@@ -7,6 +7,7 @@ import type {
   VpcRulesSpec,
 } from './specs.js';
 import { isKumoSet } from './names.js';
+import { realmOf } from './policy-routing.js';
 
 /**
  * Security groups as iptables chains in a VPC namespace (rendered into the same
@@ -146,6 +147,13 @@ export function renderSecurityGroupFilter(spec: VpcRulesSpec): {
 
   for (const p of ports) {
     rules.push(`-A ${SG_CHAINS.in} -d ${checkIp(p.ip)}/32 ${C} -j ${ingressChain(p.tap)}`);
+  }
+  // Packets a route table sends to an instance for another destination (a NAT instance): its
+  // ingress rules judge them when its source/destination check is off; with the check on they
+  // are dropped (EC2's destination check). The route carries the instance's realm.
+  for (const p of ports) {
+    const target = p.sourceDestCheck === false ? ingressChain(p.tap) : 'DROP';
+    rules.push(`-A ${SG_CHAINS.in} -m realm --realm ${realmOf(p.ip)} ${C} -j ${target}`);
   }
   rules.push(`-A ${SG_CHAINS.in} -d ${spec.vpcCidr} ${C} -j DROP`);
   rules.push(`-A ${SG_CHAINS.in} ${C} -j ACCEPT`);

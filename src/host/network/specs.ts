@@ -1,4 +1,5 @@
 import type { LanAccessSpec } from './lan-access.js';
+import type { PolicyRoutingSpec } from './policy-routing.js';
 /**
  * The Linux-level specs of kumod's network objects, with their Linux names (made by
  * LinuxVpcPlumbing from the domain's ids). LinuxNetworkHost implements NetworkHost with ip,
@@ -150,6 +151,8 @@ export interface NetworkHost {
   removeTap(spec: TapSpec): Promise<void>;
   /** Also adds/removes the public addresses on the uplink so the host's ARP finds them. */
   applyVpcRules(spec: VpcRulesSpec): Promise<void>;
+  /** The router's policy routing exactly as the spec says (policy-routing.ts), stale parts gone. */
+  applyVpcRouting(spec: PolicyRoutingSpec): Promise<void>;
   /** Drops everything to and from these ports until the next applyVpcRules (fail closed). */
   isolatePorts(netns: string, ports: readonly PortRulesSpec[]): Promise<void>;
   /**

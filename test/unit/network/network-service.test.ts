@@ -50,12 +50,13 @@ function fakePlumbing(calls: string[]): VpcPlumbing {
     },
     removePorts: rec('removePorts'),
     applyRules: rec('applyRules'),
+    applyRoutes: rec('applyRoutes'),
     isolate: rec('isolate'),
     metadataSocket: (vpc) => `/run/kumo/metadata/${vpc.id}.sock`,
   };
 }
 
-function service(calls: string[] = []) {
+function service(calls: string[] = [], states = new Map<string, string>()) {
   const vpcs = new Repo<Vpc>() as VpcRepository & Repo<Vpc>;
   const subnets = new Repo<Subnet>() as SubnetRepository & Repo<Subnet>;
   const interfaces = new InterfaceRepo();
@@ -69,12 +70,62 @@ function service(calls: string[] = []) {
     plumbing: fakePlumbing(calls),
     logger: silentLogger,
     settings: { publicCidr: '100.80.0.0/29', domain: 'kumo.internal' },
+    instanceState: (id) => states.get(id) ?? 'running',
   });
-  return { svc, vpcs, subnets, interfaces };
+  return { svc, vpcs, subnets, interfaces, routing };
 }
 
 const ids = (n: number) =>
   Array.from({ length: n }, (_, k) => `i-${String(k + 1).padStart(17, '0')}`);
+
+/** The last applyRoutes call's plan: each route as "destination kind". */
+const lastRoutes = (calls: string[]): string[] => {
+  const last = calls.filter((c) => c.startsWith('applyRoutes ')).at(-1);
+  const [, plan] = JSON.parse(last?.slice('applyRoutes '.length) ?? '[]') as [
+    unknown,
+    { tables: { routes: { destination: string; hop: { kind: string } }[] }[] },
+  ];
+  return plan.tables.flatMap((t) => t.routes.map((r) => `${r.destination} ${r.hop.kind}`));
+};
+
+describe('NetworkService routes', () => {
+  it('programs a route to a NAT instance while it runs and a blackhole once it is unplugged or stopped', async () => {
+    const calls: string[] = [];
+    const states = new Map<string, string>();
+    const { svc, routing } = service(calls, states);
+    const [nat, other] = svc.allocate(ids(2));
+    const main = routing.routeTables.list()[0]!;
+    routing.routeTables.put({
+      ...main,
+      routes: [
+        ...main.routes,
+        { destinationCidr: '198.51.100.0/24', instanceId: nat!.instanceId, origin: 'CreateRoute' },
+      ],
+    });
+    await svc.activate([other!.instanceId]);
+    expect(lastRoutes(calls)).toEqual(['0.0.0.0/0 gateway', '198.51.100.0/24 instance']);
+    expect(svc.routeState(routing.routeTables.list()[0]!.routes[2]!, main.vpcId)).toBe('active');
+
+    // Stop: the port goes while compute's record still says running; the route is dropped now.
+    await svc.unplug([nat!.instanceId]);
+    expect(lastRoutes(calls)).toEqual(['0.0.0.0/0 gateway', '198.51.100.0/24 blackhole']);
+    states.set(nat!.instanceId, 'stopped');
+    expect(svc.routeState(routing.routeTables.list()[0]!.routes[2]!, main.vpcId)).toBe('blackhole');
+    await svc.refreshRules(main.vpcId);
+    expect(lastRoutes(calls)).toEqual(['0.0.0.0/0 gateway', '198.51.100.0/24 blackhole']);
+  });
+
+  it('isolates the VPC and says so when its routes cannot be applied (fail closed)', async () => {
+    const calls: string[] = [];
+    const { svc } = service(calls);
+    const [eni] = svc.allocate(ids(1));
+    const failing = (svc as unknown as { deps: { plumbing: { applyRoutes: unknown } } }).deps
+      .plumbing;
+    failing.applyRoutes = () => Promise.reject(new Error('ip: RTNETLINK answers: No such device'));
+    await expect(svc.activate([eni!.instanceId])).rejects.toThrow(/rules or routes/);
+    expect(calls.some((c) => c.startsWith('isolate '))).toBe(true);
+  });
+});
 
 describe('NetworkService', () => {
   it('creates one default VPC (172.31.0.0/16) with a default subnet, once', () => {

@@ -30,6 +30,7 @@ function service() {
       mapped.push(enis.flatMap((e) => (e.publicIp ? [`${e.instanceId}=${e.publicIp}`] : [])));
       return Promise.resolve();
     },
+    applyRoutes: () => Promise.resolve(),
     isolate: () => Promise.resolve(),
     metadataSocket: () => '/run/m.sock',
   };

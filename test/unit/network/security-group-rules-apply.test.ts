@@ -31,6 +31,7 @@ function plumbing() {
       applied.push({ interfaces, groups });
       return Promise.resolve();
     },
+    applyRoutes: () => Promise.resolve(),
     isolate: (_vpc, interfaces) => {
       isolated.push(interfaces.map((e) => e.instanceId));
       return Promise.resolve();

@@ -44,6 +44,7 @@ function plumbing() {
     },
     removeTap: rec('removeTap'),
     applyVpcRules: rec('applyVpcRules'),
+    applyVpcRouting: rec('applyVpcRouting'),
     isolatePorts: rec('isolatePorts'),
     forgetFlows: rec('forgetFlows'),
     ensureLanAccess: rec('ensureLanAccess'),
