@@ -14,6 +14,7 @@
  * Each benchmark prints one JSON object: benchmark, medianKumoMs, medianBareMs,
  * medianDifferenceMs, ratio (plus details). kumod runs in throwaway network namespaces.
  * Usage: npx tsx test/bench/launch-cost.ts [rounds=3]
+ *   KUMO_BENCH_LAUNCH_PARTS=call,concurrency runs only those parts (default: all five).
  */
 import { credentials } from '@grpc/grpc-js';
 import { execa } from 'execa';
@@ -32,55 +33,14 @@ import {
   type TerminateInstancesResponse,
 } from '../../src/gen/kumo/v1/instances.js';
 import { KumodHarness } from '../integration/harness/kumod-harness.js';
+import { cpuMs, kumodPid, spawnerPid } from './proc-cpu.js';
 import { stats } from './stats.js';
 
 const rounds = Number(process.argv[2] ?? 3);
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-
-/** CPU time (ms) a process used so far: utime + stime, or with its reaped children too. */
-function cpuMs(pid: number | 'self', withChildren = false): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat
-    .slice(stat.lastIndexOf(')') + 2)
-    .split(' ')
-    .map(Number);
-  // Fields 14-17 of stat (utime, stime, cutime, cstime) are at 11-14 after the command name.
-  const own = (f[11] ?? 0) + (f[12] ?? 0);
-  const children = (f[13] ?? 0) + (f[14] ?? 0);
-  return ((withChildren ? own + children : own) * 1000) / TICKS_PER_SECOND;
-}
-
-/** The first process whose command line contains every one of `parts`. */
-function findProcess(parts: readonly string[], parent?: number): number | undefined {
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8');
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (parts.every((p) => cmd.includes(p)) && (parent === undefined || ppid === parent))
-        return Number(e);
-    } catch {
-      /* gone */
-    }
-  }
-  return undefined;
-}
-
-/** kumod's pid: the node process serving this harness' socket. */
-function kumodPid(h: KumodHarness): number {
-  const pid = findProcess(['bin/kumod.js', h.socket]);
-  if (pid === undefined) throw new Error('kumod not found');
-  return pid;
-}
-
-/** kumod's command spawner (started with kumod's first host command). */
-function spawnerPid(kumod: number): number {
-  const pid = findProcess(['spawner-main.js'], kumod);
-  if (pid === undefined) throw new Error('the command spawner of kumod not found');
-  return pid;
-}
-
+/** KUMO_BENCH_LAUNCH_PARTS picks parts (comma-separated: call,count,concurrency,idle,breakdown). */
+const parts = new Set(
+  (process.env.KUMO_BENCH_LAUNCH_PARTS ?? 'call,count,concurrency,idle,breakdown').split(','),
+);
 const summary = (benchmark: string, kumo: number[], bare: number[], extra: object = {}) => {
   const k = stats(kumo).median;
   const b = stats(bare).median;
@@ -237,146 +197,156 @@ async function main(): Promise<void> {
       return ms;
     };
 
-    // launch-call, with CPU per launch.
-    const callMs: number[] = [];
-    const bareMs: number[] = [];
-    const kumodCpu: number[] = [];
-    const spawnerCpu: number[] = [];
-    const bareCpu: number[] = [];
-    const spawner = spawnerPid(kumod);
-    for (let r = 0; r < rounds; r++) {
-      const cpu0 = cpuMs(kumod);
-      const spawner0 = cpuMs(spawner);
-      const t0 = performance.now();
-      const [i] = await launch(1);
-      callMs.push(performance.now() - t0);
-      const id = i?.instanceId as string;
-      await waitFor([id], 'running');
-      kumodCpu.push(cpuMs(kumod) - cpu0);
-      spawnerCpu.push(cpuMs(spawner) - spawner0);
-      await terminateAll([id]);
-      const c0 = cpuMs('self', true) - cpuMs('self');
-      bareMs.push(await bare(1, r));
-      bareCpu.push(cpuMs('self', true) - cpuMs('self') - c0);
-      process.stderr.write(
-        `launch-call round ${r + 1}: kumo ${callMs.at(-1)?.toFixed(0)} ms, bare ${bareMs.at(-1)?.toFixed(0)} ms\n`,
-      );
-    }
-    print(
-      summary(
-        'launch-call: RunInstances (1 x t3.nano) until the reply vs qemu-img + tap + QEMU to its first QMP answer',
-        callMs,
-        bareMs,
-      ),
-    );
-    print(
-      summary(
-        "kumod-cpu-per-launch: CPU (utime+stime) of kumod and its command spawner from the call to running vs the bare tools' CPU",
-        kumodCpu.map((k, n) => k + (spawnerCpu[n] ?? 0)),
-        bareCpu,
-        { kumodOnlyMs: kumodCpu, spawnerMs: spawnerCpu },
-      ),
-    );
-
-    // launch-count-N, with the host commands (ip, iptables-restore, qemu-img...) each call ran.
-    const hostCommands = (): number => h.log().split('"msg":"host command"').length - 1;
-    for (const n of [1, 5, 10]) {
-      const k: number[] = [];
-      const b: number[] = [];
-      const commands: number[] = [];
+    if (parts.has('call')) {
+      // launch-call, with CPU per launch.
+      const callMs: number[] = [];
+      const bareMs: number[] = [];
+      const kumodCpu: number[] = [];
+      const spawnerCpu: number[] = [];
+      const bareCpu: number[] = [];
+      const spawner = spawnerPid(kumod);
       for (let r = 0; r < rounds; r++) {
-        const c0 = hostCommands();
+        const cpu0 = cpuMs(kumod);
+        const spawner0 = cpuMs(spawner);
         const t0 = performance.now();
-        const launched = await launch(n);
-        k.push(performance.now() - t0);
-        commands.push(hostCommands() - c0);
-        await terminateAll(launched.map((i) => i.instanceId));
-        b.push(await bare(n, 100 + r));
+        const [i] = await launch(1);
+        callMs.push(performance.now() - t0);
+        const id = i?.instanceId as string;
+        await waitFor([id], 'running');
+        kumodCpu.push(cpuMs(kumod) - cpu0);
+        spawnerCpu.push(cpuMs(spawner) - spawner0);
+        await terminateAll([id]);
+        const c0 = cpuMs('self', true) - cpuMs('self');
+        bareMs.push(await bare(1, r));
+        bareCpu.push(cpuMs('self', true) - cpuMs('self') - c0);
+        process.stderr.write(
+          `launch-call round ${r + 1}: kumo ${callMs.at(-1)?.toFixed(0)} ms, bare ${bareMs.at(-1)?.toFixed(0)} ms\n`,
+        );
       }
       print(
         summary(
-          `launch-count-${n}: RunInstances --count ${n} vs the bare steps for ${n} VMs`,
-          k,
-          b,
-          {
-            count: n,
-            perInstanceMedianKumoMs: Math.round(stats(k).median / n),
-            hostCommandsPerCall: commands,
-          },
+          'launch-call: RunInstances (1 x t3.nano) until the reply vs qemu-img + tap + QEMU to its first QMP answer',
+          callMs,
+          bareMs,
         ),
       );
-    }
-
-    // launch-concurrency: 5 at once vs 5 one after the other (wall time of the whole batch).
-    const concurrent: number[] = [];
-    const sequential: number[] = [];
-    for (let r = 0; r < rounds; r++) {
-      let t0 = performance.now();
-      const together = await Promise.all([1, 2, 3, 4, 5].map(() => launch(1)));
-      concurrent.push(performance.now() - t0);
-      await terminateAll(together.flat().map((i) => i.instanceId));
-      const ids: string[] = [];
-      t0 = performance.now();
-      for (let k = 0; k < 5; k++) ids.push(...(await launch(1)).map((i) => i.instanceId));
-      sequential.push(performance.now() - t0);
-      await terminateAll(ids);
-    }
-    print(
-      summary(
-        'launch-concurrency: 5 concurrent RunInstances calls (kumo) vs the same 5 sequential (bare column)',
-        concurrent,
-        sequential,
-      ),
-    );
-
-    // kumod-idle-cpu: K running guests, booted, kumod's CPU per second over 30 s.
-    const idle = async (k: number): Promise<number> => {
-      const launched = k > 0 ? await launch(k) : [];
-      const ids = launched.map((i) => i.instanceId);
-      if (ids.length) await waitFor(ids, 'running');
-      // Long enough for the guests to finish booting on 2 cores (DHCP, metadata): idle means idle.
-      await sleep(45_000);
-      const c0 = cpuMs(kumod);
-      await sleep(30_000);
-      const perSecond = (cpuMs(kumod) - c0) / 30;
-      await terminateAll(ids);
-      return perSecond;
-    };
-    const none = await idle(0);
-    for (const k of [1, 5]) {
       print(
         summary(
-          `kumod-idle-cpu-${k}: kumod CPU ms per second with ${k} guest(s) running vs with none`,
-          [await idle(k)],
-          [none],
-          { guests: k },
+          "kumod-cpu-per-launch: CPU (utime+stime) of kumod and its command spawner from the call to running vs the bare tools' CPU",
+          kumodCpu.map((k, n) => k + (spawnerCpu[n] ?? 0)),
+          bareCpu,
+          { kumodOnlyMs: kumodCpu, spawnerMs: spawnerCpu },
         ),
       );
     }
 
-    // launch-breakdown: kumod's own step timings for the launches above.
-    const steps = h
-      .log()
-      .split('\n')
-      .filter((l) => l.includes('"msg":"qemu started"'))
-      .map((l) => (JSON.parse(l) as { msAfterStart: Record<string, number> }).msAfterStart);
-    const launchSteps = ['disks and ports ready', 'vms started'].map((msg) => ({
-      msg,
-      ms: h
+    if (parts.has('count')) {
+      // launch-count-N, with the host commands (ip, iptables-restore, qemu-img...) each call ran.
+      const hostCommands = (): number => h.log().split('"msg":"host command"').length - 1;
+      for (const n of [1, 5, 10]) {
+        const k: number[] = [];
+        const b: number[] = [];
+        const commands: number[] = [];
+        for (let r = 0; r < rounds; r++) {
+          const c0 = hostCommands();
+          const t0 = performance.now();
+          const launched = await launch(n);
+          k.push(performance.now() - t0);
+          commands.push(hostCommands() - c0);
+          await terminateAll(launched.map((i) => i.instanceId));
+          b.push(await bare(n, 100 + r));
+        }
+        print(
+          summary(
+            `launch-count-${n}: RunInstances --count ${n} vs the bare steps for ${n} VMs`,
+            k,
+            b,
+            {
+              count: n,
+              perInstanceMedianKumoMs: Math.round(stats(k).median / n),
+              hostCommandsPerCall: commands,
+            },
+          ),
+        );
+      }
+    }
+
+    if (parts.has('concurrency')) {
+      // launch-concurrency: 5 at once vs 5 one after the other (wall time of the whole batch).
+      const concurrent: number[] = [];
+      const sequential: number[] = [];
+      for (let r = 0; r < rounds; r++) {
+        let t0 = performance.now();
+        const together = await Promise.all([1, 2, 3, 4, 5].map(() => launch(1)));
+        concurrent.push(performance.now() - t0);
+        await terminateAll(together.flat().map((i) => i.instanceId));
+        const ids: string[] = [];
+        t0 = performance.now();
+        for (let k = 0; k < 5; k++) ids.push(...(await launch(1)).map((i) => i.instanceId));
+        sequential.push(performance.now() - t0);
+        await terminateAll(ids);
+      }
+      print(
+        summary(
+          'launch-concurrency: 5 concurrent RunInstances calls (kumo) vs the same 5 sequential (bare column)',
+          concurrent,
+          sequential,
+        ),
+      );
+    }
+
+    if (parts.has('idle')) {
+      // kumod-idle-cpu: K running guests, booted, kumod's CPU per second over 30 s.
+      const idle = async (k: number): Promise<number> => {
+        const launched = k > 0 ? await launch(k) : [];
+        const ids = launched.map((i) => i.instanceId);
+        if (ids.length) await waitFor(ids, 'running');
+        // Long enough for the guests to finish booting on 2 cores (DHCP, metadata): idle means idle.
+        await sleep(45_000);
+        const c0 = cpuMs(kumod);
+        await sleep(30_000);
+        const perSecond = (cpuMs(kumod) - c0) / 30;
+        await terminateAll(ids);
+        return perSecond;
+      };
+      const none = await idle(0);
+      for (const k of [1, 5]) {
+        print(
+          summary(
+            `kumod-idle-cpu-${k}: kumod CPU ms per second with ${k} guest(s) running vs with none`,
+            [await idle(k)],
+            [none],
+            { guests: k },
+          ),
+        );
+      }
+    }
+
+    if (parts.has('breakdown')) {
+      // launch-breakdown: kumod's own step timings for the launches above.
+      const steps = h
         .log()
         .split('\n')
-        .filter((l) => l.includes(`"msg":"${msg}"`))
-        .map((l) => (JSON.parse(l) as { ms: number }).ms),
-    }));
-    const med = (xs: number[]) => Math.round(stats(xs).median);
-    print({
-      benchmark:
-        "launch-breakdown: median ms since the start of kumod's launch / of the QEMU start",
-      launch: Object.fromEntries(launchSteps.map((s) => [s.msg, med(s.ms)])),
-      qemuStart: Object.fromEntries(
-        Object.keys(steps[0] ?? {}).map((k) => [k, med(steps.map((s) => s[k] ?? NaN))]),
-      ),
-    });
+        .filter((l) => l.includes('"msg":"qemu started"'))
+        .map((l) => (JSON.parse(l) as { msAfterStart: Record<string, number> }).msAfterStart);
+      const launchSteps = ['disks and ports ready', 'vms started'].map((msg) => ({
+        msg,
+        ms: h
+          .log()
+          .split('\n')
+          .filter((l) => l.includes(`"msg":"${msg}"`))
+          .map((l) => (JSON.parse(l) as { ms: number }).ms),
+      }));
+      const med = (xs: number[]) => Math.round(stats(xs).median);
+      print({
+        benchmark:
+          "launch-breakdown: median ms since the start of kumod's launch / of the QEMU start",
+        launch: Object.fromEntries(launchSteps.map((s) => [s.msg, med(s.ms)])),
+        qemuStart: Object.fromEntries(
+          Object.keys(steps[0] ?? {}).map((k) => [k, med(steps.map((s) => s[k] ?? NaN))]),
+        ),
+      });
+    }
   } finally {
     client.close();
     await h.close();

@@ -107,6 +107,8 @@ export class KumodHarness {
       `--net=/run/netns/${this.ns}`,
       '--',
       process.execPath,
+      // Node flags for kumod alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p" (test/bench/launch-profile.ts).
+      ...(process.env.KUMO_KUMOD_NODE_ARGS ?? '').split(' ').filter(Boolean),
       join(ROOT, 'bin/kumod.js'),
       '--socket',
       this.socket,
