@@ -137,7 +137,8 @@ async function main(): Promise<void> {
     const bridge = (
       await execa('ip', ['-n', ns, '-o', 'link', 'show', 'type', 'bridge'])
     ).stdout.match(/\d+: (br[0-9a-f]+)/)?.[1] as string;
-    const rootArg = argv.find((a) => a.startsWith('file=') && a.includes('-root.qcow2')) as string;
+    // The root drive (a volume file since root volumes became EBS volumes).
+    const rootArg = argv.find((a) => a.startsWith('file=') && a.includes(',id=root,')) as string;
     const overlay = rootArg.split(',')[0]?.slice(5) as string;
     const probeDir = join(h.stateDir, 'instances', probeId);
     const base = readdirSync(join(h.stateDir, 'images')).map((ami) =>
