@@ -152,6 +152,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     logger,
     onVmChange: (id) => loop.kick([id]),
     ovmf: { code: config.ovmfCode, varsTemplate: config.ovmfVars },
+    // QEMU is forked by the command spawner too, not by kumod (docs/decisions/0011).
+    starter: runner,
   });
   const uow = new SqliteUnitOfWork(db);
   const locks = new KeyedMutex();

@@ -40,6 +40,25 @@ export interface CommandRunner {
   run(command: string, args: readonly string[], options?: RunOptions): Promise<RunResult>;
 }
 
+/** A process started to outlive kumod (QEMU), as its starter sees it. */
+export interface DetachedProcess {
+  readonly pid: number;
+  /** How it ended ("exit code 1", "signal SIGKILL"), while it is known; undefined while it runs. */
+  exited(): string | undefined;
+}
+
+/**
+ * Starts long-lived processes that outlive kumod: their own session and process group, stdin
+ * /dev/null, stdout and stderr appended to a log file, LC_ALL=C, never through a shell.
+ */
+export interface DetachedStarter {
+  startDetached(
+    command: string,
+    args: readonly string[],
+    options: { readonly logFile: string; readonly netns?: string },
+  ): Promise<DetachedProcess>;
+}
+
 /** Path of a named network namespace, as `ip netns` creates it. */
 export const netnsPath = (name: string): string => `/run/netns/${name}`;
 

@@ -8,7 +8,14 @@
  * Usage: npx tsx test/bench/launch-profile.ts [rounds=10] [concurrent=1] [top=40]
  */
 import { credentials } from '@grpc/grpc-js';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,6 +38,7 @@ const top = Number(process.argv[4] ?? 40);
 
 interface ProfileNode {
   readonly id: number;
+  readonly children?: readonly number[];
   readonly callFrame: {
     readonly functionName: string;
     readonly url: string;
@@ -63,6 +71,23 @@ function selfTime(p: Profile, windows: readonly (readonly [number, number])[]) {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const byFunction = new Map<string, number>();
   const byModule = new Map<string, number>();
+  const byStack = new Map<string, number>();
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const frame = (n: ProfileNode): string =>
+    `${n.callFrame.functionName || '(anonymous)'} ${moduleOf(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+  /** The sampled function and the callers above it that are kumo's or a package's own code. */
+  const stack = (n: ProfileNode): string => {
+    const frames = [frame(n)];
+    let id = parent.get(n.id);
+    while (id !== undefined && frames.length < 6) {
+      const up = byId.get(id);
+      if (!up) break;
+      if (up.callFrame.url && !up.callFrame.url.startsWith('node:')) frames.push(frame(up));
+      id = parent.get(id);
+    }
+    return frames.join(' < ');
+  };
   let t = p.startTime;
   let total = 0;
   for (let k = 0; k < p.samples.length; k++) {
@@ -75,11 +100,13 @@ function selfTime(p: Profile, windows: readonly (readonly [number, number])[]) {
     const f = node.callFrame;
     const name = `${f.functionName || '(anonymous)'} ${moduleOf(f.url)}:${f.lineNumber + 1}`;
     byFunction.set(name, (byFunction.get(name) ?? 0) + dt / 1000);
+    const st = stack(node);
+    byStack.set(st, (byStack.get(st) ?? 0) + dt / 1000);
     const m = f.url ? moduleOf(f.url) : f.functionName;
     byModule.set(m, (byModule.get(m) ?? 0) + dt / 1000);
     total += dt / 1000;
   }
-  return { total, byFunction, byModule };
+  return { total, byFunction, byModule, byStack };
 }
 
 async function main(): Promise<void> {
@@ -129,6 +156,7 @@ async function main(): Promise<void> {
   let kumod = 0;
   try {
     kumod = kumodPid(h);
+    process.stderr.write(`${new Date().toISOString()} kumod up (pid ${kumod})\n`);
     // Warm-up: the VPC's host objects, the spawner, JIT.
     await terminate([await launch()]);
     const spawner = spawnerPid(kumod);
@@ -144,7 +172,12 @@ async function main(): Promise<void> {
       kumodCpu.push((cpuMs(kumod) - c0) / concurrent);
       spawnerCpu.push((cpuMs(spawner) - s0) / concurrent);
       await terminate(ids);
+      process.stderr.write(
+        `${new Date().toISOString()} round ${r + 1}: ${wallMs.at(-1)?.toFixed(0)} ms\n`,
+      );
     }
+    // A clean stop, so that kumod writes its profile (close() alone would SIGKILL it).
+    await h.stopDaemon('SIGTERM');
   } finally {
     client.close();
     await h.close();
@@ -153,9 +186,15 @@ async function main(): Promise<void> {
   const file = readdirSync(profDir).find((f) => f.includes(`.${kumod}.`));
   if (!file) throw new Error(`kumod (pid ${kumod}) wrote no profile in ${profDir}`);
   const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as Profile;
+  // KUMO_BENCH_PROFILE_OUT keeps the profile (e.g. for Chrome DevTools) and the launch windows.
+  const keep = process.env.KUMO_BENCH_PROFILE_OUT;
+  if (keep) {
+    copyFileSync(join(profDir, file), `${keep}.cpuprofile`);
+    writeFileSync(`${keep}.windows.json`, JSON.stringify(windows));
+  }
   rmSync(profDir, { recursive: true, force: true });
   const launches = rounds * concurrent;
-  const { total, byFunction, byModule } = selfTime(profile, windows);
+  const { total, byFunction, byModule, byStack } = selfTime(profile, windows);
   const perLaunch = (m: Map<string, number>, n: number) =>
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
@@ -175,6 +214,7 @@ async function main(): Promise<void> {
         sampledMsPerLaunch: Math.round((total / launches) * 100) / 100,
         byModule: Object.fromEntries(perLaunch(byModule, 25)),
         byFunction: Object.fromEntries(perLaunch(byFunction, top)),
+        byStack: Object.fromEntries(perLaunch(byStack, top)),
       },
       null,
       2,

@@ -1,10 +1,13 @@
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   ExecaCommandRunner,
   HostCommandError,
   type CommandRunner,
 } from '../../src/host/command-runner.js';
+import { localDetachedStarter } from '../../src/host/detached-start.js';
 import { SpawnerCommandRunner } from '../../src/host/spawner/spawner-runner.js';
 import { integrationSuite } from './harness/prerequisites.js';
 
@@ -13,6 +16,20 @@ import { integrationSuite } from './harness/prerequisites.js';
  * kumod's host adapters rely on, and what happens when the spawner itself dies.
  */
 const SPAWNER = resolve(import.meta.dirname, '../../dist/host/spawner/spawner-main.js');
+
+/** The session id of a process (field 6 of /proc/PID/stat). */
+const sessionOf = (pid: number): number => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+};
+
+/** Waits (at most 10 s) until `ok` holds. */
+async function eventually(ok: () => boolean): Promise<void> {
+  for (const until = Date.now() + 10_000; !ok();) {
+    if (Date.now() > until) throw new Error('condition not met within 10 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 /** Both runners keep one contract; kumod uses the spawner, tools and some tests execa. */
 const RUNNERS: Record<string, () => CommandRunner & { close?: () => void }> = {
@@ -92,6 +109,65 @@ integrationSuite(
       process.kill(spawnerPid, 'SIGKILL');
       await expect(inFlight).rejects.toThrow(/spawner exited/);
       expect((await runner.run('echo', ['again'])).stdout).toBe('again');
+    });
+
+    describe.each([
+      ['spawner', () => open()],
+      ['local', () => localDetachedStarter],
+    ] as const)('detached starts (%s)', (_name, make) => {
+      it('starts a process in its own session with its output on the log, and reports its exit', async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'kumo-detached-'));
+        try {
+          const log = join(dir, 'out.log');
+          writeFileSync(log, 'before\n');
+          const p = await make().startDetached(
+            'sh',
+            ['-c', 'echo "$LC_ALL"; echo err >&2; exit 3'],
+            {
+              logFile: log,
+            },
+          );
+          expect(p.pid).toBeGreaterThan(1);
+          await eventually(() => p.exited() !== undefined);
+          expect(p.exited()).toBe('exit code 3');
+          // Appended, stdout and stderr alike.
+          expect(readFileSync(log, 'utf8')).toBe('before\nC\nerr\n');
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+
+      it('leaves the process running when the spawner goes away', async () => {
+        const dir = mkdtempSync(join(tmpdir(), 'kumo-detached-'));
+        const starter = make();
+        let pid = 0;
+        try {
+          const p = await starter.startDetached('sleep', ['30'], { logFile: join(dir, 'log') });
+          pid = p.pid;
+          // Its own session: a signal to kumod's process group or terminal does not reach it.
+          expect(sessionOf(pid)).toBe(pid);
+          if (starter instanceof SpawnerCommandRunner) starter.close();
+          await new Promise((r) => setTimeout(r, 300));
+          expect(p.exited()).toBeUndefined();
+          expect(sessionOf(pid)).toBe(pid);
+        } finally {
+          if (pid > 0) process.kill(pid, 'SIGKILL');
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+    });
+
+    it('rejects a detached start of a program that does not exist', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'kumo-detached-'));
+      try {
+        const e = await open()
+          .startDetached('no-such-program-kumo', [], { logFile: join(dir, 'log') })
+          .catch((x: unknown) => x);
+        expect(e).toBeInstanceOf(HostCommandError);
+        expect((e as Error).message).toMatch(/ENOENT/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
   },
   [],

@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
 import { constants } from 'node:fs';
-import { chmod, copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VmPaths, VmRuntime } from '../../compute/instance.js';
 import type { Hypervisor, StartOptions, VmSpec, VmStatus } from '../../compute/ports.js';
@@ -9,7 +7,8 @@ import type { Logger } from '../../core/logger.js';
 import { withRollback, type Rollback } from '../../core/rollback.js';
 import type { VmConfinement } from '../cgroups.js';
 import type { TmpfsInstanceStore } from '../tmpfs-instance-store.js';
-import { netnsPath } from '../command-runner.js';
+import type { DetachedStarter } from '../command-runner.js';
+import { localDetachedStarter } from '../detached-start.js';
 import { KERNEL_FILE_DEADLINE_MS, withDeadline } from '../deadline.js';
 import { keepTail, tailFile } from '../files.js';
 import { isSameProcessAlive, processStartTime, sleep } from '../proc.js';
@@ -37,6 +36,8 @@ export interface QemuHypervisorOptions {
   readonly monitorTimeoutMs?: number;
   /** OVMF's code and the pristine variable store each UEFI instance gets a copy of. */
   readonly ovmf?: { readonly code: string; readonly varsTemplate: string } | undefined;
+  /** Who forks QEMU (kumod's command spawner); default: kumod itself. */
+  readonly starter?: DetachedStarter | undefined;
 }
 
 /** The instance's own UEFI variable store, beside its console log. */
@@ -125,7 +126,7 @@ export class QemuHypervisor implements Hypervisor {
       rollback.add('cgroup', () => this.o.confinement.remove(id));
       lap('cgroup');
 
-      const child = this.spawnPaused(spec, p, { instanceStoreFile, uefi: uefiVars });
+      const child = await this.spawnPaused(spec, p, { instanceStoreFile, uefi: uefiVars });
       const startTime = await processStartTime(child.pid);
       if (startTime === undefined) {
         throw new Error(`QEMU (pid ${child.pid}) exited at once: ${await tailFile(p.qemuLog)}`);
@@ -142,15 +143,20 @@ export class QemuHypervisor implements Hypervisor {
       lap('spawned');
       this.o.logger.debug('qemu spawned', { instanceId: id, pid: child.pid });
 
-      await this.waitForMonitor(p, child.exited, signal);
-      lap('monitor');
-      await this.o.confinement.enter(id, child.pid);
-      lap('confined');
-      this.o.logger.debug('qemu confined', { instanceId: id, pid: child.pid });
-      await beforeResume?.();
-      lap('cleared');
-      await resumeThrottled(p.qmpSocket, spec);
-      lap('resumed');
+      // The session that saw the monitor answer also resumes the VM: one handshake, not two.
+      const monitor = await this.waitForMonitor(p, child.exited, signal);
+      try {
+        lap('monitor');
+        await this.o.confinement.enter(id, child.pid);
+        lap('confined');
+        this.o.logger.debug('qemu confined', { instanceId: id, pid: child.pid });
+        await beforeResume?.();
+        lap('cleared');
+        await resumeThrottled(monitor, spec);
+        lap('resumed');
+      } finally {
+        monitor.close();
+      }
       return { ...spawned, launched: true };
     });
     this.o.logger.debug('qemu started', {
@@ -308,66 +314,58 @@ export class QemuHypervisor implements Hypervisor {
     await rm(join(this.paths(instanceId).dir, UEFI_VARS_FILE), { force: true });
   }
 
-  private spawnPaused(
+  private async spawnPaused(
     spec: VmSpec,
     p: VmPaths,
     disks: {
       instanceStoreFile: string | undefined;
       uefi: { code: string; vars: string } | undefined;
     },
-  ): { pid: number; exited: () => string | undefined } {
+  ): Promise<{ pid: number; exited: () => string | undefined }> {
     const args = qemuArgs(spec, p, {
       runAs: this.o.runAs,
       tcgCacheMib: this.o.tcgCacheMib,
       ...disks,
     });
-    const log = openSync(p.qemuLog, 'a');
-    let exited: string | undefined;
-    try {
-      // nsenter execs QEMU in the VPC namespace (where its tap is), so the pid is QEMU's own.
-      const child = spawn(
-        'nsenter',
-        [`--net=${netnsPath(spec.port.netns)}`, '--', this.o.qemuBinary, ...args],
-        {
-          detached: true,
-          stdio: ['ignore', log, log],
-          env: { LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
-        },
-      );
-      child.on('exit', (code, signal) => {
-        exited = signal ? `signal ${signal}` : `exit code ${code}`;
-      });
-      child.on('error', (e) => {
-        exited = String(e);
-      });
-      child.unref();
-      if (child.pid === undefined) throw new Error(`could not spawn ${this.o.qemuBinary}`);
-      return { pid: child.pid, exited: () => exited };
-    } finally {
-      closeSync(log);
-    }
+    // nsenter execs QEMU in the VPC namespace (where its tap is), so the pid is QEMU's own.
+    return (this.o.starter ?? localDetachedStarter).startDetached(this.o.qemuBinary, args, {
+      logFile: p.qemuLog,
+      netns: spec.port.netns,
+    });
   }
 
+  /**
+   * An open QMP session once QEMU's monitor answers. Until QEMU has made its socket, a connect
+   * can only fail (each failure costs kumod a socket, an error and a timer), so a stat of the
+   * path is all each poll does before that.
+   */
   private async waitForMonitor(
     p: VmPaths,
     exited: () => string | undefined,
     signal: AbortSignal | undefined,
-  ): Promise<void> {
+  ): Promise<QmpSession> {
     const deadline = performance.now() + (this.o.monitorTimeoutMs ?? 20_000);
+    let lastError: unknown = 'no socket yet';
     for (;;) {
       const gone = exited();
       if (gone)
         throw new Error(`QEMU exited during start-up (${gone}): ${await tailFile(p.qemuLog)}`);
       if (signal?.aborted)
         throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
-      try {
-        await qmpExecute(p.qmpSocket, 'query-status');
-        return;
-      } catch (e) {
-        if (performance.now() > deadline)
-          throw new Error(`QEMU did not answer on its monitor in time: ${String(e)}`);
-        await sleep(MONITOR_POLL_MS);
+      const made = await stat(p.qmpSocket).then(
+        (st) => st.isSocket(),
+        () => false,
+      );
+      if (made) {
+        try {
+          return await QmpSession.open(p.qmpSocket);
+        } catch (e) {
+          lastError = e;
+        }
       }
+      if (performance.now() > deadline)
+        throw new Error(`QEMU did not answer on its monitor in time: ${String(lastError)}`);
+      await sleep(MONITOR_POLL_MS);
     }
   }
 
@@ -422,17 +420,12 @@ export class QemuHypervisor implements Hypervisor {
  * The disks' I/O limits, then the vCPUs: one QMP session, so no guest I/O ever runs faster than
  * its volume type allows.
  */
-async function resumeThrottled(socket: string, spec: VmSpec): Promise<void> {
-  const s = await QmpSession.open(socket);
-  try {
-    for (const [target, throttle] of diskThrottles(spec)) {
-      await s.execute('block_set_io_throttle', throttleArguments(target, throttle));
-    }
-    await s.execute('cont');
-    const status = (await s.execute('query-status')) as { status?: string };
-    if (status.status !== 'running')
-      throw new Error(`QEMU did not resume (status ${String(status.status)})`);
-  } finally {
-    s.close();
+async function resumeThrottled(s: QmpSession, spec: VmSpec): Promise<void> {
+  for (const [target, throttle] of diskThrottles(spec)) {
+    await s.execute('block_set_io_throttle', throttleArguments(target, throttle));
   }
+  await s.execute('cont');
+  const status = (await s.execute('query-status')) as { status?: string };
+  if (status.status !== 'running')
+    throw new Error(`QEMU did not resume (status ${String(status.status)})`);
 }

@@ -11,6 +11,12 @@ export interface SpawnRequest {
   readonly input?: string | undefined;
   /** The spawner kills the command (SIGKILL) after this many milliseconds. */
   readonly timeoutMs: number;
+  /**
+   * Start the program detached instead (its own session, stdout and stderr appended to this
+   * file, no deadline): the answer comes as soon as it runs, with its pid, and a DetachedExit
+   * with the same id follows if it exits while the spawner lives.
+   */
+  readonly detachedLog?: string | undefined;
 }
 
 export interface SpawnResult {
@@ -23,6 +29,14 @@ export interface SpawnResult {
   readonly timedOut: boolean;
   /** Why the command could not start (ENOENT...), or why its output was cut. */
   readonly error?: string | undefined;
+  /** A detached start: the pid of the process that runs. */
+  readonly pid?: number | undefined;
+}
+
+/** A detached process (started with `detachedLog`) ended: "exit code N" or "signal S". */
+export interface DetachedExit {
+  readonly id: number;
+  readonly exited: string;
 }
 
 /** What one command may print on each stream before the rest is dropped. */

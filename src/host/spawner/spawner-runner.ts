@@ -5,10 +5,12 @@ import {
   HostCommandError,
   inNetns,
   type CommandRunner,
+  type DetachedProcess,
+  type DetachedStarter,
   type RunOptions,
   type RunResult,
 } from '../command-runner.js';
-import type { SpawnRequest, SpawnResult } from './protocol.js';
+import type { DetachedExit, SpawnRequest, SpawnResult } from './protocol.js';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -33,9 +35,11 @@ interface Pending {
  * HostCommandError with the command, its arguments, exit code and stderr. A spawner that dies
  * fails the commands it had and is started again for the next one.
  */
-export class SpawnerCommandRunner implements CommandRunner {
+export class SpawnerCommandRunner implements CommandRunner, DetachedStarter {
   private child: ChildProcess | undefined;
   private readonly pending = new Map<number, Pending>();
+  /** Detached processes this spawner started, by request id, until their exit is known. */
+  private readonly detached = new Map<number, (why: string) => void>();
   private nextId = 1;
 
   constructor(
@@ -77,18 +81,49 @@ export class SpawnerCommandRunner implements CommandRunner {
     return { stdout: stripFinalNewline(r.stdout), stderr: stripFinalNewline(r.stderr), exitCode };
   }
 
+  /**
+   * Starts a process that outlives kumod (QEMU) from the spawner too, for the same reason as
+   * commands: a fork of kumod costs several milliseconds of its CPU per start. The spawner is its
+   * parent while both live and reports its exit; if the spawner goes first, the exit stays
+   * unknown (callers still have their own deadlines).
+   */
+  async startDetached(
+    command: string,
+    args: readonly string[],
+    options: { readonly logFile: string; readonly netns?: string },
+  ): Promise<DetachedProcess> {
+    const [file, argv] = inNetns(options.netns, command, args);
+    let exited: string | undefined;
+    const r = await this.send(
+      { file, args: argv, timeoutMs: DEFAULT_TIMEOUT_MS, detachedLog: options.logFile },
+      (why) => {
+        exited = why;
+      },
+    );
+    if (r.pid === undefined) {
+      throw new HostCommandError(file, argv, undefined, '', r.error ?? 'could not start');
+    }
+    this.logger?.debug('host process started', { command, args: args.slice(0, 4), pid: r.pid });
+    return { pid: r.pid, exited: () => exited };
+  }
+
   /** Ends the spawner (kumod is stopping); commands in flight fail. */
   close(): void {
     this.child?.stdin?.end();
     this.child = undefined;
   }
 
-  private send(req: Omit<SpawnRequest, 'id'>): Promise<SpawnResult> {
+  private send(
+    req: Omit<SpawnRequest, 'id'>,
+    onDetachedExit?: (why: string) => void,
+  ): Promise<SpawnResult> {
     const child = this.spawner();
     const id = this.nextId++;
+    if (onDetachedExit) this.detached.set(id, onDetachedExit);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
+        this.detached.delete(id);
         reject(
           new HostCommandError(req.file, req.args, undefined, '', 'the spawner did not answer'),
         );
@@ -106,7 +141,14 @@ export class SpawnerCommandRunner implements CommandRunner {
       env: { LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
     });
     createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      const result = JSON.parse(line) as SpawnResult;
+      const message = JSON.parse(line) as SpawnResult | DetachedExit;
+      if ('exited' in message) {
+        this.detached.get(message.id)?.(message.exited);
+        this.detached.delete(message.id);
+        return;
+      }
+      const result = message;
+      if (result.pid === undefined) this.detached.delete(result.id);
       const p = this.pending.get(result.id);
       if (!p) return;
       this.pending.delete(result.id);
@@ -122,6 +164,8 @@ export class SpawnerCommandRunner implements CommandRunner {
         p.reject(new HostCommandError(p.file, p.args, undefined, '', `the command spawner ${why}`));
       }
       this.pending.clear();
+      // Its detached processes run on (reparented); their exits can no longer be seen.
+      this.detached.clear();
     };
     child.on('exit', (code, signal) => {
       if (signal || code) this.logger?.warn('the command spawner exited', { code, signal });
