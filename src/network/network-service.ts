@@ -275,13 +275,7 @@ export class NetworkService implements InstanceNetwork {
    * the elastic IPs (a DescribeInstances over N instances costs two reads, not 2N).
    */
   currentPublicIps(): ReadonlyMap<string, string | undefined> {
-    const elastic = new Map(
-      this.deps.routing.addresses
-        .list()
-        .flatMap((a) =>
-          a.networkInterfaceId ? [[a.networkInterfaceId, a.publicIp] as const] : [],
-        ),
-    );
+    const elastic = elasticByInterface(this.deps.routing.addresses.list());
     return new Map(
       this.deps.interfaces.list().map((e) => [e.instanceId, elastic.get(e.id) ?? e.publicIp]),
     );
@@ -425,7 +419,8 @@ export class NetworkService implements InstanceNetwork {
   private applyRules(vpc: Vpc, down: ReadonlySet<string> = new Set()): Promise<void> {
     return this.ruleLocks.run(vpc.id, async () => {
       const { gateways, routeTables, addresses } = this.deps.routing;
-      const [tables, igws, eips] = [routeTables.list(), gateways.list(), addresses.list()];
+      const [tables, igws] = [routeTables.list(), gateways.list()];
+      const elastic = elasticByInterface(addresses.list());
       const interfaces = this.deps.interfaces
         .list()
         .filter((e) => e.vpcId === vpc.id)
@@ -435,7 +430,7 @@ export class NetworkService implements InstanceNetwork {
         .map((e) => ({
           ...e,
           publicIp: hasInternetRoute(tables, igws, vpc.id, e.subnetId)
-            ? (eips.find((a) => a.networkInterfaceId === e.id)?.publicIp ?? e.publicIp)
+            ? (elastic.get(e.id) ?? e.publicIp)
             : undefined,
         }));
       const groups = this.deps.securityGroups.list().filter((g) => g.vpcId === vpc.id);
@@ -531,4 +526,13 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
   const groups = new Map<string, T[]>();
   for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
   return groups;
+}
+
+/** Each associated elastic IP by the interface it is on (it replaces the pool address there). */
+function elasticByInterface(
+  addresses: readonly { networkInterfaceId?: string | undefined; publicIp: string }[],
+): ReadonlyMap<string, string> {
+  return new Map(
+    addresses.flatMap((a) => (a.networkInterfaceId ? [[a.networkInterfaceId, a.publicIp]] : [])),
+  );
 }
