@@ -245,13 +245,13 @@ export async function main(argv: readonly string[]): Promise<void> {
         await network.refreshRules(vpcId);
         await network.refreshNames(vpcId);
       },
-      freePoolAddress: () => network.freePoolAddress(),
-      withPublicIp: (eni: NetworkInterface) => network.withPublicIp(eni),
+      freePoolAddress: () => network.publicAddresses.freePoolAddress(),
+      withPublicIp: (eni: NetworkInterface) => network.publicAddresses.withPublicIp(eni),
       forgetFlows: (vpcId: string, ip: string) => network.forgetFlows(vpcId, ip),
       instanceState: (id: string) => instances.get(id)?.state,
     }),
-    publicIpOf: (id: string) => network.publicIpOf(id),
-    currentPublicIps: () => network.currentPublicIps(),
+    publicIpOf: (id: string) => network.publicAddresses.publicIpOf(id),
+    currentPublicIps: () => network.publicAddresses.currentPublicIps(),
     interfaceOf: (id: string) => interfaces.byInstance(id)?.id,
     routeState: (route: Route, vpcId: string) => network.routeState(route, vpcId),
   };
@@ -271,7 +271,7 @@ export async function main(argv: readonly string[]): Promise<void> {
       byPrivateIp: (vpcId, ip) => {
         const i = instances.byPrivateIp(vpcId, ip);
         return i?.network
-          ? { ...i, network: { ...i.network, publicIp: network.publicIpOf(i.id) } }
+          ? { ...i, network: { ...i.network, publicIp: network.publicAddresses.publicIpOf(i.id) } }
           : i;
       },
     },

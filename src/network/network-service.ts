@@ -1,6 +1,6 @@
-import { cidrContains, firstFreeAddress, parseCidr, type Ipv4Cidr } from '../core/cidr.js';
-import { invalidParameter, insufficientCapacity, notFound, KumoError } from '../core/errors.js';
-import { KeyedMutex } from '../core/keyed-mutex.js';
+import { firstFreeAddress, parseCidr } from '../core/cidr.js';
+import { invalidParameter, notFound, KumoError } from '../core/errors.js';
+import { CoalescingRunner } from '../core/coalescing-runner.js';
 import { assertId, newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type {
@@ -25,6 +25,7 @@ import {
   resolveInterfaceGroups,
 } from './security-group-lookup.js';
 import { checkPrivateIp } from './subnet-addresses.js';
+import { PublicAddressPool } from './public-address-pool.js';
 import { subnetDhcpDns } from './subnet-dhcp-dns.js';
 import {
   DEFAULT_SUBNET_CIDR,
@@ -70,14 +71,30 @@ export interface NetworkDeps {
  * here, never from compute's store. plug/unplug/sync make the host match through VpcPlumbing.
  */
 export class NetworkService implements InstanceNetwork {
-  private readonly publicPool: Ipv4Cidr;
-  /** Rules of one VPC are rendered and applied one at a time, from the state at that moment. */
-  private readonly ruleLocks = new KeyedMutex();
+  /** The host's public addresses: who holds which, and the next free one. */
+  readonly publicAddresses: PublicAddressPool;
+  /**
+   * A VPC's ports, and its rules, are made one run at a time, each run from the state of the
+   * moment it starts; calls that arrive during a run share the next one (five concurrent launches
+   * into one VPC cost two runs, not five one after the other). A rules run's items are the
+   * instances being taken down (their routes are blackholes whatever compute's record says yet).
+   */
+  private readonly portRuns = new CoalescingRunner<string, ReadonlyMap<string, NetworkPort>>(
+    (vpcId, instanceIds) => this.plugVpc(vpcId, instanceIds),
+  );
+  private readonly ruleRuns = new CoalescingRunner<string, void>((vpcId, down) =>
+    this.renderAndApplyRules(vpcId, new Set(down)),
+  );
   /** VPCs whose last rule apply failed: isolated until an apply succeeds (retried by sweeps). */
   private readonly failedRules = new Set<string>();
 
   constructor(private readonly deps: NetworkDeps) {
-    this.publicPool = parseCidr(deps.settings.publicCidr);
+    this.publicAddresses = new PublicAddressPool({
+      vpcs: deps.vpcs,
+      interfaces: deps.interfaces,
+      routing: deps.routing,
+      publicCidr: deps.settings.publicCidr,
+    });
   }
 
   /** Creates the default VPC and subnet rows if missing (host objects come on first use). */
@@ -92,7 +109,7 @@ export class NetworkService implements InstanceNetwork {
       id: newId('vpc'),
       cidr: DEFAULT_VPC_CIDR,
       isDefault: true,
-      routerPublicIp: this.freePublicIp(new Set()),
+      routerPublicIp: this.publicAddresses.freeAddress(),
     };
     this.deps.vpcs.put(vpc);
     this.deps.subnets.put({
@@ -140,7 +157,7 @@ export class NetworkService implements InstanceNetwork {
     // held by the routing records, are never handed out again.
     const assignPublicIp = placement.associatePublicIp ?? mapPublicIpOnLaunch(subnet);
     const cidr = parseCidr(subnet.cidr);
-    const usedPublic = this.usedPublicIps();
+    const usedPublic = this.publicAddresses.used();
     const usedMacs = new Set(live.map((e) => e.mac));
     return instanceIds.map((instanceId) => {
       const privateIp = fixed ?? firstFreeAddress(cidr, usedPrivate, RESERVED_LEADING);
@@ -152,7 +169,7 @@ export class NetworkService implements InstanceNetwork {
         );
       }
       usedPrivate.add(privateIp);
-      const publicIp = assignPublicIp ? this.freePublicIp(usedPublic) : undefined;
+      const publicIp = assignPublicIp ? this.publicAddresses.free(usedPublic) : undefined;
       if (publicIp) usedPublic.add(publicIp);
       let mac = instanceMac(instanceId);
       while (usedMacs.has(mac)) mac = instanceMac(newId('i'));
@@ -176,7 +193,7 @@ export class NetworkService implements InstanceNetwork {
 
   /** A free address of the public pool for a new VPC's router (the VPC use-cases call this). */
   freeRouterIp(): string {
-    return this.freePublicIp(this.usedPublicIps());
+    return this.publicAddresses.freeAddress();
   }
 
   /** Frees the instances' interfaces (terminate, or an undone launch): their addresses return. */
@@ -193,20 +210,38 @@ export class NetworkService implements InstanceNetwork {
    * each instance. The rules come with activate().
    */
   async plug(instanceIds: readonly string[]): Promise<ReadonlyMap<string, NetworkPort>> {
+    const enis = instanceIds.map((id) => this.publicAddresses.withPublicIp(this.interfaceOf(id)));
     const ports = new Map<string, NetworkPort>();
-    const enis = instanceIds.map((id) => this.withPublicIp(this.interfaceOf(id)));
-    for (const [vpcId, members] of groupBy(enis, (e) => e.vpcId)) {
-      const vpc = this.vpc(vpcId);
-      await this.deps.plumbing.ensureVpc(vpc);
-      // Every subnet with instances: each one's resolver knows the whole VPC's names.
-      const all = this.deps.interfaces.list().filter((e) => e.vpcId === vpcId);
-      for (const subnetId of new Set([...members, ...all].map((m) => m.subnetId))) {
-        await this.ensureSubnet(vpc, this.subnet(subnetId));
+    const runs = [...groupBy(enis, (e) => e.vpcId)].map(([vpcId, members]) =>
+      this.portRuns.run(
+        vpcId,
+        members.map((m) => m.instanceId),
+      ),
+    );
+    // A run may cover other callers' instances too: each caller takes its own.
+    for (const plugged of await Promise.all(runs)) {
+      for (const id of instanceIds) {
+        const port = plugged.get(id);
+        if (port) ports.set(id, port);
       }
-      for (const [id, port] of await this.deps.plumbing.ensurePorts(vpc, members))
-        ports.set(id, port);
     }
     return ports;
+  }
+
+  /** One VPC's share of plug() for every caller that joined this run. */
+  private async plugVpc(
+    vpcId: string,
+    instanceIds: readonly string[],
+  ): Promise<ReadonlyMap<string, NetworkPort>> {
+    const vpc = this.vpc(vpcId);
+    await this.deps.plumbing.ensureVpc(vpc);
+    const members = [...new Set(instanceIds)].map((id) => this.interfaceOf(id));
+    // Every subnet with instances: each one's resolver knows the whole VPC's names.
+    const all = this.deps.interfaces.list().filter((e) => e.vpcId === vpcId);
+    for (const subnetId of new Set([...members, ...all].map((m) => m.subnetId))) {
+      await this.ensureSubnet(vpc, this.subnet(subnetId));
+    }
+    return this.deps.plumbing.ensurePorts(vpc, members);
   }
 
   /** The rules of every VPC these instances are in, covering every interface it holds now. */
@@ -242,76 +277,10 @@ export class NetworkService implements InstanceNetwork {
     }
   }
 
-  /**
-   * The interface with a public IP from the pool if it should have one and has none (a start
-   * after a stop, or an elastic IP disassociated): recorded before its rules are rendered.
-   */
-  withPublicIp(eni: NetworkInterface): NetworkInterface {
-    if (eni.assignPublicIp === false || eni.publicIp || this.elasticOf(eni.id)) return eni;
-    // Not the address it had last (EC2 hands out a new one), unless no other is free.
-    const used = this.usedPublicIps();
-    let publicIp: string;
-    try {
-      publicIp = this.freePublicIp(
-        new Set([...used, ...(eni.lastPublicIp ? [eni.lastPublicIp] : [])]),
-      );
-    } catch {
-      publicIp = this.freePublicIp(used);
-    }
-    const next = { ...eni, publicIp };
-    this.deps.interfaces.put(next);
-    return next;
-  }
-
-  /** The public address an instance shows: its elastic IP, else its pool one. */
-  publicIpOf(instanceId: string): string | undefined {
-    const eni = this.deps.interfaces.byInstance(instanceId);
-    if (!eni) return undefined;
-    return this.elasticOf(eni.id)?.publicIp ?? eni.publicIp;
-  }
-
-  /**
-   * publicIpOf for every instance with an interface, from one read of the interfaces and one of
-   * the elastic IPs (a DescribeInstances over N instances costs two reads, not 2N).
-   */
-  currentPublicIps(): ReadonlyMap<string, string | undefined> {
-    const elastic = elasticByInterface(this.deps.routing.addresses.list());
-    return new Map(
-      this.deps.interfaces.list().map((e) => [e.instanceId, elastic.get(e.id) ?? e.publicIp]),
-    );
-  }
-
-  /** A free address of the pool (for an elastic IP), or AddressLimitExceeded. */
-  freePoolAddress(): string {
-    try {
-      return this.freePublicIp(this.usedPublicIps());
-    } catch (e) {
-      if (e instanceof KumoError && e.kind === 'ResourceExhausted') {
-        throw new KumoError(
-          'ResourceExhausted',
-          'AddressLimitExceeded',
-          `The public address pool ${this.deps.settings.publicCidr} has no free address left; release an elastic IP or start kumod with a larger --public-cidr`,
-        );
-      }
-      throw e;
-    }
-  }
-
   /** Ends tracked flows to a public IP in a VPC (after the IP moved away from an instance). */
   async forgetFlows(vpcId: string, publicIp: string): Promise<void> {
     const vpc = this.deps.vpcs.get(vpcId);
     if (vpc) await this.deps.plumbing.forgetFlows?.(vpc, publicIp);
-  }
-
-  private elasticOf(eniId: string) {
-    return this.deps.routing.addresses.list().find((a) => a.networkInterfaceId === eniId);
-  }
-
-  private usedPublicIps(): Set<string> {
-    return new Set([
-      ...this.deps.interfaces.list().flatMap((e) => (e.publicIp ? [e.publicIp] : [])),
-      ...this.deps.routing.addresses.list().map((a) => a.publicIp),
-    ]);
   }
 
   /** Makes the VPC's host state match the interfaces it holds now (after some came or went). */
@@ -356,7 +325,7 @@ export class NetworkService implements InstanceNetwork {
     const inVpc = this.deps.interfaces.list().filter((e) => e.vpcId === vpc.id);
     const { domain, publicDomain } = this.deps.settings;
     // One read of the current public addresses per render, not one per interface.
-    const current = publicDomain ? this.currentPublicIps() : undefined;
+    const current = publicDomain ? this.publicAddresses.currentPublicIps() : undefined;
     const publicNames =
       publicDomain && current
         ? { domain: publicDomain, ipOf: (e: NetworkInterface) => current.get(e.instanceId) }
@@ -411,61 +380,63 @@ export class NetworkService implements InstanceNetwork {
     }
   }
 
+  /** The VPC's rules and routing, from the state of the moment the run starts (ruleRuns). */
+  private applyRules(vpc: Vpc, down: ReadonlySet<string> = new Set()): Promise<void> {
+    return this.ruleRuns.run(vpc.id, [...down]);
+  }
+
   /**
    * Renders from the state of this moment and applies in one transaction, then makes the router's
-   * routing match the route tables. Fails closed: if either apply fails, every interface of the VPC is isolated (all its traffic dropped) until an apply
-   * succeeds, and the caller gets the error.
+   * routing match the route tables. Fails closed: if either apply fails, every interface of the
+   * VPC is isolated (all its traffic dropped) until an apply succeeds, and the callers get the
+   * error.
    */
-  private applyRules(vpc: Vpc, down: ReadonlySet<string> = new Set()): Promise<void> {
-    return this.ruleLocks.run(vpc.id, async () => {
-      const { gateways, routeTables, addresses } = this.deps.routing;
-      const [tables, igws] = [routeTables.list(), gateways.list()];
-      const elastic = elasticByInterface(addresses.list());
-      const interfaces = this.deps.interfaces
-        .list()
-        .filter((e) => e.vpcId === vpc.id)
-        .map((e) => (e.groupIds ? e : { ...e, groupIds: [defaultGroupId(vpc.id)] }))
-        // The address NAT maps: the elastic IP replaces the pool one, and neither is mapped
-        // unless the subnet's route table reaches an internet gateway attached to the VPC.
-        .map((e) => ({
-          ...e,
-          publicIp: hasInternetRoute(tables, igws, vpc.id, e.subnetId)
-            ? (elastic.get(e.id) ?? e.publicIp)
-            : undefined,
-        }));
-      const groups = this.deps.securityGroups.list().filter((g) => g.vpcId === vpc.id);
-      // The route tables as the router's kernel routing (policy routing per subnet).
-      const routing = planVpcRouting(
-        vpc,
-        this.deps.subnets.list(),
-        tables,
-        this.routeContext(down),
-      );
-      try {
-        await this.deps.plumbing.applyRules(vpc, interfaces, groups);
-        // After the filter, so a new next hop is never used before its rules exist.
-        await this.deps.plumbing.applyRoutes(vpc, routing);
-        this.failedRules.delete(vpc.id);
-      } catch (error) {
-        this.failedRules.add(vpc.id);
-        this.deps.logger.error('applying the VPC rules failed; isolating its instances', {
+  private async renderAndApplyRules(vpcId: string, down: ReadonlySet<string>): Promise<void> {
+    // A VPC deleted while this run waited has no namespace left to apply to.
+    const vpc = this.deps.vpcs.get(vpcId);
+    if (!vpc) return;
+    const { gateways, routeTables } = this.deps.routing;
+    const [tables, igws] = [routeTables.list(), gateways.list()];
+    const elastic = this.publicAddresses.elasticByInterface();
+    const interfaces = this.deps.interfaces
+      .list()
+      .filter((e) => e.vpcId === vpc.id)
+      .map((e) => (e.groupIds ? e : { ...e, groupIds: [defaultGroupId(vpc.id)] }))
+      // The address NAT maps: the elastic IP replaces the pool one, and neither is mapped
+      // unless the subnet's route table reaches an internet gateway attached to the VPC.
+      .map((e) => ({
+        ...e,
+        publicIp: hasInternetRoute(tables, igws, vpc.id, e.subnetId)
+          ? (elastic.get(e.id) ?? e.publicIp)
+          : undefined,
+      }));
+    const groups = this.deps.securityGroups.list().filter((g) => g.vpcId === vpc.id);
+    // The route tables as the router's kernel routing (policy routing per subnet).
+    const routing = planVpcRouting(vpc, this.deps.subnets.list(), tables, this.routeContext(down));
+    try {
+      await this.deps.plumbing.applyRules(vpc, interfaces, groups);
+      // After the filter, so a new next hop is never used before its rules exist.
+      await this.deps.plumbing.applyRoutes(vpc, routing);
+      this.failedRules.delete(vpc.id);
+    } catch (error) {
+      this.failedRules.add(vpc.id);
+      this.deps.logger.error('applying the VPC rules failed; isolating its instances', {
+        vpcId: vpc.id,
+        error: String(error),
+      });
+      await this.deps.plumbing.isolate(vpc, interfaces).catch((e: unknown) =>
+        this.deps.logger.error('isolating the instances failed too', {
           vpcId: vpc.id,
-          error: String(error),
-        });
-        await this.deps.plumbing.isolate(vpc, interfaces).catch((e: unknown) =>
-          this.deps.logger.error('isolating the instances failed too', {
-            vpcId: vpc.id,
-            error: String(e),
-          }),
-        );
-        throw new KumoError(
-          'Unavailable',
-          'ServiceUnavailable',
-          `The security group rules or routes of ${vpc.id} could not be applied; its instances' traffic is dropped until they are (the kumod log has the cause). Retry the call.`,
-          { cause: error },
-        );
-      }
-    });
+          error: String(e),
+        }),
+      );
+      throw new KumoError(
+        'Unavailable',
+        'ServiceUnavailable',
+        `The security group rules or routes of ${vpc.id} could not be applied; its instances' traffic is dropped until they are (the kumod log has the cause). Retry the call.`,
+        { cause: error },
+      );
+    }
   }
 
   private interfaceOf(instanceId: string): NetworkInterface {
@@ -508,31 +479,10 @@ export class NetworkService implements InstanceNetwork {
       );
     return subnet;
   }
-
-  private freePublicIp(used: ReadonlySet<string>): string {
-    const taken = new Set([...used, ...this.deps.vpcs.list().map((v) => v.routerPublicIp)]);
-    // .0 is the network and .1 the host's own address on the public bridge.
-    const ip = firstFreeAddress(this.publicPool, taken, 2);
-    if (!ip || !cidrContains(this.publicPool, ip)) {
-      throw insufficientCapacity(
-        `The public address pool ${this.deps.settings.publicCidr} is exhausted; start kumod with a larger --public-cidr`,
-      );
-    }
-    return ip;
-  }
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
   return groups;
-}
-
-/** Each associated elastic IP by the interface it is on (it replaces the pool address there). */
-function elasticByInterface(
-  addresses: readonly { networkInterfaceId?: string | undefined; publicIp: string }[],
-): ReadonlyMap<string, string> {
-  return new Map(
-    addresses.flatMap((a) => (a.networkInterfaceId ? [[a.networkInterfaceId, a.publicIp]] : [])),
-  );
 }

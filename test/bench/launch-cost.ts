@@ -15,6 +15,8 @@
  * medianDifferenceMs, ratio (plus details). kumod runs in throwaway network namespaces.
  * Usage: npx tsx test/bench/launch-cost.ts [rounds=3]
  *   KUMO_BENCH_LAUNCH_PARTS=call,concurrency runs only those parts (default: all five).
+ *   KUMO_BENCH_KUMOD_LOG_LEVEL=info runs kumod at its default level (default here: debug, which
+ *   count and breakdown read; the CPU figures are a little higher at debug).
  */
 import { credentials } from '@grpc/grpc-js';
 import { execa } from 'execa';
@@ -57,6 +59,8 @@ const summary = (benchmark: string, kumo: number[], bare: number[], extra: objec
   };
 };
 
+const mean = (xs: readonly number[]): number =>
+  Math.round((xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length)) * 10) / 10;
 const print = (o: object): void => void process.stdout.write(JSON.stringify(o, null, 2) + '\n');
 
 /** Waits until a unix socket accepts and QEMU's QMP greeting arrives. */
@@ -78,7 +82,8 @@ async function qmpAnswers(path: string, limitMs = 30_000): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const h = await KumodHarness.start(['--cpu-overcommit', '16']);
+  const logLevel = process.env.KUMO_BENCH_KUMOD_LOG_LEVEL ?? 'debug';
+  const h = await KumodHarness.start(['--cpu-overcommit', '16', '--log-level', logLevel]);
   const client = new InstancesClient(`unix://${h.socket}`, credentials.createInsecure());
   const settle =
     <R>(resolve: (r: R) => void, reject: (e: Error) => void) =>
@@ -236,7 +241,14 @@ async function main(): Promise<void> {
           "kumod-cpu-per-launch: CPU (utime+stime) of kumod and its command spawner from the call to running vs the bare tools' CPU",
           kumodCpu.map((k, n) => k + (spawnerCpu[n] ?? 0)),
           bareCpu,
-          { kumodOnlyMs: kumodCpu, spawnerMs: spawnerCpu },
+          {
+            kumodOnlyMs: kumodCpu,
+            spawnerMs: spawnerCpu,
+            // /proc counts CPU in 10 ms ticks: over many rounds the mean is the finer figure.
+            meanKumodMs: mean(kumodCpu),
+            meanSpawnerMs: mean(spawnerCpu),
+            kumodLogLevel: logLevel,
+          },
         ),
       );
     }

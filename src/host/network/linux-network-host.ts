@@ -14,7 +14,7 @@ import type { CommandRunner } from '../command-runner.js';
 import { ensureDnsmasq, removeDnsmasq } from './dnsmasq-service.js';
 import { ensureBridge, IpLinks } from './ip-link.js';
 import { ensureMetadataProxy, stopMetadataProxy } from './metadata-proxy-launcher.js';
-import { assertInterfaceName, assertNetnsName } from './names.js';
+import { assertInterfaceName, assertNetnsName, VPC_UPLINK_IF } from './names.js';
 import { planUplinkAddresses } from './uplink-addresses.js';
 import { ensureLanAccess, type LanAccessSpec } from './lan-access.js';
 import { ipToInt } from '../../core/cidr.js';
@@ -78,6 +78,14 @@ export class LinuxNetworkHost implements NetworkHost {
   private readonly memberCache = new Map<string, Map<string, ReadonlySet<string>>>();
   /** Per VPC namespace: kumo's per-port chains there (measured once, then known). */
   private readonly portChainCache = new Map<string, ReadonlySet<string>>();
+  /** Per VPC namespace: kumo's ipsets there (measured once, then known). */
+  private readonly setNameCache = new Map<string, ReadonlySet<string>>();
+  /**
+   * Per VPC namespace: the routing spec this process last applied in full, every link it routes
+   * through present. Applying the same spec again while those links are still known to be there
+   * changes nothing, so it is skipped (most launches do not change a VPC's routing).
+   */
+  private readonly routingCache = new Map<string, string>();
 
   constructor(
     private readonly runner: CommandRunner,
@@ -283,19 +291,36 @@ export class LinuxNetworkHost implements NetworkHost {
       this.guard(spec.netns, async () => {
         await this.requireNetns(spec.netns);
         const netns = spec.netns;
+        const key = JSON.stringify(spec);
+        const devs = [...new Set(spec.routes.flatMap((r) => (r.dev ? [r.dev] : [])))];
+        if (this.routingCache.get(netns) === key && devs.every((d) => this.knownLink(netns, d))) {
+          return;
+        }
+        this.routingCache.delete(netns);
         const [rules, routes, links] = await Promise.all([
           this.runner.run('ip', ['-4', '-j', 'rule', 'show'], { netns }),
           this.runner.run('ip', ['-4', '-j', 'route', 'show', 'table', 'all'], { netns }),
           this.host.in(netns).list(),
         ]);
+        const linkNames = new Set(links.map((l) => l.name));
         const commands = planPolicyRouting(spec, {
           rules: parseRules(rules.stdout),
           routes: parseRoutes(routes.stdout),
-          links: new Set(links.map((l) => l.name)),
+          links: linkNames,
         });
         await this.host.in(netns).batch(commands);
+        // A route through a missing link went in as a blackhole: the same spec must be applied
+        // again once the link is there, so only a complete apply is remembered.
+        if (devs.every((d) => linkNames.has(d))) this.routingCache.set(netns, key);
       }),
     );
+  }
+
+  /** Whether this process made `dev` in the namespace and has not seen it fail since. */
+  private knownLink(netns: string, dev: string): boolean {
+    return dev === VPC_UPLINK_IF
+      ? this.ensured.has(`vpc:${netns}`)
+      : this.ensured.has(`bridge:${netns}/${dev}`);
   }
 
   /** kumo's per-port chains in the namespace's filter table (one iptables-save per process). */
@@ -362,23 +387,37 @@ export class LinuxNetworkHost implements NetworkHost {
     const next = new Map(previous ?? []);
     for (const s of sets) next.set(s.name, new Set(s.members));
     this.memberCache.set(netns, next);
+    const names = this.setNameCache.get(netns);
+    if (names) this.setNameCache.set(netns, new Set([...names, ...sets.map((s) => s.name)]));
   }
 
   /** Sets of groups that are gone (after the rules stopped naming them). */
   private async removeStaleSets(netns: string, sets: readonly MemberSetSpec[]): Promise<void> {
     const wanted = new Set(sets.map((s) => s.name));
+    const stale = [...(await this.kumoSetNames(netns))].filter((n) => !wanted.has(n));
+    if (stale.length > 0) {
+      await this.runner.run('ipset', ['-exist', 'restore'], {
+        netns,
+        input: stale.map((n) => `destroy ${n}`).join('\n') + '\n',
+      });
+      const cache = this.memberCache.get(netns);
+      for (const n of stale) cache?.delete(n);
+    }
+    // applySets made every wanted set: kumo's sets there are now exactly these.
+    this.setNameCache.set(netns, wanted);
+  }
+
+  /** kumo's ipsets in the namespace: one `ipset list -n` per process, then known. */
+  private async kumoSetNames(netns: string): Promise<ReadonlySet<string>> {
+    const known = this.setNameCache.get(netns);
+    if (known) return known;
     const { stdout } = await this.runner.run('ipset', ['list', '-n'], { netns });
-    const stale = stdout
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((n) => /^kumo-[0-9a-f]{8,17}(-n)?$/.test(n) && !wanted.has(n));
-    if (stale.length === 0) return;
-    await this.runner.run('ipset', ['-exist', 'restore'], {
-      netns,
-      input: stale.map((n) => `destroy ${n}`).join('\n') + '\n',
-    });
-    const cache = this.memberCache.get(netns);
-    for (const n of stale) cache?.delete(n);
+    return new Set(
+      stdout
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((n) => /^kumo-[0-9a-f]{8,17}(-n)?$/.test(n)),
+    );
   }
 
   /** The IPv4 addresses of kumod's namespace, measured once per process. */
@@ -428,6 +467,8 @@ export class LinuxNetworkHost implements NetworkHost {
     this.uplinkAddressCache.delete(netns);
     this.memberCache.delete(netns);
     this.portChainCache.delete(netns);
+    this.setNameCache.delete(netns);
+    this.routingCache.delete(netns);
     for (const key of [...this.ensured]) {
       if (key === `vpc:${netns}` || key.startsWith(`bridge:${netns}/`)) this.ensured.delete(key);
     }

@@ -10,6 +10,8 @@ import { dnsmasqPaths } from '../../../src/host/network/dnsmasq-config.js';
 import { LinuxNetworkHost } from '../../../src/host/network/linux-network-host.js';
 import { proxyPaths } from '../../../src/host/network/metadata-proxy-launcher.js';
 import type { Logger } from '../../../src/core/logger.js';
+import type { CommandRunner } from '../../../src/host/command-runner.js';
+import type { PolicyRoutingSpec } from '../../../src/host/network/policy-routing.js';
 import type {
   PublicBridgeSpec,
   SubnetHostSpec,
@@ -49,10 +51,18 @@ integrationSuite(
       warn: (m) => warnings.push(m),
     };
     // The runner kumod uses (the spawner helper, from the build).
-    const runner = new SpawnerCommandRunner([
+    const spawner = new SpawnerCommandRunner([
       process.execPath,
       resolve(import.meta.dirname, '../../../dist/host/spawner/spawner-main.js'),
     ]);
+    // Every command the adapter runs, as "program arg...", so tests can see what it measured.
+    const commands: string[] = [];
+    const runner: CommandRunner = {
+      run: (command, args, options) => {
+        commands.push([command, ...args].join(' '));
+        return spawner.run(command, args, options);
+      },
+    };
     let proxyCommand: string[];
     let host: LinuxNetworkHost;
     let stub: Server | undefined;
@@ -123,7 +133,7 @@ integrationSuite(
     }, 120_000);
 
     afterAll(async () => {
-      runner.close();
+      spawner.close();
       for (const h of helpers) h.kill('SIGKILL');
       stub?.close();
       // Helpers first (they would keep a deleted namespace alive), then namespaces, then files.
@@ -369,6 +379,68 @@ integrationSuite(
         '/bin/true',
       ]);
       expect(`${r.stdout}${r.stderr}`).toContain('lease of 172.31.0.4 obtained');
+    });
+
+    it('applies unchanged routing once, and again when a link it routes through appears or goes', async () => {
+      const spec = (late: boolean): PolicyRoutingSpec => ({
+        netns: vpc.netns,
+        rules: [
+          { pref: 10000, to: '172.31.0.0/16', table: 'main' },
+          { pref: 10100, iif: 'br-test', table: '10001' },
+        ],
+        routes: [
+          { table: 10001, dst: '0.0.0.0/0', type: 'unicast', gateway: '100.80.0.1', dev: 'uplink' },
+          ...(late
+            ? [
+                {
+                  table: 10001,
+                  dst: '198.51.100.0/24',
+                  type: 'unicast' as const,
+                  gateway: '172.31.16.9',
+                  dev: 'br-late',
+                },
+              ]
+            : []),
+        ],
+      });
+      const measures = async (s: PolicyRoutingSpec): Promise<number> => {
+        commands.length = 0;
+        await host.applyVpcRouting(s);
+        return commands.filter((c) => c.startsWith('ip -4 -j rule show')).length;
+      };
+      const table = async () =>
+        (
+          await execa('ip', ['-n', vpc.netns, '-4', 'route', 'show', 'table', '10001'], {
+            reject: false,
+          })
+        ).stdout;
+      expect(await measures(spec(false))).toBe(1);
+      expect(await measures(spec(false))).toBe(0); // known: nothing to run
+      expect(await table()).toContain('default via 100.80.0.1 dev uplink');
+      // Through a bridge that is not there yet: a blackhole, measured again every time...
+      expect(await measures(spec(true))).toBe(1);
+      expect(await table()).toContain('blackhole 198.51.100.0/24');
+      expect(await measures(spec(true))).toBe(1);
+      // ...until the subnet's bridge is made: then the real route goes in, and is known.
+      const late: SubnetHostSpec = {
+        ...subnet,
+        subnetId: 'subnet-0123456789abcdef1',
+        bridge: 'br-late',
+        gatewayAddress: '172.31.16.1/20',
+        cidr: '172.31.16.0/20',
+        reservations: [],
+        runDir: join(dir, 'run', 'subnet-late'),
+      };
+      await host.ensureSubnet(late);
+      expect(await measures(spec(true))).toBe(1);
+      expect(await table()).toContain('198.51.100.0/24 via 172.31.16.9 dev br-late');
+      expect(await measures(spec(true))).toBe(0);
+      // A removed bridge is no longer known: the next apply measures (and blackholes) again.
+      await host.removeSubnet(late);
+      expect(await measures(spec(true))).toBe(1);
+      expect(await table()).toContain('blackhole 198.51.100.0/24');
+      await host.applyVpcRouting({ netns: vpc.netns, rules: [], routes: [] });
+      expect(await table()).toBe('');
     });
 
     it('removes taps, subnets and the VPC, and a second removal is a no-op', async () => {

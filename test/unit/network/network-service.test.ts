@@ -88,20 +88,26 @@ const lastRoutes = (calls: string[]): string[] => {
   return plan.tables.flatMap((t) => t.routes.map((r) => `${r.destination} ${r.hop.kind}`));
 };
 
+/** Adds 198.51.100.0/24 -> the NAT instance to the main route table; returns the table as it was. */
+const routeToNat = (routing: ReturnType<typeof fakeRouting>, natId: string) => {
+  const main = routing.routeTables.list()[0]!;
+  routing.routeTables.put({
+    ...main,
+    routes: [
+      ...main.routes,
+      { destinationCidr: '198.51.100.0/24', instanceId: natId, origin: 'CreateRoute' },
+    ],
+  });
+  return main;
+};
+
 describe('NetworkService routes', () => {
   it('programs a route to a NAT instance while it runs and a blackhole once it is unplugged or stopped', async () => {
     const calls: string[] = [];
     const states = new Map<string, string>();
     const { svc, routing } = service(calls, states);
     const [nat, other] = svc.allocate(ids(2));
-    const main = routing.routeTables.list()[0]!;
-    routing.routeTables.put({
-      ...main,
-      routes: [
-        ...main.routes,
-        { destinationCidr: '198.51.100.0/24', instanceId: nat!.instanceId, origin: 'CreateRoute' },
-      ],
-    });
+    const main = routeToNat(routing, nat!.instanceId);
     await svc.activate([other!.instanceId]);
     expect(lastRoutes(calls)).toEqual(['0.0.0.0/0 gateway', '198.51.100.0/24 instance']);
     expect(svc.routeState(routing.routeTables.list()[0]!.routes[2]!, main.vpcId)).toBe('active');
@@ -112,6 +118,17 @@ describe('NetworkService routes', () => {
     states.set(nat!.instanceId, 'stopped');
     expect(svc.routeState(routing.routeTables.list()[0]!.routes[2]!, main.vpcId)).toBe('blackhole');
     await svc.refreshRules(main.vpcId);
+    expect(lastRoutes(calls)).toEqual(['0.0.0.0/0 gateway', '198.51.100.0/24 blackhole']);
+  });
+
+  it('keeps a route a blackhole when the unplug of its instance shares a run with a launch', async () => {
+    const calls: string[] = [];
+    const { svc, routing } = service(calls);
+    const [nat, other] = svc.allocate(ids(2));
+    routeToNat(routing, nat!.instanceId);
+    // The stop's "down" set rides along with the launch's activation in one run.
+    await Promise.all([svc.activate([other!.instanceId]), svc.unplug([nat!.instanceId])]);
+    expect(calls.filter((c) => c.startsWith('applyRoutes '))).toHaveLength(1);
     expect(lastRoutes(calls)).toEqual(['0.0.0.0/0 gateway', '198.51.100.0/24 blackhole']);
   });
 
@@ -199,6 +216,23 @@ describe('NetworkService', () => {
       const text = three.calls.find((c) => c.startsWith(call)) as string;
       for (const eni of three.enis) expect(text).toContain(eni.mac);
     }
+  });
+
+  it('has concurrent plugs and activations of one VPC share runs, each caller getting its own ports', async () => {
+    const calls: string[] = [];
+    const { svc } = service(calls);
+    const [a, b, c] = ids(3);
+    svc.allocate([a!, b!, c!]);
+    // Three launches whose requests arrived together, as five concurrent RunInstances calls do.
+    const plugged = await Promise.all([svc.plug([a!]), svc.plug([b!]), svc.plug([c!])]);
+    expect(plugged.map((p) => [...p.keys()])).toEqual([[a], [b], [c]]);
+    expect(calls.filter((x) => x.startsWith('ensurePorts'))).toHaveLength(1);
+    expect(calls.filter((x) => x.startsWith('ensureSubnet'))).toHaveLength(1);
+    calls.length = 0;
+    await Promise.all([svc.activate([a!]), svc.activate([b!]), svc.activate([c!])]);
+    const applies = calls.filter((x) => x.startsWith('applyRules'));
+    expect(applies).toHaveLength(1);
+    for (const id of [a, b, c]) expect(applies[0]).toContain(`"instanceId":"${id}"`);
   });
 
   it('after a release, sync serves neither the reservation nor the NAT of the released interface', async () => {

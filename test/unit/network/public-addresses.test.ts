@@ -70,13 +70,13 @@ describe('public addresses', () => {
     await svc.refreshRules(vpc.id);
     expect(mapped.at(-1)).toEqual([]);
     // The address stays the instance's (EC2 shows it), only the mapping goes.
-    expect(svc.publicIpOf(I1)).toBe(e1.publicIp);
+    expect(svc.publicAddresses.publicIpOf(I1)).toBe(e1.publicIp);
   });
 
   it('maps the elastic IP instead of the pool one', async () => {
     const { svc, mapped, routing, interfaces } = service();
     const [e1] = svc.allocate([I1]) as [NetworkInterface];
-    const ip = svc.freePoolAddress();
+    const ip = svc.publicAddresses.freePoolAddress();
     routing.addresses.put({
       allocationId: 'eipalloc-00000000000000001',
       publicIp: ip,
@@ -88,7 +88,7 @@ describe('public addresses', () => {
     interfaces.put({ ...e1, publicIp: undefined });
     await svc.activate([I1]);
     expect(mapped.at(-1)).toEqual([`${I1}=${ip}`]);
-    expect(svc.publicIpOf(I1)).toBe(ip);
+    expect(svc.publicAddresses.publicIpOf(I1)).toBe(ip);
   });
 
   it('releases the pool IP at stop and gives another at start; an elastic IP stays', async () => {
@@ -109,13 +109,13 @@ describe('public addresses', () => {
     const again = interfaces.byInstance(I1)?.publicIp;
     expect(again).toBeDefined();
     expect(again).not.toBe(e1.publicIp);
-    expect(svc.publicIpOf(I2)).toBe('100.80.0.14');
+    expect(svc.publicAddresses.publicIpOf(I2)).toBe('100.80.0.14');
     expect(interfaces.byInstance(I2)?.publicIp).toBeUndefined();
   });
 
   it('never hands out an elastic IP as a pool IP', () => {
     const { svc, routing } = service();
-    const taken = svc.freePoolAddress();
+    const taken = svc.publicAddresses.freePoolAddress();
     routing.addresses.put({
       allocationId: 'eipalloc-00000000000000001',
       publicIp: taken,
