@@ -7,11 +7,12 @@ import { runCliScenario, type PrintedCase } from './support/cli-scenario.js';
 import { model } from './support/ec2-model.js';
 
 /**
- * kumo's `--output json` byte for byte against aws-cli's: each answer of the CLI scenario is
- * written as the XML EC2 would send, in the reverse of kumo's order, parsed by botocore's EC2
- * parser as aws-cli configures it and printed by aws-cli's JSONFormatter
- * (unit/cli/reference/aws_parsed_json.py). EC2 sends no kumo extensions, so they are left out of
- * kumo's side too (as the CLI would print a response without them); everything else must match.
+ * kumo's `--output json`, `text` and `table` byte for byte against aws-cli's: each answer of the
+ * CLI scenario is written as the XML EC2 would send, in the reverse of kumo's order, parsed by
+ * botocore's EC2 parser as aws-cli configures it and printed by aws-cli's formatters
+ * (unit/cli/reference/aws_parsed_output.py), so the order on aws-cli's side is botocore's alone.
+ * EC2 sends no kumo extensions, so they are left out of kumo's side too (as the CLI prints a
+ * response without them); everything else must match.
  */
 const python = referencePython(['awscli.formatter', 'awscli.customizations.scalarparse']);
 
@@ -31,19 +32,24 @@ function withoutExtensions(value: unknown, shapeName: string): unknown {
   );
 }
 
-describe.skipIf(python === undefined)('--output json against aws-cli on the same data', () => {
+const FORMATS = ['json', 'text', 'table'] as const;
+type Format = (typeof FORMATS)[number];
+
+describe.skipIf(python === undefined)('the CLI against aws-cli on the same data', () => {
   let api: ApiServer;
   let cases: PrintedCase[];
-  let aws: Outcome[];
+  let aws: Record<Format, Outcome[]>;
 
   beforeAll(async () => {
     api = await startApiServer({ imageFiles: new FakeImageFiles() });
     cases = await runCliScenario(api);
-    aws = runReference<Outcome[]>(
-      python ?? '',
-      'aws_parsed_json.py',
-      cases.map((c) => ({ operation: c.operation, response: c.printed })),
-    );
+    const run = (format: Format) =>
+      runReference<Outcome[]>(
+        python ?? '',
+        'aws_parsed_output.py',
+        cases.map((c) => ({ operation: c.operation, response: c.printed, format, width: 80 })),
+      );
+    aws = { json: run('json'), text: run('text'), table: run('table') };
   });
   afterAll(() => api.close());
 
@@ -52,18 +58,22 @@ describe.skipIf(python === undefined)('--output json against aws-cli on the same
       expect(renderOutput(c.printed, { format: 'json', operation: c.operation })).toBe(c.stdout);
   });
 
-  it('prints every answer as aws-cli does, describe-instances included', () => {
-    const differing = cases.flatMap((c, i) => {
-      const stripped = withoutExtensions(c.printed, model.outputs[c.operation]!);
-      const kumo = renderOutput(stripped, { format: 'json', operation: c.operation });
-      const reference = aws[i] ?? { error: 'no answer from aws-cli' };
-      return 'ok' in reference && reference.ok === kumo
-        ? []
-        : [{ operation: c.operation, kumo, aws: reference }];
+  for (const format of FORMATS) {
+    it(`--output ${format} prints every answer as aws-cli does`, () => {
+      const differing = cases.flatMap((c, i) => {
+        const stripped = withoutExtensions(c.printed, model.outputs[c.operation]!);
+        const kumo = renderOutput(stripped, { format, operation: c.operation, terminalWidth: 80 });
+        const reference = aws[format][i] ?? { error: 'no answer from aws-cli' };
+        return 'ok' in reference && reference.ok === kumo
+          ? []
+          : [{ operation: c.operation, kumo, aws: reference }];
+      });
+      expect(differing).toEqual([]);
     });
-    expect(differing).toEqual([]);
-    // Guards the comparison itself: describe-instances came back from aws-cli, nested and full.
-    const instances = aws[cases.findIndex((c) => c.operation === 'DescribeInstances')];
+  }
+
+  it('compared describe-instances in full, nested structures included', () => {
+    const instances = aws.json[cases.findIndex((c) => c.operation === 'DescribeInstances')];
     const text = instances && 'ok' in instances ? instances.ok : '';
     for (const nested of ['"NetworkInterfaces": [', '"Placement": {', '"BlockDeviceMappings": ['])
       expect(text).toContain(nested);

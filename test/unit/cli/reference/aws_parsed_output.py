@@ -1,13 +1,14 @@
-"""What aws-cli prints with --output json when EC2 sends the data of kumo's responses.
+"""What aws-cli prints (--output json, text or table) when EC2 sends the data of kumo's responses.
 
-Input: a JSON list of {"operation", "response"} (a response as kumo's CLI printed it).
+Input: a JSON list of {"operation", "response", "format"?, "width"?} (a response as kumo's CLI
+printed it with --output json; format defaults to json, a table's width to 80).
 Output: a JSON list of {"ok": printed text} or {"error": message}, one per case.
 
 Each response is written as the XML EC2 would send (elements named by the model's locationName,
 lists of <item>), with every structure's elements in the REVERSE of the order kumo printed them,
 so the order of the result comes from botocore alone: its EC2 parser (configured as aws-cli
 configures it: timestamps and blobs as they came on the wire) builds each structure by walking
-the shape's members in the model's order, and aws-cli's JSONFormatter prints that. Keys the model
+the shape's members in the model's order, and aws-cli's formatters print that. Keys the model
 does not have (kumo's extensions) are not written: EC2 would not send them.
 """
 import argparse
@@ -16,9 +17,10 @@ import json
 import sys
 from xml.sax.saxutils import escape
 
+import awscli.table
 import botocore.session
 from awscli.customizations.scalarparse import add_scalar_parsers
-from awscli.formatter import JSONFormatter
+from awscli.formatter import JSONFormatter, TableFormatter, TextFormatter
 
 session = botocore.session.get_session()
 add_scalar_parsers(session)
@@ -55,8 +57,12 @@ def render(case):
         shape, case['response'])
     parsed = parser.parse(
         {'body': body.encode('utf-8'), 'headers': {}, 'status_code': 200}, shape)
+    width = case.get('width', 80)
+    awscli.table.determine_terminal_width = lambda default_width=80: width
+    formatter = {'json': JSONFormatter, 'text': TextFormatter, 'table': TableFormatter}[
+        case.get('format', 'json')]
     stream = io.StringIO()
-    JSONFormatter(argparse.Namespace(query=None))(case['operation'], parsed, stream)
+    formatter(argparse.Namespace(query=None, color='off'))(case['operation'], parsed, stream)
     return stream.getvalue()
 
 
