@@ -2,8 +2,11 @@
  * The order of a response's top-level keys in aws-cli's JSON: botocore parses EC2's XML into the
  * output shape's members in the model's order (data/ec2/2016-11-15/service-2.json), so
  * `--no-paginate` prints NextToken before Reservations, and create-key-pair starts with
- * KeyPairId. test/unit/cli/output-order-aws.test.ts checks these lists against botocore's model.
- * Nested structures keep the order of kumo's .proto fields.
+ * KeyPairId. test/unit/cli/ec2-model-aws.test.ts checks these lists against botocore's model.
+ * They are needed where the CLI unwraps a message (run-instances prints the reservation,
+ * create-volume the volume). Nested structures need nothing here: the .proto response messages
+ * declare EC2's members in the model's order, kumo's extensions last, and the generated code keeps
+ * that order (test/api/key-order.test.ts checks every structure of every answer).
  */
 export const OUTPUT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
   RunInstances: ['ReservationId', 'OwnerId', 'RequesterId', 'Groups', 'Instances'],
