@@ -48,6 +48,9 @@ export async function launch(
   const step = (name: string): void =>
     deps.logger.debug(name, { instanceIds: ids, ms: Math.round(performance.now() - t0) });
   return withRollback(deps.logger, async (rollback) => {
+    // The ports' undo comes before the plug: a plug that fails half-way (one `ip -batch` stops
+    // at its first error) may have made some ports already, and unplug removes only what is there.
+    rollback.add('network ports', () => deps.network.unplug(ids));
     // Disks, ports and NoCloud seeds do not depend on each other: made side by side.
     const [disks, ports, seeds] = await Promise.allSettled([
       Promise.all(
@@ -66,10 +69,7 @@ export async function launch(
           return next;
         }),
       ),
-      deps.network.plug(ids).then((plugged) => {
-        rollback.add('network ports', () => deps.network.unplug(ids));
-        return plugged;
-      }),
+      deps.network.plug(ids),
       writeSeeds(deps.seeds, deps.settings.dnsDomain, batch, rollback),
     ]);
     if (disks.status === 'rejected') throw disks.reason;

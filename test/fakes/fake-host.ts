@@ -153,6 +153,8 @@ export class FakeNetwork implements InstanceNetwork {
     if (this.failNextPlug) {
       const e = this.failNextPlug;
       this.failNextPlug = undefined;
+      // As a real `ip -batch` that stops half-way: the first port was made before the failure.
+      if (ids[0] !== undefined) this.ports.add(ids[0]);
       return Promise.reject(e);
     }
     this.plugCalls.push(ids.length);

@@ -31,6 +31,7 @@ describe('launch', () => {
     expect(d.instances.list()).toEqual([]);
     expect(d.storage.files.files.size).toBe(0);
     expect(d.hypervisor.running()).toBe(0);
+    expect(d.network.ports.size).toBe(0); // the port made before the failure went too
     expect(d.network.syncs).toHaveLength(1);
   });
 
