@@ -78,6 +78,12 @@ export class LinuxNetworkHost implements NetworkHost {
   private readonly memberCache = new Map<string, Map<string, ReadonlySet<string>>>();
   /** Per VPC namespace: kumo's per-port chains there (measured once, then known). */
   private readonly portChainCache = new Map<string, ReadonlySet<string>>();
+  /**
+   * Per VPC namespace: the names of all its links, measured once by ensureTaps and then kept up
+   * to date by this process (it makes and deletes the taps). A tap that is not among them is
+   * made without measuring again; a batch that fails anyway makes the next call measure.
+   */
+  private readonly linkNameCache = new Map<string, Set<string>>();
   /** Per VPC namespace: kumo's ipsets there (measured once, then known). */
   private readonly setNameCache = new Map<string, ReadonlySet<string>>();
   /**
@@ -190,12 +196,29 @@ export class LinuxNetworkHost implements NetworkHost {
   }
 
   /**
-   * One listing, then one batch that makes what is missing: two commands for any number. Returns
+   * One batch that makes the taps, after one listing of the namespace's links: two commands for
+   * any number of taps, and one (the batch) once the links are known and none of the taps is
+   * among them (a new instance's tap, or a stopped one's whose tap this process deleted). Returns
    * the taps it had to create.
    */
   private async ensureTapsIn(netns: string, specs: readonly TapSpec[]): Promise<string[]> {
     await this.requireNetns(netns);
     const vpc = this.host.in(netns);
+    const known = this.linkNameCache.get(netns);
+    if (known && specs.every((s) => !known.has(s.tap))) {
+      try {
+        await vpc.batch(specs.flatMap((s) => tapCommands(s, true)));
+        for (const s of specs) known.add(s.tap);
+        return specs.map((s) => s.tap);
+      } catch (e) {
+        // Something made a link behind kumod's back: measure, and make what is missing.
+        this.logger.warn('making taps from what kumod knew failed; measuring the links', {
+          netns,
+          error: String(e),
+        });
+        this.linkNameCache.delete(netns);
+      }
+    }
     const links = new Map((await vpc.list()).map((l) => [l.name, l]));
     const commands: string[][] = [];
     const created: string[] = [];
@@ -204,17 +227,11 @@ export class LinuxNetworkHost implements NetworkHost {
       if (tap && tap.tunType !== 'tap') {
         throw new Error(`${spec.tap} exists in ${netns} but is not a tap (${tap.kind ?? '?'})`);
       }
-      // No vnet_hdr flag needed: QEMU's TUNSETIFF on the persistent tap sets the offload
-      // features it wants (vnet_hdr included), overriding whatever the tap was created with.
-      if (!tap) {
-        commands.push(['tuntap', 'add', 'dev', spec.tap, 'mode', 'tap']);
-        created.push(spec.tap);
-      }
-      if (tap?.master !== spec.bridge || !tap.up) {
-        commands.push(['link', 'set', 'dev', spec.tap, 'master', spec.bridge, 'up']);
-      }
+      if (!tap) created.push(spec.tap);
+      if (!tap || tap.master !== spec.bridge || !tap.up) commands.push(...tapCommands(spec, !tap));
     }
     await vpc.batch(commands);
+    this.linkNameCache.set(netns, new Set([...links.keys(), ...created]));
     return created;
   }
 
@@ -225,6 +242,7 @@ export class LinuxNetworkHost implements NetworkHost {
       if (!(await netnsExists(this.runner, spec.netns))) return;
       const vpc = this.host.in(spec.netns);
       if (await vpc.show(spec.tap)) await vpc.delete(spec.tap);
+      this.linkNameCache.get(spec.netns)?.delete(spec.tap);
     });
   }
 
@@ -469,6 +487,7 @@ export class LinuxNetworkHost implements NetworkHost {
     this.portChainCache.delete(netns);
     this.setNameCache.delete(netns);
     this.routingCache.delete(netns);
+    this.linkNameCache.delete(netns);
     for (const key of [...this.ensured]) {
       if (key === `vpc:${netns}` || key.startsWith(`bridge:${netns}/`)) this.ensured.delete(key);
     }
@@ -490,4 +509,15 @@ export class LinuxNetworkHost implements NetworkHost {
     }
     this.brNetfilterLoaded = true;
   }
+}
+
+/**
+ * The `ip -batch` lines that put a tap on its bridge, up; `create` adds it first. No vnet_hdr
+ * flag: QEMU's TUNSETIFF on the persistent tap sets the offloads it wants (vnet_hdr included).
+ */
+function tapCommands(spec: TapSpec, create: boolean): string[][] {
+  return [
+    ...(create ? [['tuntap', 'add', 'dev', spec.tap, 'mode', 'tap']] : []),
+    ['link', 'set', 'dev', spec.tap, 'master', spec.bridge, 'up'],
+  ];
 }

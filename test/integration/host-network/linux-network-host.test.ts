@@ -381,6 +381,26 @@ integrationSuite(
       expect(`${r.stdout}${r.stderr}`).toContain('lease of 172.31.0.4 obtained');
     });
 
+    it('makes a new tap with one command once it knows the links, and measures when one appeared behind it', async () => {
+      const fresh: TapSpec = { netns: vpc.netns, bridge: 'br-test', tap: `tq${tag}` };
+      const stray: TapSpec = { ...fresh, tap: `tr${tag}` };
+      const onBridge = async (name: string) =>
+        (await execa('ip', ['-n', vpc.netns, '-o', 'link', 'show', 'dev', name])).stdout;
+      commands.length = 0;
+      expect(await host.ensureTaps([fresh])).toEqual([fresh.tap]);
+      expect(commands).toEqual(['ip -batch -']); // no listing: kumod knows the links
+      expect(await onBridge(fresh.tap)).toMatch(/master br-test .*state (UP|DOWN|UNKNOWN)/);
+      // A tap made by someone else under the name kumod is about to use: the one-command try
+      // fails, kumod measures and puts the existing tap on the bridge instead of failing.
+      await execa('ip', ['-n', vpc.netns, 'tuntap', 'add', 'dev', stray.tap, 'mode', 'tap']);
+      commands.length = 0;
+      expect(await host.ensureTaps([stray])).toEqual([]);
+      expect(commands).toEqual(['ip -batch -', 'ip -j -d addr show', 'ip -batch -']);
+      expect(await onBridge(stray.tap)).toContain('master br-test');
+      expect(warnings).toContain('making taps from what kumod knew failed; measuring the links');
+      for (const t of [fresh, stray]) await host.removeTap(t);
+    });
+
     it('applies unchanged routing once, and again when a link it routes through appears or goes', async () => {
       const spec = (late: boolean): PolicyRoutingSpec => ({
         netns: vpc.netns,
