@@ -11,13 +11,26 @@ export function encodeDoc(value: unknown): string {
   });
 }
 
+/**
+ * The inverse of encodeDoc. Parses without a reviver (a reviver makes JSON.parse 5-7 times slower:
+ * it is called for every value) and converts tagged values in one walk, only in documents that
+ * have any: most (interfaces, groups, routes) have none, and a launch reads dozens of them.
+ */
 export function decodeDoc<T>(text: string): T {
-  return JSON.parse(text, (_key, v: unknown) => {
-    if (v && typeof v === 'object') {
-      const o = v as Record<string, unknown>;
-      if (typeof o.$date === 'string') return new Date(o.$date);
-      if (typeof o.$bytes === 'string') return new Uint8Array(Buffer.from(o.$bytes, 'base64'));
-    }
+  const value: unknown = JSON.parse(text);
+  return (text.includes('"$date"') || text.includes('"$bytes"') ? untag(value) : value) as T;
+}
+
+/** Replaces {"$date": iso} and {"$bytes": base64} objects in place, at any depth. */
+function untag(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = untag(v[i]);
     return v;
-  }) as T;
+  }
+  const o = v as Record<string, unknown>;
+  if (typeof o.$date === 'string') return new Date(o.$date);
+  if (typeof o.$bytes === 'string') return new Uint8Array(Buffer.from(o.$bytes, 'base64'));
+  for (const key of Object.keys(o)) o[key] = untag(o[key]);
+  return o;
 }
