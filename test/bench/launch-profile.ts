@@ -6,6 +6,7 @@
  * Prints one JSON object: kumod's and its spawner's CPU per launch (from /proc/<pid>/stat), and
  * the profile's self time inside the launch windows, by function and by module (ms per launch).
  * Usage: npx tsx test/bench/launch-profile.ts [rounds=10] [concurrent=1] [top=40]
+ *   KUMO_BENCH_KUMOD_LOG_LEVEL=info profiles kumod at its default log level (default: debug).
  */
 import { credentials } from '@grpc/grpc-js';
 import {
@@ -112,7 +113,9 @@ function selfTime(p: Profile, windows: readonly (readonly [number, number])[]) {
 async function main(): Promise<void> {
   const profDir = mkdtempSync(join(tmpdir(), 'kumod-prof-'));
   process.env.KUMO_KUMOD_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${profDir}`;
-  const h = await KumodHarness.start(['--cpu-overcommit', '16']);
+  // KUMO_BENCH_KUMOD_LOG_LEVEL=info profiles kumod at its default level (the harness runs debug).
+  const logLevel = process.env.KUMO_BENCH_KUMOD_LOG_LEVEL ?? 'debug';
+  const h = await KumodHarness.start(['--cpu-overcommit', '16', '--log-level', logLevel]);
   const client = new InstancesClient(`unix://${h.socket}`, credentials.createInsecure());
   const settle =
     <R>(resolve: (r: R) => void, reject: (e: Error) => void) =>
