@@ -152,6 +152,8 @@ export class NetworkService implements InstanceNetwork {
       placement.privateIp !== undefined
         ? checkPrivateIp(subnet, placement.privateIp, usedPrivate, instanceIds.length)
         : undefined;
+    // Allocating nothing only checks the subnet, the groups and the address (a launch's pre-check).
+    if (instanceIds.length === 0) return [];
     // The one place that decides whether a launch gets a public IP (EC2: the subnet's
     // MapPublicIpOnLaunch, overridden by the launch's AssociatePublicIpAddress). Elastic IPs,
     // held by the routing records, are never handed out again.
@@ -238,9 +240,11 @@ export class NetworkService implements InstanceNetwork {
     const members = [...new Set(instanceIds)].map((id) => this.interfaceOf(id));
     // Every subnet with instances: each one's resolver knows the whole VPC's names.
     const all = this.deps.interfaces.list().filter((e) => e.vpcId === vpcId);
-    for (const subnetId of new Set([...members, ...all].map((m) => m.subnetId))) {
-      await this.ensureSubnet(vpc, this.subnet(subnetId));
-    }
+    const subnetIds = new Set([...members, ...all].map((m) => m.subnetId));
+    await this.ensureSubnets(
+      vpc,
+      [...subnetIds].map((id) => this.subnet(id)),
+    );
     return this.deps.plumbing.ensurePorts(vpc, members);
   }
 
@@ -288,9 +292,10 @@ export class NetworkService implements InstanceNetwork {
     const vpc = this.deps.vpcs.get(vpcId);
     if (!vpc) return;
     await this.deps.plumbing.ensureVpc(vpc);
-    for (const subnet of this.deps.subnets.list().filter((s) => s.vpcId === vpcId)) {
-      await this.ensureSubnet(vpc, subnet);
-    }
+    await this.ensureSubnets(
+      vpc,
+      this.deps.subnets.list().filter((s) => s.vpcId === vpcId),
+    );
     await this.applyRules(vpc);
   }
 
@@ -316,22 +321,30 @@ export class NetworkService implements InstanceNetwork {
     const inVpc = this.deps.interfaces.list().filter((e) => e.vpcId === vpcId);
     if (inVpc.length === 0) return;
     const vpc = this.vpc(vpcId);
-    for (const subnetId of new Set(inVpc.map((e) => e.subnetId))) {
-      await this.ensureSubnet(vpc, this.subnet(subnetId));
-    }
+    const subnetIds = new Set(inVpc.map((e) => e.subnetId));
+    await this.ensureSubnets(
+      vpc,
+      [...subnetIds].map((id) => this.subnet(id)),
+    );
   }
 
-  private ensureSubnet(vpc: Vpc, subnet: Subnet): Promise<void> {
+  /**
+   * Each subnet's bridge and DHCP, rendered from one read of the VPC's interfaces and of the
+   * current public addresses (not one per subnet, nor per interface). Whoever changes those
+   * afterwards renders again: a launch plugs, a stop or an address move refreshes the names.
+   */
+  private async ensureSubnets(vpc: Vpc, subnets: readonly Subnet[]): Promise<void> {
     const inVpc = this.deps.interfaces.list().filter((e) => e.vpcId === vpc.id);
     const { domain, publicDomain } = this.deps.settings;
-    // One read of the current public addresses per render, not one per interface.
     const current = publicDomain ? this.publicAddresses.currentPublicIps() : undefined;
     const publicNames =
       publicDomain && current
         ? { domain: publicDomain, ipOf: (e: NetworkInterface) => current.get(e.instanceId) }
         : undefined;
-    const { reservations, dns } = subnetDhcpDns(vpc, subnet, inVpc, domain, publicNames);
-    return this.deps.plumbing.ensureSubnet(vpc, subnet, reservations, dns);
+    for (const subnet of subnets) {
+      const { reservations, dns } = subnetDhcpDns(vpc, subnet, inVpc, domain, publicNames);
+      await this.deps.plumbing.ensureSubnet(vpc, subnet, reservations, dns);
+    }
   }
 
   /**
@@ -470,7 +483,8 @@ export class NetworkService implements InstanceNetwork {
         throw notFound('InvalidSubnetID.NotFound', `The subnet ID '${subnetId}' does not exist`);
       return subnet;
     }
-    const vpc = this.ensureDefaultVpc();
+    // kumod ensured the default VPC's group and routing at start; only a missing VPC is made here.
+    const vpc = this.deps.vpcs.list().find((v) => v.isDefault) ?? this.ensureDefaultVpc();
     const subnet = this.deps.subnets.list().find((s) => s.vpcId === vpc.id && s.isDefault);
     if (!subnet)
       throw invalidParameter(
