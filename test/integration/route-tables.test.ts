@@ -35,7 +35,8 @@ integrationSuite('route tables as kernel routing on real guests', () => {
 
   const inGuest = async (i: Inst, cmd: string, untilMs = 0): Promise<string> => {
     const r = await h.ssh(key, 'root', i.PublicIpAddress, cmd, untilMs);
-    expect(r.exitCode, `${cmd}: ${r.stderr}`).toBe(0);
+    const why = r.exitCode === 0 ? '' : `\n${await h.reachDiagnostics(i.InstanceId)}`;
+    expect(r.exitCode, `${cmd}: ${r.stderr}${why}`).toBe(0);
     return r.stdout;
   };
   /** The page at ip:8080 fetched from inside guest `i`, or '' when nothing answers. */

@@ -155,6 +155,28 @@ export class KumodHarness {
       .filter((n) => n.startsWith(`${this.prefix}-vpc-`));
   }
 
+  /**
+   * What to print when a guest cannot be reached: the end of its console (did it get an address?)
+   * and each VPC namespace's addresses and neighbours (is the public IP on the uplink, does the
+   * router know the guest?).
+   */
+  async reachDiagnostics(instanceId: string): Promise<string> {
+    const parts: string[] = [];
+    try {
+      const out = (await this.json('get-console-output', '--instance-id', instanceId)).Output;
+      parts.push(`console of ${instanceId}, the end:\n${String(out ?? '').slice(-1500)}`);
+    } catch (e) {
+      parts.push(`console of ${instanceId}: ${String(e)}`);
+    }
+    for (const ns of await this.vpcNamespaces()) {
+      for (const args of [['-br', 'addr'], ['neigh']]) {
+        const r = await execa('ip', ['-n', ns, ...args], { reject: false });
+        parts.push(`ip -n ${ns} ${args.join(' ')}:\n${r.stdout}${r.stderr}`);
+      }
+    }
+    return parts.join('\n');
+  }
+
   log(): string {
     return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
   }
