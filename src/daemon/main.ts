@@ -152,7 +152,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     logger,
     onVmChange: (id) => loop.kick([id]),
     ovmf: { code: config.ovmfCode, varsTemplate: config.ovmfVars },
-    // QEMU is forked by the command spawner too, not by kumod (docs/decisions/0011).
+    // QEMU is forked by the command spawner too, not by kumod (docs/decisions/0032).
     starter: runner,
   });
   const uow = new SqliteUnitOfWork(db);

@@ -9,7 +9,7 @@ import { inNetns, type DetachedProcess, type DetachedStarter } from './command-r
 export const localDetachedStarter: DetachedStarter = {
   startDetached(command, args, options): Promise<DetachedProcess> {
     const [file, argv] = inNetns(options.netns, command, args);
-    const log = openSync(options.logFile, 'a');
+    const log = openSync(options.logFile, 'a', 0o640);
     try {
       let exited: string | undefined;
       const child = spawn(file, argv, {

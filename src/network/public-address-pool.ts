@@ -71,7 +71,7 @@ export class PublicAddressPool {
   /** A free address of the pool (for an elastic IP), or AddressLimitExceeded. */
   freePoolAddress(): string {
     try {
-      return this.free(this.used());
+      return this.freeAddress();
     } catch (e) {
       if (e instanceof KumoError && e.kind === 'ResourceExhausted') {
         throw new KumoError(
@@ -84,9 +84,9 @@ export class PublicAddressPool {
     }
   }
 
-  /** A free address for a new VPC's router, or for a launch taking `alsoTaken` already. */
-  freeAddress(alsoTaken: ReadonlySet<string> = new Set()): string {
-    return this.free(new Set([...this.used(), ...alsoTaken]));
+  /** The first address nobody holds (a new VPC's router takes it). */
+  freeAddress(): string {
+    return this.free(this.used());
   }
 
   /** Every address held by an interface or an elastic IP (routers are added by free()). */

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { netnsPath, type CommandRunner } from '../command-runner.js';
 import { processStartTime, sleep } from '../proc.js';
@@ -81,35 +79,4 @@ export async function stopProcess(pid: number, graceMs = 5_000): Promise<void> {
   }
   signal('SIGKILL');
   for (let i = 0; i < 100 && !(await gone()); i++) await sleep(50);
-}
-
-/**
- * Starts argv inside `netns` so that it survives kumod: its own session and process group, stdio
- * on `logFile`, not waited for. nsenter execs the command, so the pid is the helper's own.
- * `exited` resolves if it exits while kumod still runs (for start-up error reporting).
- */
-export function spawnDetached(
-  argv: readonly string[],
-  netns: string,
-  logFile: string,
-): { pid: number; exited: Promise<string> } {
-  const [cmd, ...args] = argv;
-  if (cmd === undefined) throw new Error('empty helper command');
-  const log = openSync(logFile, 'a', 0o640);
-  try {
-    const child = spawn('nsenter', [`--net=${netnsPath(netns)}`, '--', cmd, ...args], {
-      detached: true,
-      stdio: ['ignore', log, log],
-      env: { LC_ALL: 'C', PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
-    });
-    const exited = new Promise<string>((resolve) => {
-      child.once('exit', (code, sig) => resolve(sig ? `signal ${sig}` : `exit code ${code}`));
-      child.once('error', (e) => resolve(String(e)));
-    });
-    child.unref();
-    if (child.pid === undefined) throw new Error(`could not spawn ${cmd}`);
-    return { pid: child.pid, exited };
-  } finally {
-    closeSync(log);
-  }
 }

@@ -8,10 +8,10 @@ import {
   netnsPids,
   processArgv,
   readPidFile,
-  spawnDetached,
   stopProcess,
 } from './detached-process.js';
 import { tailFile } from '../files.js';
+import { localDetachedStarter } from '../detached-start.js';
 
 /** The address guests ask for metadata; it lives on lo inside each VPC namespace. */
 export const METADATA_ADDRESS = '169.254.169.254';
@@ -58,11 +58,15 @@ export async function ensureMetadataProxy(
   }
   await mkdir(spec.runDir, { recursive: true, mode: 0o755 });
   await rm(pidFile, { force: true });
-  const child = spawnDetached(argv, spec.netns, logFile);
-  let exited: string | undefined;
-  void child.exited.then((why) => (exited = why));
+  const [cmd, ...args] = argv;
+  if (cmd === undefined) throw new Error('empty metadata proxy command');
+  const child = await localDetachedStarter.startDetached(cmd, args, {
+    logFile,
+    netns: spec.netns,
+  });
   for (const deadline = Date.now() + 10_000; ; await sleep(25)) {
     if ((await readPidFile(pidFile)) === child.pid) break;
+    const exited = child.exited();
     if (exited !== undefined || Date.now() > deadline) {
       if (exited === undefined) await stopProcess(child.pid);
       throw new Error(
