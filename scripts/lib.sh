@@ -230,3 +230,6 @@ setup_all() {
   local IFS=';'
   log "set-up done in $((SECONDS - start)) s:${KUMO_STEP_TIMES[*]/#/ }"
 }
+
+# shellcheck source-path=SCRIPTDIR
+source "$KUMO_ROOT/scripts/lib-aws-reference.sh"

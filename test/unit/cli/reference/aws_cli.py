@@ -11,6 +11,10 @@ scripted response, after aws-cli has parsed its arguments, paged, validated and 
 before its formatters and error handling run. A call past the script fails with
 Test.UnexpectedCall. Top-level members of a response are put in the order botocore's XML parser
 gives them (the output shape's); nested ones stay as scripted.
+
+An aws-cli older than its botocore (Debian's 1.19 with a current botocore, see
+docs/decisions/0034-aws-cli-reference-from-debian.md) has customizations of services that the
+newer model no longer has (opsworkscm); those are not loaded, everything else runs as shipped.
 """
 import contextlib
 import io
@@ -28,7 +32,46 @@ os.environ.update({
 })
 
 import awscli.clidriver  # noqa: E402
+import awscli.handlers  # noqa: E402
 from botocore.awsrequest import AWSResponse  # noqa: E402
+
+MAIN_TABLE = 'building-command-table.main'
+
+
+def only_for_services_the_model_has(handler):
+    """A handler of the main command table that gives up when the command it customizes is not
+    in the table: the model has no such service (aws-cli indexes the table by name and would fail
+    with KeyError on every command, ec2's included). Any other failure still raises."""
+    def guarded(command_table, **kwargs):
+        try:
+            return handler(command_table=command_table, **kwargs)
+        except KeyError as error:
+            if error.args and isinstance(error.args[0], str) and error.args[0] not in command_table:
+                return None
+            raise
+    return guarded
+
+
+class ServiceGuardingEmitter:
+    """aws-cli's event emitter as its built-in plugin sees it while registering handlers."""
+
+    def __init__(self, emitter):
+        self._emitter = emitter
+
+    def __getattr__(self, name):
+        attribute = getattr(self._emitter, name)
+        if name not in ('register', 'register_first', 'register_last'):
+            return attribute
+
+        def register(event_name, handler, *args, **kwargs):
+            if event_name == MAIN_TABLE:
+                handler = only_for_services_the_model_has(handler)
+            return attribute(event_name, handler, *args, **kwargs)
+        return register
+
+
+_initialize = awscli.handlers.awscli_initialize
+awscli.handlers.awscli_initialize = lambda emitter: _initialize(ServiceGuardingEmitter(emitter))
 
 
 def in_shape_order(shape, response):
