@@ -8,6 +8,8 @@ KUMO_AWS_REFERENCE_DIR="${KUMO_AWS_REFERENCE_DIR:-/var/cache/kumo/aws-reference}
 KUMO_AWS_CLI_SUITE=bullseye
 # Debian's only botocore at least as new as kumo's model is sid's (testing's lags behind).
 KUMO_BOTOCORE_SUITE=sid
+# Where Debian keeps releases it no longer supports (bullseye, once it leaves the mirrors).
+KUMO_DEBIAN_ARCHIVE_MIRROR=http://archive.debian.org/debian/
 
 # The botocore whose EC2 model kumo's tables follow (test/api/fixtures/ec2-shapes.json records it).
 aws_reference_botocore_min() {
@@ -41,6 +43,16 @@ debian_archive_uri() {
   echo "${uri:-http://deb.debian.org/debian/}"
 }
 
+# aws_reference_sources APT-DIR CLI-MIRROR MIRROR CODENAME: the private sources list.
+aws_reference_sources() {
+  local key=/usr/share/keyrings/debian-archive-keyring.gpg
+  {
+    echo "deb [signed-by=$key] $2 $KUMO_AWS_CLI_SUITE main"
+    echo "deb [signed-by=$key] $3 $KUMO_BOTOCORE_SUITE main"
+    echo "deb [signed-by=$key] $3 $4 main"
+  } >"$1/sources.list"
+}
+
 # apt with its own sources, lists and (empty) package status under $1: the host's apt
 # configuration, sources and installed packages are neither read nor changed.
 aws_reference_apt_options() {
@@ -51,55 +63,62 @@ aws_reference_apt_options() {
     -o "APT::Architecture=$(dpkg --print-architecture)"
 }
 
-# aws_reference_python_deps APT-DIR PACKAGE/SUITE: the Python modules it depends on (the first of
-# each alternative), without the interpreter itself.
+# aws_reference_python_deps APT-DIR PACKAGE/SUITE...: the Python modules they depend on (the
+# first of each alternative), without the interpreter itself. One apt-cache run for them all
+# (each reads the four indexes: 3 s).
 aws_reference_python_deps() {
   local -a options
   mapfile -t options < <(aws_reference_apt_options "$1")
-  apt-cache "${options[@]}" show "$2" | awk '
+  shift
+  apt-cache "${options[@]}" show "$@" | awk '
     /^Depends:/ {
       sub(/^Depends: */, ""); n = split($0, deps, / *, */)
       for (i = 1; i <= n; i++) {
         split(deps[i], alt, / *\| */); name = alt[1]; sub(/[ :(].*/, "", name)
         if (name ~ /^python3-/ && name !~ /^python3-(minimal|distutils|lib2to3|supported-m..)$/) print name
       }
-      exit
-    }'
+    }' | sort -u
 }
 
 # Builds the reference in $1 from Debian packages: aws-cli from bullseye, botocore and s3transfer
 # from sid, what they import from this host's release; each unpacked with dpkg -x (nothing is
 # installed) and run by the host's python3 through $1/python3.
 build_aws_reference() {
-  local dir=$1 apt="$1/apt" mirror codename pkg dep s
-  local -a options queue=() wanted=()
+  local dir=$1 apt="$1/apt" mirror codename pkg dep
+  local -a options level wanted=()
   local -A suite_of=() seen=()
   mirror="$(debian_archive_uri)"
   codename="$(. /etc/os-release && echo "${VERSION_CODENAME:?}")"
   mkdir -p "$apt/empty" "$apt/state/lists/partial" "$apt/cache/archives/partial" "$dir/debs"
   : >"$apt/status"
-  {
-    for s in "$KUMO_AWS_CLI_SUITE" "$KUMO_BOTOCORE_SUITE" "$codename"; do
-      echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${KUMO_AWS_REFERENCE_MIRROR:-$mirror} $s main"
-    done
-  } >"$apt/sources.list"
   mapfile -t options < <(aws_reference_apt_options "$apt")
-  log "aws-cli reference: reading Debian's $KUMO_AWS_CLI_SUITE, $KUMO_BOTOCORE_SUITE and $codename indexes from ${KUMO_AWS_REFERENCE_MIRROR:-$mirror}"
-  timeout 900 apt-get "${options[@]}" -qq update ||
-    die "apt-get update of the aws-cli reference's suites failed (bullseye may have moved: set KUMO_AWS_REFERENCE_MIRROR to a mirror that has $KUMO_AWS_CLI_SUITE, $KUMO_BOTOCORE_SUITE and $codename, such as http://archive.debian.org/debian/ for bullseye)"
+  mirror="${KUMO_AWS_REFERENCE_MIRROR:-$mirror}"
+  aws_reference_sources "$apt" "${KUMO_AWS_CLI_MIRROR:-$mirror}" "$mirror" "$codename"
+  log "aws-cli reference: reading Debian's $KUMO_AWS_CLI_SUITE, $KUMO_BOTOCORE_SUITE and $codename indexes from $mirror"
+  if ! timeout 900 apt-get "${options[@]}" -qq update; then
+    # Debian moves a release that is no longer supported to its archive.
+    [ -z "${KUMO_AWS_CLI_MIRROR:-}" ] ||
+      die "apt-get update of the aws-cli reference's suites failed ($KUMO_AWS_CLI_SUITE from $KUMO_AWS_CLI_MIRROR, $KUMO_BOTOCORE_SUITE and $codename from $mirror)"
+    log "aws-cli reference: trying $KUMO_AWS_CLI_SUITE from $KUMO_DEBIAN_ARCHIVE_MIRROR"
+    aws_reference_sources "$apt" "$KUMO_DEBIAN_ARCHIVE_MIRROR" "$mirror" "$codename"
+    timeout 900 apt-get "${options[@]}" -qq update ||
+      die "apt-get update of the aws-cli reference's suites failed: $KUMO_AWS_CLI_SUITE must come from a mirror that has it (KUMO_AWS_CLI_MIRROR), $KUMO_BOTOCORE_SUITE and $codename from $mirror (KUMO_AWS_REFERENCE_MIRROR)"
+  fi
   suite_of=([awscli]="$KUMO_AWS_CLI_SUITE" [python3-botocore]="$KUMO_BOTOCORE_SUITE"
     [python3-s3transfer]="$KUMO_BOTOCORE_SUITE")
-  queue=(awscli python3-botocore python3-s3transfer python3-jmespath)
-  # The Python closure: everything but the three above comes from the host's release, built for
-  # its python3.
-  while [ "${#queue[@]}" -gt 0 ]; do
-    pkg="${queue[0]}"
-    queue=("${queue[@]:1}")
-    [ -z "${seen[$pkg]:-}" ] || continue
-    seen[$pkg]=1
-    wanted+=("$pkg/${suite_of[$pkg]:-$codename}")
-    for dep in $(aws_reference_python_deps "$apt" "$pkg/${suite_of[$pkg]:-$codename}"); do
-      queue+=("$dep")
+  level=(awscli python3-botocore python3-s3transfer python3-jmespath)
+  # The Python closure, a level at a time: everything but the three above comes from the host's
+  # release, built for its python3.
+  while [ "${#level[@]}" -gt 0 ]; do
+    local -a specs=()
+    for pkg in "${level[@]}"; do
+      seen[$pkg]=1
+      specs+=("$pkg/${suite_of[$pkg]:-$codename}")
+    done
+    wanted+=("${specs[@]}")
+    level=()
+    for dep in $(aws_reference_python_deps "$apt" "${specs[@]}"); do
+      [ -n "${seen[$dep]:-}" ] || level+=("$dep")
     done
   done
   log "aws-cli reference: downloading ${wanted[*]}"
@@ -110,7 +129,7 @@ build_aws_reference() {
     dpkg-deb -x "$pkg" "$dir/root"
     printf '%s %s\n' "$(dpkg-deb -f "$pkg" Package)" "$(dpkg-deb -f "$pkg" Version)" >>"$dir/packages"
   done
-  # What it is made of stays in $dir/packages; the archives (30 MB) are not needed again.
+  # What it is made of stays in $dir/packages; the archives (12 MB) are not needed again.
   rm -rf "$apt" "$dir/debs"
   # Its modules come first, before any the host installed; the user's site directory is ignored.
   cat >"$dir/python3" <<'EOT'
@@ -138,9 +157,15 @@ ensure_aws_reference() {
   exec 7>"$dir.lock" # two builds at once make it once
   flock 7
   if ! aws_reference_ok "$dir/python3"; then
+    # What an interrupted build left (it was never moved into place).
+    rm -rf "$dir".new.* "$dir".old.*
     new="$(mktemp -d "$dir.new.XXXXXX")"
-    # In a subshell: a failed step (die) removes the half-made tree and stops here.
-    (build_aws_reference "$new") || { rm -rf "$new"; exit 1; }
+    # A subshell whose every failing step (errexit, die) removes the half-made tree; then this
+    # script stops too.
+    (
+      trap '[ $? = 0 ] || rm -rf "$new"' EXIT
+      build_aws_reference "$new"
+    )
     if ! aws_reference_ok "$new/python3"; then
       log "the built tree fails: $("$new/python3" -c 'import awscli.clidriver, botocore, jmespath' 2>&1 | tail -n 1)"
       rm -rf "$new"
