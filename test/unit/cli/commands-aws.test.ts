@@ -36,7 +36,7 @@ interface Case {
   readonly rpc: string;
   /** kumod's answers, in order: response partials, or errors. */
   readonly script: readonly object[];
-  /** A behaviour of aws-cli releases newer than the reference may be (see NEWER_AWS_CLI). */
+  /** A behaviour of aws-cli releases newer than the reference may be (see NewerAwsCli). */
   readonly newer?: NewerAwsCli;
 }
 
