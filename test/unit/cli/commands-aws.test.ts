@@ -464,6 +464,16 @@ describe.skipIf(python === undefined)('commands against aws-cli', () => {
     });
   });
 
+  it("leaves out of aws-cli only customizations of commands botocore's model lacks", () => {
+    // aws-cli 1.19 with a current botocore: its opsworkscm alias (decision 0034).
+    expect(runReference(python ?? '', 'aws_cli_guard.py', {})).toMatchObject({
+      skipped: true,
+      other_key_error: true,
+      changes: ['ec2', 'configservice'],
+      ec2: true,
+    });
+  });
+
   it('exercise success, service errors and client-side refusals', () => {
     expect(new Set(aws.map(exitCodeOf))).toEqual(new Set([0, 254, 255]));
   });
