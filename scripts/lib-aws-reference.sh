@@ -53,10 +53,16 @@ aws_reference_sources() {
   } >"$1/sources.list"
 }
 
-# apt with its own sources, lists and (empty) package status under $1: the host's apt
-# configuration, sources and installed packages are neither read nor changed.
+# apt with its own sources, lists and (empty) package status under $1: the host's sources and
+# installed packages are neither read nor changed. Every file is still checked against the
+# archive's signature, but not against the index's expiry date: sid's Release is valid for a week,
+# and a mirror that serves a frozen copy of the archive (this site's: its hosts set the same
+# option) would fail on it. Expiry keeps a replayed old index from withholding a host's security
+# updates; this tree is a test oracle, and one with too old a botocore fails the check after the
+# build.
 aws_reference_apt_options() {
   printf '%s\n' -o "Dir::Etc::SourceList=$1/sources.list" -o "Dir::Etc::SourceParts=$1/empty" \
+    -o Acquire::Check-Valid-Until=false \
     -o "Dir::Etc::Preferences=$1/empty/none" -o "Dir::Etc::PreferencesParts=$1/empty" \
     -o "Dir::State=$1/state" -o "Dir::Cache=$1/cache" -o "Dir::State::status=$1/status" \
     -o Debug::NoLocking=1 -o APT::Sandbox::User=root -o Acquire::Languages=none \
