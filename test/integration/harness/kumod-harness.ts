@@ -156,9 +156,10 @@ export class KumodHarness {
   }
 
   /**
-   * What to print when a guest cannot be reached: the end of its console (did it get an address?)
-   * and each VPC namespace's addresses and neighbours (is the public IP on the uplink, does the
-   * router know the guest?).
+   * What to print when a guest cannot be reached: the end of its console (did it get an address?),
+   * each VPC namespace's addresses, neighbours, L2 and NAT rules (is the public IP on the uplink,
+   * does the router know the guest, may its ARP pass?), each subnet's DHCP reservations and leases,
+   * and what kumod logged about the instance and about DHCP.
    */
   async reachDiagnostics(instanceId: string): Promise<string> {
     const parts: string[] = [];
@@ -169,11 +170,30 @@ export class KumodHarness {
       parts.push(`console of ${instanceId}: ${String(e)}`);
     }
     for (const ns of await this.vpcNamespaces()) {
-      for (const args of [['-br', 'addr'], ['neigh']]) {
-        const r = await execa('ip', ['-n', ns, ...args], { reject: false });
-        parts.push(`ip -n ${ns} ${args.join(' ')}:\n${r.stdout}${r.stderr}`);
+      for (const args of [
+        ['ip', '-br', 'addr'],
+        ['ip', 'neigh'],
+        ['ebtables-save'],
+        ['iptables-save', '-t', 'nat'],
+      ]) {
+        const r = await execa('nsenter', [`--net=/run/netns/${ns}`, '--', ...args], {
+          reject: false,
+        });
+        parts.push(`${ns}: ${args.join(' ')}:\n${r.stdout}${r.stderr}`);
       }
     }
+    for (const f of readdirSync(this.runDir, { recursive: true, encoding: 'utf8' })) {
+      if (!/(dhcp-hosts|leases)$/.test(f)) continue;
+      try {
+        parts.push(`${f}:\n${readFileSync(join(this.runDir, f), 'utf8')}`);
+      } catch {
+        // A directory, or a file removed meanwhile.
+      }
+    }
+    const about = this.log()
+      .split('\n')
+      .filter((l) => l.includes(instanceId) || l.includes('dnsmasq'));
+    parts.push(`kumod log about ${instanceId} and dnsmasq:\n${about.slice(-60).join('\n')}`);
     return parts.join('\n');
   }
 
@@ -306,8 +326,33 @@ export class KumodHarness {
         stdout: String(r.stdout),
         stderr: String(r.stderr),
       };
-      if (result.exitCode === 0 || Date.now() > deadline) return result;
+      if (result.exitCode === 0) return result;
+      if (Date.now() > deadline) {
+        // A caller that waited for a guest gets the reason it never answered with the failure.
+        if (untilMs > 0 && /connect to host/.test(result.stderr))
+          result.stderr += `\n${await this.diagnosticsFor(ip)}`;
+        return result;
+      }
       await sleep(retryMs);
+    }
+  }
+
+  /** reachDiagnostics for the instance that has `ip` (public or private); never throws. */
+  private async diagnosticsFor(ip: string): Promise<string> {
+    try {
+      for (const filter of ['ip-address', 'private-ip-address']) {
+        const id = await this.json<string | null>(
+          'describe-instances',
+          '--filters',
+          `Name=${filter},Values=${ip}`,
+          '--query',
+          'Reservations[0].Instances[0].InstanceId',
+        );
+        if (id) return await this.reachDiagnostics(id);
+      }
+      return `no instance has the address ${ip}`;
+    } catch (e) {
+      return `no diagnostics for ${ip}: ${String(e)}`;
     }
   }
 
