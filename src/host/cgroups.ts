@@ -72,12 +72,10 @@ export class Cgroups implements VmConfinement {
   }
 
   async create(name: string, limits: VmLimits): Promise<void> {
-    const r = this.roots();
     const d = this.dirs(name);
     const bytes = String(limits.memoryMib * 1024 * 1024);
+    await this.makeGroup(d);
     if (this.layout.version === 'v2') {
-      await this.enableV2Controllers();
-      await mkdirOne(d.cpu);
       await io(
         writeFile(`${d.cpu}/cpu.max`, `${limits.vcpus * PERIOD_US} ${PERIOD_US}`),
         'cpu.max',
@@ -85,9 +83,6 @@ export class Cgroups implements VmConfinement {
       await io(writeFile(`${d.memory}/memory.max`, bytes), 'memory.max');
       return;
     }
-    for (const root of new Set([r.cpu, r.memory])) await mkdirOne(join(root, this.parent));
-    await mkdirOne(d.cpu);
-    await mkdirOne(d.memory);
     await io(writeFile(`${d.cpu}/cpu.cfs_period_us`, String(PERIOD_US)), 'cpu.cfs_period_us');
     await io(
       writeFile(`${d.cpu}/cpu.cfs_quota_us`, String(limits.vcpus * PERIOD_US)),
@@ -95,6 +90,36 @@ export class Cgroups implements VmConfinement {
     );
     await io(writeFile(`${d.memory}/memory.limit_in_bytes`, bytes), 'memory.limit_in_bytes');
   }
+
+  /**
+   * The instance's group directories. The parent group is made (v2: with its controllers) once
+   * per process; should it vanish later (ENOENT below it), it is made again.
+   */
+  private async makeGroup(d: { cpu: string; memory: string }): Promise<void> {
+    const mkdirs = async (): Promise<void> => {
+      for (const dir of new Set([d.cpu, d.memory])) await mkdirOne(dir);
+    };
+    if (!this.parentMade) {
+      await this.makeParent();
+      return mkdirs();
+    }
+    await mkdirs().catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+      await this.makeParent();
+      await mkdirs();
+    });
+  }
+
+  private async makeParent(): Promise<void> {
+    this.parentMade = false;
+    if (this.layout.version === 'v2') await this.enableV2Controllers();
+    else
+      for (const root of new Set(Object.values(this.roots()))) {
+        await mkdirOne(join(root, this.parent));
+      }
+    this.parentMade = true;
+  }
+  private parentMade = false;
 
   async enter(name: string, pid: number): Promise<void> {
     const d = this.dirs(name);

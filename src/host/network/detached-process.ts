@@ -18,6 +18,11 @@ export async function readPidFile(path: string): Promise<number | undefined> {
 /** A process's argv from /proc, or undefined if it is gone or a zombie. */
 export async function processArgv(pid: number): Promise<string[] | undefined> {
   if ((await processStartTime(pid)) === undefined) return undefined;
+  return cmdline(pid);
+}
+
+/** The argv in /proc/<pid>/cmdline; undefined when it is empty (a zombie) or gone. */
+async function cmdline(pid: number): Promise<string[] | undefined> {
   const raw = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
   return raw === '' ? undefined : raw.replace(/\0$/, '').split('\0');
 }
@@ -35,6 +40,8 @@ export async function isInNetns(pid: number, netns: string): Promise<boolean> {
 /** A helper found through its pid file: `argv` lets the caller decide whether it is current. */
 export interface FoundHelper {
   readonly pid: number;
+  /** The process's start time (/proc/<pid>/stat), which tells it from a later one with its pid. */
+  readonly startTime: number;
   readonly argv: readonly string[];
 }
 
@@ -50,10 +57,12 @@ export async function findHelper(
 ): Promise<FoundHelper | undefined> {
   const pid = await readPidFile(pidFile);
   if (pid === undefined) return undefined;
-  const argv = await processArgv(pid);
+  const startTime = await processStartTime(pid);
+  if (startTime === undefined) return undefined;
+  const argv = await cmdline(pid);
   if (!argv?.includes(marker)) return undefined;
   if (netns !== undefined && !(await isInNetns(pid, netns))) return undefined;
-  return { pid, argv };
+  return { pid, startTime, argv };
 }
 
 /** Pids of every process inside a named namespace (`ip netns pids`). */

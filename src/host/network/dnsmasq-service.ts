@@ -4,8 +4,9 @@ import { dirname } from 'node:path';
 import type { Logger } from '../../core/logger.js';
 import type { SubnetHostSpec } from './specs.js';
 import type { CommandRunner } from '../command-runner.js';
-import { tailFile, writeIfChanged } from '../files.js';
-import { findHelper, stopProcess } from './detached-process.js';
+import { tailFile, writeAtomic, writeIfChanged } from '../files.js';
+import { isSameProcessAlive } from '../proc.js';
+import { findHelper, stopProcess, type FoundHelper } from './detached-process.js';
 import {
   dnsmasqPaths,
   pruneLeases,
@@ -44,16 +45,103 @@ async function readLoaded(path: string): Promise<Loaded> {
 }
 
 /**
+ * What this process last had a subnet's dnsmasq load: with it, a launch that only adds
+ * reservations costs a pid check, the changed files and a SIGHUP instead of a full measure.
+ */
+interface KnownDnsmasq {
+  readonly netns: string;
+  readonly user: string;
+  readonly conf: string;
+  readonly dhcpHosts: string;
+  readonly dnsHosts: string;
+  /** "mac ip" of every reservation it serves. */
+  readonly reservations: ReadonlySet<string>;
+  readonly pid: number;
+  readonly startTime: number;
+}
+
+const reservationKeys = (spec: SubnetHostSpec): Set<string> =>
+  new Set(spec.reservations.map((r) => `${r.mac.toLowerCase()} ${r.ip}`));
+
+/**
+ * Each subnet's dnsmasq, one per run directory. The first ensure in a process measures (files,
+ * pid file, /proc); later ones trust what this process did, as long as the same process is still
+ * alive and no reservation went away (only a reservation that went can leave a lease that blocks
+ * a reused address). Anything else, or any failure, measures again.
+ */
+export class DnsmasqService {
+  private readonly known = new Map<string, KnownDnsmasq>();
+
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly o: { user: string; logger: Logger },
+  ) {}
+
+  async ensure(spec: SubnetHostSpec): Promise<void> {
+    const known = this.known.get(spec.runDir);
+    this.known.delete(spec.runDir);
+    if (known && (await this.reload(spec, known))) return;
+    this.known.set(spec.runDir, await ensureDnsmasq(this.runner, spec, this.o));
+  }
+
+  async remove(spec: SubnetHostSpec, netns: string | undefined): Promise<void> {
+    this.known.delete(spec.runDir);
+    await removeDnsmasq(spec, netns, this.o.logger);
+  }
+
+  /** Drops what is known about the namespace's dnsmasqs (a step there failed, or it went). */
+  forget(netns: string): void {
+    for (const [runDir, k] of this.known) if (k.netns === netns) this.known.delete(runDir);
+  }
+
+  /** The quick way, when it applies: false when a full ensure is needed. */
+  private async reload(spec: SubnetHostSpec, known: KnownDnsmasq): Promise<boolean> {
+    const conf = renderDnsmasqConfig(spec, { user: known.user });
+    const reservations = reservationKeys(spec);
+    if (
+      known.netns !== spec.netns ||
+      conf !== known.conf ||
+      [...known.reservations].some((r) => !reservations.has(r)) ||
+      !(await isSameProcessAlive(known.pid, known.startTime))
+    ) {
+      return false;
+    }
+    const dhcpHosts = renderDhcpHosts(spec.reservations);
+    const dnsHosts = renderDnsHosts(spec.dns?.records ?? []);
+    if (dhcpHosts !== known.dhcpHosts || dnsHosts !== known.dnsHosts) {
+      const p = dnsmasqPaths(spec.runDir);
+      if (dhcpHosts !== known.dhcpHosts) await writeAtomic(p.hostsFile, dhcpHosts, 0o644);
+      if (dnsHosts !== known.dnsHosts) await writeAtomic(p.dnsHostsFile, dnsHosts, 0o644);
+      process.kill(known.pid, 'SIGHUP');
+      await writeAtomic(p.loadedFile, JSON.stringify(loadedOf(conf, dhcpHosts, dnsHosts)), 0o644);
+      this.o.logger.info('dnsmasq reloads reservations', {
+        subnetId: spec.subnetId,
+        pid: known.pid,
+      });
+    }
+    this.known.set(spec.runDir, { ...known, dhcpHosts, dnsHosts, reservations });
+    return true;
+  }
+}
+
+const loadedOf = (conf: string, dhcpHosts: string, dnsHosts: string): Loaded => ({
+  conf: digest(conf),
+  // Both files are re-read on SIGHUP: one digest covers them.
+  hosts: digest(dhcpHosts + '\0' + dnsHosts),
+});
+
+/**
  * Makes one subnet's dnsmasq run with the spec's configuration and reservations. It measures first:
  * a live dnsmasq that loaded exactly these files is left alone; new reservations mean a SIGHUP;
  * a new configuration, or leases that block a reused address, mean a restart. What dnsmasq loaded
  * is recorded only after the signal or start, so a kumod that dies in between redoes the step.
+ * Returns what the running dnsmasq now serves.
  */
-export async function ensureDnsmasq(
+async function ensureDnsmasq(
   runner: CommandRunner,
   spec: SubnetHostSpec,
   o: { user: string; logger: Logger },
-): Promise<void> {
+): Promise<KnownDnsmasq> {
   const p = dnsmasqPaths(spec.runDir);
   await mkdir(spec.runDir, { recursive: true, mode: 0o755 });
   await chmod(spec.runDir, 0o755);
@@ -73,13 +161,22 @@ export async function ensureDnsmasq(
   await writeIfChanged(p.conf, conf, 0o644);
   await writeIfChanged(p.hostsFile, dhcpHosts, 0o644);
   await writeIfChanged(p.dnsHostsFile, dnsHosts, 0o644);
-  // Both files are re-read on SIGHUP: one digest covers them.
-  const want: Loaded = { conf: digest(conf), hosts: digest(dhcpHosts + '\0' + dnsHosts) };
+  const want = loadedOf(conf, dhcpHosts, dnsHosts);
   const loaded = await readLoaded(p.loadedFile);
   const leases = pruneLeases(
     await readFile(p.leaseFile, 'utf8').catch(() => ''),
     spec.reservations,
   );
+  const serving = (helper: FoundHelper): KnownDnsmasq => ({
+    netns: spec.netns,
+    user,
+    conf,
+    dhcpHosts,
+    dnsHosts,
+    reservations: reservationKeys(spec),
+    pid: helper.pid,
+    startTime: helper.startTime,
+  });
   const marker = `--conf-file=${p.conf}`;
   let running = await findHelper(p.pidFile, marker, spec.netns);
   if (running && (loaded.conf !== want.conf || leases.dropped > 0)) {
@@ -97,7 +194,7 @@ export async function ensureDnsmasq(
       await writeIfChanged(p.loadedFile, JSON.stringify(want), 0o644);
       o.logger.info('dnsmasq reloads reservations', { subnetId: spec.subnetId, pid: running.pid });
     }
-    return;
+    return serving(running);
   }
   // Only while dnsmasq is stopped: a running one rewrites the file from memory.
   if (leases.dropped > 0) await writeIfChanged(p.leaseFile, leases.text, 0o644);
@@ -110,10 +207,11 @@ export async function ensureDnsmasq(
   }
   await writeIfChanged(p.loadedFile, JSON.stringify(want), 0o644);
   o.logger.info('dnsmasq started', { subnetId: spec.subnetId, pid: started.pid, user });
+  return serving(started);
 }
 
 /** Stops the subnet's dnsmasq and removes its files; `netns` undefined when it is gone. */
-export async function removeDnsmasq(
+async function removeDnsmasq(
   spec: SubnetHostSpec,
   netns: string | undefined,
   logger: Logger,

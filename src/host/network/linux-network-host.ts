@@ -11,7 +11,7 @@ import type {
   VpcRulesSpec,
 } from './specs.js';
 import type { CommandRunner } from '../command-runner.js';
-import { ensureDnsmasq, removeDnsmasq } from './dnsmasq-service.js';
+import { DnsmasqService } from './dnsmasq-service.js';
 import { ensureBridge, IpLinks } from './ip-link.js';
 import { ensureMetadataProxy, stopMetadataProxy } from './metadata-proxy-launcher.js';
 import { assertInterfaceName, assertNetnsName, VPC_UPLINK_IF } from './names.js';
@@ -64,6 +64,8 @@ export class LinuxNetworkHost implements NetworkHost {
   private readonly logger: Logger;
   private readonly host: IpLinks;
   private readonly mutex = new KeyedMutex();
+  /** Each subnet's dnsmasq, and what this process last had it load. */
+  private readonly dnsmasq: DnsmasqService;
   private brNetfilterLoaded = false;
   /**
    * What this process has fully ensured (VPC namespaces, subnet bridges): a later ensure of the
@@ -100,6 +102,10 @@ export class LinuxNetworkHost implements NetworkHost {
     this.logger = o.logger ?? silentLogger;
     if (o.hostNetns !== undefined) assertNetnsName(o.hostNetns);
     this.host = new IpLinks(runner, o.hostNetns);
+    this.dnsmasq = new DnsmasqService(runner, {
+      user: o.dnsmasqUser ?? 'nobody',
+      logger: this.logger,
+    });
   }
 
   ensurePublicBridge(spec: PublicBridgeSpec): Promise<void> {
@@ -155,10 +161,7 @@ export class LinuxNetworkHost implements NetworkHost {
         });
       });
       // dnsmasq measures itself from files and /proc (no commands), and reservations change.
-      await ensureDnsmasq(this.runner, spec, {
-        user: this.o.dnsmasqUser ?? 'nobody',
-        logger: this.logger,
-      });
+      await this.dnsmasq.ensure(spec);
     });
   }
 
@@ -168,7 +171,7 @@ export class LinuxNetworkHost implements NetworkHost {
     return this.mutex.run(spec.netns, async () => {
       this.ensured.delete(`bridge:${spec.netns}/${spec.bridge}`);
       const exists = await netnsExists(this.runner, spec.netns);
-      await removeDnsmasq(spec, exists ? spec.netns : undefined, this.logger);
+      await this.dnsmasq.remove(spec, exists ? spec.netns : undefined);
       const vpc = this.host.in(spec.netns);
       if (exists && (await vpc.show(spec.bridge))) await vpc.delete(spec.bridge);
     });
@@ -482,6 +485,7 @@ export class LinuxNetworkHost implements NetworkHost {
   }
 
   private forget(netns: string): void {
+    this.dnsmasq.forget(netns);
     this.uplinkAddressCache.delete(netns);
     this.memberCache.delete(netns);
     this.portChainCache.delete(netns);

@@ -1,6 +1,6 @@
-import { constants } from 'node:fs';
-import { chmod, copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { constants, watch, type FSWatcher } from 'node:fs';
+import { chmod, copyFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { VmPaths, VmRuntime } from '../../compute/instance.js';
 import type { Hypervisor, StartOptions, VmSpec, VmStatus } from '../../compute/ports.js';
 import type { Logger } from '../../core/logger.js';
@@ -49,8 +49,10 @@ const UEFI_VARS_FILE = 'uefi-vars.fd';
  * them across restarts (GetConsoleOutput returns the last 64 KiB).
  */
 const LOG_KEEP_BYTES = 256 * 1024;
-/** How often start-up checks whether QEMU's monitor answers yet. */
-const MONITOR_POLL_MS = 10;
+/** How soon start-up tries QEMU's monitor again when its socket is there but does not answer. */
+const MONITOR_RETRY_MS = 10;
+/** How often start-up looks for the monitor's socket besides watching for it to appear. */
+const MONITOR_POLL_MS = 100;
 
 /** The instance store's mount point, beside the VM's other runtime files. */
 const instanceStoreDir = (p: VmPaths): string => join(p.dir, 'instance-store');
@@ -94,14 +96,7 @@ export class QemuHypervisor implements Hypervisor {
       timings[step] = Math.round(performance.now() - t0);
     };
     const runtime = await withRollback(this.o.logger, async (rollback) => {
-      await this.reapStray(id, p);
-      await mkdir(p.dir, { recursive: true, mode: 0o750 });
-      await Promise.all([
-        ...[p.qmpSocket, p.qmpEventSocket, p.consoleSocket, p.pidFile].map((f) =>
-          rm(f, { force: true }),
-        ),
-        ...[p.consoleLog, p.qemuLog].map((f) => keepTail(f, LOG_KEEP_BYTES)),
-      ]);
+      await this.clearPreviousRun(id, p);
       let instanceStoreFile: string | undefined;
       if (spec.instanceStoreMib > 0) {
         instanceStoreFile = await this.o.instanceStore.prepare(
@@ -337,7 +332,8 @@ export class QemuHypervisor implements Hypervisor {
   /**
    * An open QMP session once QEMU's monitor answers. Until QEMU has made its socket, a connect
    * can only fail (each failure costs kumod a socket, an error and a timer), so a stat of the
-   * path is all each poll does before that.
+   * path is all each check does before that; the directory is watched (inotify), so a check runs
+   * when QEMU makes the socket, with a slow poll behind it in case an event is missed.
    */
   private async waitForMonitor(
     p: VmPaths,
@@ -346,26 +342,49 @@ export class QemuHypervisor implements Hypervisor {
   ): Promise<QmpSession> {
     const deadline = performance.now() + (this.o.monitorTimeoutMs ?? 20_000);
     let lastError: unknown = 'no socket yet';
-    for (;;) {
-      const gone = exited();
-      if (gone)
-        throw new Error(`QEMU exited during start-up (${gone}): ${await tailFile(p.qemuLog)}`);
-      if (signal?.aborted)
-        throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
-      const made = await stat(p.qmpSocket).then(
-        (st) => st.isSocket(),
-        () => false,
-      );
-      if (made) {
-        try {
-          return await QmpSession.open(p.qmpSocket);
-        } catch (e) {
-          lastError = e;
+    let wake: (() => void) | undefined;
+    let watcher: FSWatcher | undefined;
+    try {
+      watcher = watch(p.dir, (_event, name) => {
+        if (name === basename(p.qmpSocket)) wake?.();
+      });
+      watcher.on('error', () => watcher?.close());
+    } catch {
+      // No watch (inotify limits): the poll alone finds the socket.
+    }
+    try {
+      for (;;) {
+        // Made before the check, so an event during the check wakes the wait after it.
+        const woken = new Promise<void>((resolve) => (wake = resolve));
+        const gone = exited();
+        if (gone)
+          throw new Error(`QEMU exited during start-up (${gone}): ${await tailFile(p.qemuLog)}`);
+        if (signal?.aborted)
+          throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
+        const made = await stat(p.qmpSocket).then(
+          (st) => st.isSocket(),
+          () => false,
+        );
+        if (made) {
+          try {
+            return await QmpSession.open(p.qmpSocket);
+          } catch (e) {
+            lastError = e;
+          }
         }
+        if (performance.now() > deadline)
+          throw new Error(`QEMU did not answer on its monitor in time: ${String(lastError)}`);
+        // Made but not answering yet: retry soon. Not made: until QEMU makes it, or the poll.
+        const ms = made || watcher === undefined ? MONITOR_RETRY_MS : MONITOR_POLL_MS;
+        const timer = new AbortController();
+        await Promise.race([
+          sleep(ms, undefined, { signal: timer.signal }).catch(() => undefined),
+          woken,
+        ]);
+        timer.abort();
       }
-      if (performance.now() > deadline)
-        throw new Error(`QEMU did not answer on its monitor in time: ${String(lastError)}`);
-      await sleep(MONITOR_POLL_MS);
+    } finally {
+      watcher?.close();
     }
   }
 
@@ -392,6 +411,32 @@ export class QemuHypervisor implements Hypervisor {
       await sleep(50);
     }
     return !(await isSameProcessAlive(pid, startTime));
+  }
+
+  /**
+   * The runtime directory, ready for a new QEMU: what an earlier run left (a stray QEMU, its
+   * sockets and pid file) gone, its logs trimmed. One listing says what is there, so a first
+   * start (no directory yet) costs one failed read and a mkdir, not a probe per file.
+   */
+  private async clearPreviousRun(instanceId: string, p: VmPaths): Promise<void> {
+    const present = new Set(
+      await readdir(p.dir).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return [];
+        throw e;
+      }),
+    );
+    if (present.size === 0) {
+      await mkdir(p.dir, { recursive: true, mode: 0o750 });
+      return;
+    }
+    const has = (f: string): boolean => present.has(basename(f));
+    if (has(p.pidFile)) await this.reapStray(instanceId, p);
+    await Promise.all([
+      ...[p.qmpSocket, p.qmpEventSocket, p.consoleSocket, p.pidFile]
+        .filter(has)
+        .map((f) => rm(f, { force: true })),
+      ...[p.consoleLog, p.qemuLog].filter(has).map((f) => keepTail(f, LOG_KEEP_BYTES)),
+    ]);
   }
 
   /**

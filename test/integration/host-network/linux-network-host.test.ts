@@ -1,5 +1,5 @@
 import { execa, type ResultPromise } from 'execa';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -349,6 +349,31 @@ integrationSuite(
       const log = readFileSync(dnsmasqPaths(subnet.runDir).logFile, 'utf8');
       expect(log.match(/read .*dhcp-hosts/g)?.length ?? 0).toBeGreaterThanOrEqual(2);
       expect(log).not.toMatch(/cannot read/);
+    });
+
+    it('adds a reservation to the dnsmasq it started with a SIGHUP alone; a new adapter measures', async () => {
+      await host.ensureSubnet(subnet);
+      const before = await pids();
+      const { loadedFile, hostsFile } = dnsmasqPaths(subnet.runDir);
+      // A record the full measure cannot trust: it would restart dnsmasq.
+      writeFileSync(loadedFile, '{}');
+      const extra = { mac: '52:54:00:00:00:06', ip: '172.31.0.6', hostname: 'ip-172-31-0-6' };
+      const more = { ...subnet, reservations: [...subnet.reservations, extra] };
+      await host.ensureSubnet(more);
+      expect(await pids()).toEqual(before);
+      expect(readFileSync(hostsFile, 'utf8')).toContain('172.31.0.6');
+      expect(JSON.parse(readFileSync(loadedFile, 'utf8'))).toHaveProperty('hosts');
+      // Without this process's memory (kumod restarted), the same scrambled record is measured.
+      writeFileSync(loadedFile, '{}');
+      const again = new LinuxNetworkHost(runner, {
+        metadataProxyCommand: proxyCommand,
+        logger,
+        hostNetns: outer,
+      });
+      await again.ensureSubnet(more);
+      const after = await pids();
+      expect(after.dnsmasq).not.toBe(before.dnsmasq);
+      expect(await alive(after.dnsmasq!)).toBe(true);
     });
 
     it('hands a reused address to its new MAC: the old lease is dropped with a restart', async () => {
