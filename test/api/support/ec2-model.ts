@@ -5,6 +5,8 @@ import { join } from 'node:path';
 export const model = JSON.parse(
   readFileSync(join(import.meta.dirname, '../fixtures/ec2-shapes.json'), 'utf8'),
 ) as {
+  /** The botocore version the extract was made from. */
+  botocore: string;
   outputs: Record<string, string>;
   shapes: Record<
     string,

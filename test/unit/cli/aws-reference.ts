@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { model } from '../../api/support/ec2-model.js';
 
 /**
  * aws-cli itself as the oracle: a Python that can import aws-cli (and botocore, jmespath) runs a
@@ -24,11 +24,7 @@ const REFERENCE_DIR = join(import.meta.dirname, 'reference');
  * was extracted from). An older one cannot judge them; a newer one can, where a test allows for
  * what the model gained since (see ec2-model-aws.test.ts).
  */
-export const FOLLOWED_BOTOCORE: string = (
-  JSON.parse(
-    readFileSync(join(import.meta.dirname, '../../api/fixtures/ec2-shapes.json'), 'utf8'),
-  ) as { botocore: string }
-).botocore;
+export const FOLLOWED_BOTOCORE: string = model.botocore;
 
 const BOTOCORE_NEW_ENOUGH =
   `tuple(int(n) for n in __import__('re').findall(r'\\d+', botocore.__version__)[:3]) >= ` +
