@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { qmpExecute } from '../../../src/host/qemu/qmp-client.js';
 import { createNetns, deleteNetnsWithPrefix, inNs, randomTag } from './netns.js';
 import { IMAGE_DIR } from './prerequisites.js';
 
@@ -169,6 +170,7 @@ export class KumodHarness {
     } catch (e) {
       parts.push(`console of ${instanceId}: ${String(e)}`);
     }
+    parts.push(await this.qemuView(instanceId));
     for (const ns of await this.vpcNamespaces()) {
       for (const args of [
         ['ip', '-br', 'addr'],
@@ -195,6 +197,36 @@ export class KumodHarness {
       .filter((l) => l.includes(instanceId) || l.includes('dnsmasq'));
     parts.push(`kumod log about ${instanceId} and dnsmasq:\n${about.slice(-60).join('\n')}`);
     return parts.join('\n');
+  }
+
+  /**
+   * What QEMU says about a guest that does not answer: its run state, where each vCPU is (a guest
+   * stuck in its kernel shows the same instruction pointer in two reads), and the end of QEMU's
+   * own log. Never throws.
+   */
+  private async qemuView(instanceId: string): Promise<string> {
+    const dir = join(this.stateDir, 'instances', instanceId);
+    const qmp = join(dir, 'qmp.sock');
+    const hmp = async (command: string): Promise<string> =>
+      String(await qmpExecute(qmp, 'human-monitor-command', { 'command-line': command }));
+    const parts: string[] = [];
+    try {
+      parts.push(`query-status: ${JSON.stringify(await qmpExecute(qmp, 'query-status'))}`);
+      for (let n = 0; n < 2; n++) {
+        parts.push(`info cpus (${n + 1}):\n${await hmp('info cpus')}`);
+        const rip = (await hmp('info registers')).split('\n').find((l) => l.includes('RIP='));
+        parts.push(`first vCPU: ${rip ?? '?'}`);
+        await sleep(1000);
+      }
+    } catch (e) {
+      parts.push(`QMP of ${instanceId}: ${String(e)}`);
+    }
+    try {
+      parts.push(`qemu.log, the end:\n${readFileSync(join(dir, 'qemu.log'), 'utf8').slice(-1500)}`);
+    } catch (e) {
+      parts.push(`qemu.log: ${String(e)}`);
+    }
+    return `QEMU's view of ${instanceId}:\n${parts.join('\n')}`;
   }
 
   log(): string {
