@@ -13,7 +13,7 @@ import type {
 import type { CommandRunner } from '../command-runner.js';
 import { DnsmasqService } from './dnsmasq-service.js';
 import { ensureBridge, IpLinks } from './ip-link.js';
-import { ensureMetadataProxy, stopMetadataProxy } from './metadata-proxy-launcher.js';
+import { MetadataProxies } from './metadata-proxy-launcher.js';
 import { assertInterfaceName, assertNetnsName, VPC_UPLINK_IF } from './names.js';
 import { planUplinkAddresses } from './uplink-addresses.js';
 import { ensureLanAccess, type LanAccessSpec } from './lan-access.js';
@@ -66,6 +66,7 @@ export class LinuxNetworkHost implements NetworkHost {
   private readonly mutex = new KeyedMutex();
   /** Each subnet's dnsmasq, and what this process last had it load. */
   private readonly dnsmasq: DnsmasqService;
+  private readonly proxies: MetadataProxies;
   private brNetfilterLoaded = false;
   /**
    * What this process has fully ensured (VPC namespaces, subnet bridges): a later ensure of the
@@ -106,6 +107,7 @@ export class LinuxNetworkHost implements NetworkHost {
       user: o.dnsmasqUser ?? 'nobody',
       logger: this.logger,
     });
+    this.proxies = new MetadataProxies(runner, o.metadataProxyCommand, this.logger);
   }
 
   ensurePublicBridge(spec: PublicBridgeSpec): Promise<void> {
@@ -128,9 +130,7 @@ export class LinuxNetworkHost implements NetworkHost {
         await ensureUplink(this.host, spec);
       });
       // The proxy is a process that can die at any time; checking it costs no command.
-      await this.guard(spec.netns, () =>
-        ensureMetadataProxy(this.runner, this.o.metadataProxyCommand, spec, this.logger),
-      );
+      await this.guard(spec.netns, () => this.proxies.ensure(spec));
     });
   }
 
@@ -140,7 +140,7 @@ export class LinuxNetworkHost implements NetworkHost {
     return this.mutex.run(spec.netns, async () => {
       this.forget(spec.netns);
       const exists = await netnsExists(this.runner, spec.netns);
-      await stopMetadataProxy(spec, exists ? spec.netns : undefined, this.logger);
+      await this.proxies.stop(spec, exists ? spec.netns : undefined);
       if (exists) await stopProcessesIn(this.runner, spec.netns, this.logger);
       // Deleting one end of a veth deletes both; done first so the pair goes even if the
       // namespace were kept alive by something we could not stop.
@@ -486,6 +486,7 @@ export class LinuxNetworkHost implements NetworkHost {
 
   private forget(netns: string): void {
     this.dnsmasq.forget(netns);
+    this.proxies.forget(netns);
     this.uplinkAddressCache.delete(netns);
     this.memberCache.delete(netns);
     this.portChainCache.delete(netns);

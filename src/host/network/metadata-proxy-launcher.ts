@@ -2,7 +2,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import type { Logger } from '../../core/logger.js';
 import type { VpcHostSpec } from './specs.js';
 import type { CommandRunner } from '../command-runner.js';
-import { sleep } from '../proc.js';
+import { isSameProcessAlive, processStartTime, sleep } from '../proc.js';
 import {
   findHelper,
   netnsPids,
@@ -35,6 +35,57 @@ export function proxyArgv(command: readonly string[], spec: VpcHostSpec): string
   ];
 }
 
+/** A proxy process, told from a later one with the same pid by its start time. */
+export interface RunningProxy {
+  readonly pid: number;
+  readonly startTime: number;
+}
+
+/**
+ * Each VPC's metadata proxy, one per run directory. The first ensure in a process measures (pid
+ * file, /proc argv and namespace); later ones, on every launch, trust what this process found or
+ * started while its pid file still names it and that very process is alive. Anything else
+ * measures again.
+ */
+export class MetadataProxies {
+  private readonly known = new Map<string, RunningProxy & { readonly key: string }>();
+
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly command: readonly string[],
+    private readonly logger: Logger,
+  ) {}
+
+  async ensure(spec: VpcHostSpec): Promise<void> {
+    // The argv holds the socket and pid file; the namespace is where the proxy must live.
+    const key = `${spec.netns}\0${proxyArgv(this.command, spec).join('\0')}`;
+    const known = this.known.get(spec.runDir);
+    this.known.delete(spec.runDir);
+    if (
+      known?.key === key &&
+      (await readPidFile(proxyPaths(spec.runDir).pidFile)) === known.pid &&
+      (await isSameProcessAlive(known.pid, known.startTime))
+    ) {
+      this.known.set(spec.runDir, known);
+      return;
+    }
+    const running = await ensureMetadataProxy(this.runner, this.command, spec, this.logger);
+    this.known.set(spec.runDir, { ...running, key });
+  }
+
+  async stop(spec: VpcHostSpec, netns: string | undefined): Promise<void> {
+    this.known.delete(spec.runDir);
+    await stopMetadataProxy(spec, netns, this.logger);
+  }
+
+  /** Drops what is known about the namespace's proxy (a step there failed, or it went). */
+  forget(netns: string): void {
+    for (const [runDir, k] of this.known) {
+      if (k.key.startsWith(`${netns}\0`)) this.known.delete(runDir);
+    }
+  }
+}
+
 /**
  * Makes the VPC's metadata proxy run: a live proxy with the same argv is left alone (it survived
  * a kumod restart); one with other arguments (a moved socket, a new program path) is replaced.
@@ -45,11 +96,13 @@ export async function ensureMetadataProxy(
   command: readonly string[],
   spec: VpcHostSpec,
   logger: Logger,
-): Promise<void> {
+): Promise<RunningProxy> {
   const { pidFile, logFile } = proxyPaths(spec.runDir);
   const argv = proxyArgv(command, spec);
   const found = await findHelper(pidFile, '--socket', spec.netns);
-  if (found && found.argv.join('\0') === argv.join('\0')) return;
+  if (found && found.argv.join('\0') === argv.join('\0')) {
+    return { pid: found.pid, startTime: found.startTime };
+  }
   if (found) {
     logger.info('replacing metadata proxy with different arguments', { vpcId: spec.vpcId });
     await stopProcess(found.pid);
@@ -74,7 +127,14 @@ export async function ensureMetadataProxy(
       );
     }
   }
+  const startTime = await processStartTime(child.pid);
+  if (startTime === undefined) {
+    throw new Error(
+      `metadata proxy for ${spec.vpcId} exited after it started: ${await tailFile(logFile)}`,
+    );
+  }
   logger.info('metadata proxy started', { vpcId: spec.vpcId, netns: spec.netns, pid: child.pid });
+  return { pid: child.pid, startTime };
 }
 
 /** Stops the VPC's metadata proxy if it runs; `netns` undefined when the namespace is gone. */

@@ -19,6 +19,7 @@ import type {
   VpcHostSpec,
   VpcRulesSpec,
 } from '../../../src/host/network/specs.js';
+import { eventually } from '../harness/kumod-harness.js';
 import { createNetns, deleteNetnsWithPrefix, randomTag } from '../harness/netns.js';
 import { integrationSuite } from '../harness/prerequisites.js';
 import {
@@ -202,6 +203,23 @@ integrationSuite(
       expect(await alive(after.dnsmasq!)).toBe(true);
       expect(await alive(after.proxy!)).toBe(true);
       expect(await alive(before.proxy!)).toBe(false);
+    });
+
+    it('heals a proxy it already knows: a killed one is started again, a live one is kept', async () => {
+      await host.ensureVpc(vpc);
+      const known = await pids();
+      await host.ensureVpc(vpc);
+      expect((await pids()).proxy).toBe(known.proxy);
+      process.kill(known.proxy!, 'SIGKILL');
+      await eventually(
+        'the killed proxy to be gone',
+        async () => ((await alive(known.proxy!)) ? undefined : true),
+        { timeoutMs: 5_000, intervalMs: 20 },
+      );
+      await host.ensureVpc(vpc);
+      const after = await pids();
+      expect(after.proxy).not.toBe(known.proxy);
+      expect(await alive(after.proxy!)).toBe(true);
     });
 
     it('applies NAT and anti-spoofing once, and keeps the uplink addresses equal to the public IPs', async () => {
