@@ -1,4 +1,5 @@
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { readSmallFile } from './files.js';
 import { join } from 'node:path';
 import type { Logger } from '../core/logger.js';
 import type { CgroupLayout } from './cgroup-probe.js';
@@ -126,7 +127,7 @@ export class Cgroups implements VmConfinement {
     for (const dir of new Set([d.cpu, d.memory])) {
       // Writing a pid to cgroup.procs moves the whole thread group (every QEMU thread).
       await io(writeFile(`${dir}/cgroup.procs`, String(pid)), `${dir}/cgroup.procs`);
-      const members = await io(readFile(`${dir}/cgroup.procs`, 'utf8'), `${dir}/cgroup.procs`);
+      const members = await io(readSmallFile(`${dir}/cgroup.procs`), `${dir}/cgroup.procs`);
       if (!members.split('\n').includes(String(pid)))
         throw new Error(`process ${pid} is not in ${dir} after joining it`);
     }

@@ -1,4 +1,4 @@
-import { chmod, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { chmod, open, rename, stat, writeFile } from 'node:fs/promises';
 
 /**
  * Small file operations the host adapters share: atomic writes of files that other processes read
@@ -20,13 +20,40 @@ export async function writeAtomic(
   await rename(tmp, path);
 }
 
+/** What readSmallFile reads at once: a /proc stat line, a pid file, a hosts list. */
+const SMALL_FILE_BYTES = 16 * 1024;
+
+/**
+ * A small file as text, in three thread-pool trips (open, one read, close) where readFile takes
+ * five (it also stats the file and reads again to find its end). kumod reads a few of these on
+ * every launch. A read that leaves more than half the buffer empty ends the file: a regular file
+ * returns less than asked only at its end, and a /proc or /sys file (a seq_file) stops short only
+ * when its next record does not fit, and their records (lines) are far shorter than 8 KiB. Any
+ * other read is followed by another, to the end.
+ */
+export async function readSmallFile(path: string): Promise<string> {
+  const fh = await open(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    for (;;) {
+      const buf = Buffer.allocUnsafe(SMALL_FILE_BYTES);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      chunks.push(buf.subarray(0, bytesRead));
+      if (bytesRead < buf.length / 2) break;
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Writes `content` atomically unless the file already holds it; true when it wrote. */
 export async function writeIfChanged(
   path: string,
   content: string,
   mode: number,
 ): Promise<boolean> {
-  const current = await readFile(path, 'utf8').catch(() => undefined);
+  const current = await readSmallFile(path).catch(() => undefined);
   if (current === content) return false;
   await writeAtomic(path, content, mode);
   return true;

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { readSmallFile } from './files.js';
 import { DeadlineError, KERNEL_FILE_DEADLINE_MS, withDeadline } from './deadline.js';
 
 /**
@@ -8,7 +9,7 @@ import { DeadlineError, KERNEL_FILE_DEADLINE_MS, withDeadline } from './deadline
 export async function processStartTime(pid: number): Promise<number | undefined> {
   try {
     const stat = await withDeadline(
-      readFile(`/proc/${pid}/stat`, 'utf8'),
+      readSmallFile(`/proc/${pid}/stat`),
       KERNEL_FILE_DEADLINE_MS,
       `reading /proc/${pid}/stat`,
     );

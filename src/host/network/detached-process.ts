@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { readSmallFile } from '../files.js';
 import { netnsPath, type CommandRunner } from '../command-runner.js';
 import { processStartTime, sleep } from '../proc.js';
 
@@ -10,7 +11,7 @@ import { processStartTime, sleep } from '../proc.js';
 
 /** The pid in a pid file, or undefined if the file is missing or holds no number. */
 export async function readPidFile(path: string): Promise<number | undefined> {
-  const text = await readFile(path, 'utf8').catch(() => '');
+  const text = await readSmallFile(path).catch(() => '');
   const pid = Number(text.trim());
   return Number.isInteger(pid) && pid > 1 ? pid : undefined;
 }
@@ -23,7 +24,7 @@ export async function processArgv(pid: number): Promise<string[] | undefined> {
 
 /** The argv in /proc/<pid>/cmdline; undefined when it is empty (a zombie) or gone. */
 async function cmdline(pid: number): Promise<string[] | undefined> {
-  const raw = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  const raw = await readSmallFile(`/proc/${pid}/cmdline`).catch(() => '');
   return raw === '' ? undefined : raw.replace(/\0$/, '').split('\0');
 }
 
