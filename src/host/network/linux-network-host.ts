@@ -498,7 +498,14 @@ export class LinuxNetworkHost implements NetworkHost {
     }
   }
 
+  /**
+   * A clear error instead of ip's when the namespace is missing. Skipped while this process's
+   * ensureVpc of it stands: every launch's plug runs ensureVpc first, which checks the namespace,
+   * and any failure in the namespace drops it, so a launch's taps and rules would only stat the
+   * same file again (a namespace deleted by hand in between fails their command instead).
+   */
   private async requireNetns(netns: string): Promise<void> {
+    if (this.ensured.has(`vpc:${netns}`)) return;
     if (!(await namespaceFileExists(netns))) {
       throw new Error(`VPC namespace ${netns} does not exist (ensureVpc must run first)`);
     }
