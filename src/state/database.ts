@@ -215,11 +215,36 @@ export class Db {
   }
 }
 
-/** Opens (creating if needed) the state database and brings its schema up to date. */
-export function openDatabase(path: string): Db {
+/**
+ * Opens (creating if needed) the state database and brings its schema up to date. The database
+ * is this process's alone (decision 0036): it is locked for as long as the process has it open,
+ * so the WAL index lives in memory and no statement takes or drops a file lock, and a second
+ * kumod on the same state directory stops here with a clear error instead of sharing it.
+ */
+export function openDatabase(
+  path: string,
+  /** How long to wait for the lock: a kumod that is stopping still has it for a moment. */
+  lockWaitMs = 5_000,
+): Db {
   const raw = new DatabaseSync(path);
-  raw.exec('PRAGMA busy_timeout = 5000');
-  raw.exec('PRAGMA journal_mode = WAL');
+  raw.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(lockWaitMs))}`);
+  // Before the first access in WAL mode, or the WAL index goes to shared memory after all.
+  raw.exec('PRAGMA locking_mode = EXCLUSIVE');
+  try {
+    raw.exec('PRAGMA journal_mode = WAL');
+    // The exclusive lock is taken at the first write and kept: take it now, while it can fail.
+    raw.exec('BEGIN IMMEDIATE');
+    raw.exec('COMMIT');
+  } catch (e) {
+    raw.close();
+    if (/locked|busy/i.test(String(e))) {
+      throw new Error(
+        `the state database ${path} is in use by another process (another kumod with the same ` +
+          '--state-dir?); stop it first',
+      );
+    }
+    throw e;
+  }
   raw.exec('PRAGMA synchronous = NORMAL');
   raw.exec('PRAGMA foreign_keys = ON');
   const db = new Db(raw);
