@@ -1,9 +1,9 @@
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
-import { readSmallFile } from './files.js';
 import { join } from 'node:path';
 import type { Logger } from '../core/logger.js';
 import type { CgroupLayout } from './cgroup-probe.js';
 import { KERNEL_FILE_DEADLINE_MS, withDeadline } from './deadline.js';
+import { readSmallFile } from './files.js';
 import { sleep } from './proc.js';
 
 export interface VmLimits {

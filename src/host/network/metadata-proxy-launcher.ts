@@ -41,6 +41,13 @@ export interface RunningProxy {
   readonly startTime: number;
 }
 
+/** A proxy this process found or started, with what it was started for. */
+interface KnownProxy extends RunningProxy {
+  readonly netns: string;
+  /** Its argv, NUL-joined. */
+  readonly argv: string;
+}
+
 /**
  * Each VPC's metadata proxy, one per run directory. The first ensure in a process measures (pid
  * file, /proc argv and namespace); later ones, on every launch, trust what this process found or
@@ -48,7 +55,7 @@ export interface RunningProxy {
  * measures again.
  */
 export class MetadataProxies {
-  private readonly known = new Map<string, RunningProxy & { readonly key: string }>();
+  private readonly known = new Map<string, KnownProxy>();
 
   constructor(
     private readonly runner: CommandRunner,
@@ -58,11 +65,12 @@ export class MetadataProxies {
 
   async ensure(spec: VpcHostSpec): Promise<void> {
     // The argv holds the socket and pid file; the namespace is where the proxy must live.
-    const key = `${spec.netns}\0${proxyArgv(this.command, spec).join('\0')}`;
+    const argv = proxyArgv(this.command, spec).join('\0');
     const known = this.known.get(spec.runDir);
     this.known.delete(spec.runDir);
     if (
-      known?.key === key &&
+      known?.netns === spec.netns &&
+      known.argv === argv &&
       (await readPidFile(proxyPaths(spec.runDir).pidFile)) === known.pid &&
       (await isSameProcessAlive(known.pid, known.startTime))
     ) {
@@ -70,7 +78,7 @@ export class MetadataProxies {
       return;
     }
     const running = await ensureMetadataProxy(this.runner, this.command, spec, this.logger);
-    this.known.set(spec.runDir, { ...running, key });
+    this.known.set(spec.runDir, { ...running, netns: spec.netns, argv });
   }
 
   async stop(spec: VpcHostSpec, netns: string | undefined): Promise<void> {
@@ -80,9 +88,7 @@ export class MetadataProxies {
 
   /** Drops what is known about the namespace's proxy (a step there failed, or it went). */
   forget(netns: string): void {
-    for (const [runDir, k] of this.known) {
-      if (k.key.startsWith(`${netns}\0`)) this.known.delete(runDir);
-    }
+    for (const [runDir, k] of this.known) if (k.netns === netns) this.known.delete(runDir);
   }
 }
 
