@@ -193,8 +193,9 @@ function portChains(port: PortRulesSpec, groups: ReadonlyMap<string, GroupRulesS
 /**
  * The member sets as one `ipset -exist restore` input. `previous` is what this process last
  * applied in the namespace: with it, only the differences are written (a membership change costs
- * the same whatever the group's size); without it, each set is filled afresh in a temporary twin
- * and swapped in whole, so no reader ever sees a half-filled set.
+ * the same whatever the group's size, and a set that did not change costs nothing); without it,
+ * each set is filled afresh in a temporary twin and swapped in whole, so no reader ever sees a
+ * half-filled set.
  */
 export function renderMemberSets(
   sets: readonly MemberSetSpec[],
@@ -205,13 +206,17 @@ export function renderMemberSets(
     if (!isKumoSet(s.name)) throw new Error(`invalid set name "${s.name}"`);
     s.members.forEach(checkIp);
     const before = previous?.get(s.name);
-    lines.push(`create ${s.name} hash:ip family inet`);
     if (before) {
       const now = new Set(s.members);
-      for (const ip of s.members) if (!before.has(ip)) lines.push(`add ${s.name} ${ip}`);
-      for (const ip of before) if (!now.has(ip)) lines.push(`del ${s.name} ${ip}`);
+      const changes = [
+        ...s.members.filter((ip) => !before.has(ip)).map((ip) => `add ${s.name} ${ip}`),
+        ...[...before].filter((ip) => !now.has(ip)).map((ip) => `del ${s.name} ${ip}`),
+      ];
+      // A set this process wrote and that did not change needs no line (and no ipset process).
+      if (changes.length > 0) lines.push(`create ${s.name} hash:ip family inet`, ...changes);
     } else {
       const tmp = `${s.name}-n`;
+      lines.push(`create ${s.name} hash:ip family inet`);
       lines.push(`create ${tmp} hash:ip family inet`, `flush ${tmp}`);
       for (const ip of s.members) lines.push(`add ${tmp} ${ip}`);
       lines.push(`swap ${tmp} ${s.name}`, `destroy ${tmp}`);
