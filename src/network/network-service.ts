@@ -1,69 +1,23 @@
-import { firstFreeAddress, parseCidr } from '../core/cidr.js';
-import { invalidParameter, notFound, KumoError } from '../core/errors.js';
+import { invalidParameter, notFound } from '../core/errors.js';
 import { CoalescingRunner } from '../core/coalescing-runner.js';
 import { assertId, newId } from '../core/ids.js';
-import type { Logger } from '../core/logger.js';
 import type {
   InstanceNetwork,
   InterfacePlacement,
   LaunchGroups,
   NetworkPort,
 } from '../compute/ports.js';
-import { instanceMac } from './naming.js';
 import type { NetworkInterface } from './network-interface.js';
-import type {
-  NetworkInterfaceRepository,
-  RoutingRepositories,
-  SecurityGroupRepository,
-  SubnetRepository,
-  VpcPlumbing,
-  VpcRepository,
-} from './ports.js';
-import {
-  defaultGroupId,
-  ensureDefaultGroup,
-  resolveInterfaceGroups,
-} from './security-group-lookup.js';
-import { checkPrivateIp } from './subnet-addresses.js';
+import { ensureDefaultGroup, resolveInterfaceGroups } from './security-group-lookup.js';
 import { PublicAddressPool } from './public-address-pool.js';
+import { allocateInterfaces } from './interface-allocation.js';
+import { VpcRuleRuns } from './vpc-rule-runs.js';
 import { subnetDhcpDns } from './subnet-dhcp-dns.js';
-import {
-  DEFAULT_SUBNET_CIDR,
-  DEFAULT_VPC_CIDR,
-  mapPublicIpOnLaunch,
-  RESERVED_LEADING,
-  type Subnet,
-  type Vpc,
-} from './vpc.js';
-import { hasInternetRoute, type Route } from './routing.js';
-import { planVpcRouting, routeState, type RouteStateContext } from './route-plan.js';
+import { DEFAULT_SUBNET_CIDR, DEFAULT_VPC_CIDR, type Subnet, type Vpc } from './vpc.js';
+import type { Route } from './routing.js';
+import type { NetworkDeps } from './network-deps.js';
+import { routeState } from './route-plan.js';
 import { ensureDefaultVpcRouting } from './vpc-routing.js';
-
-export interface NetworkSettings {
-  /** The host's public-IP pool, e.g. "100.80.0.0/24"; .0 and .1 (the host) are never handed out. */
-  readonly publicCidr: string;
-  /** The domain of private DNS names (and of DHCP). */
-  readonly domain: string;
-  /** The domain of public DNS names, which resolve to private addresses inside the VPC. */
-  readonly publicDomain?: string | undefined;
-}
-
-export interface NetworkDeps {
-  readonly vpcs: VpcRepository;
-  readonly subnets: SubnetRepository;
-  readonly interfaces: NetworkInterfaceRepository;
-  readonly securityGroups: SecurityGroupRepository;
-  /** Internet gateways, route tables and elastic IPs (who is reachable on which address). */
-  readonly routing: RoutingRepositories;
-  readonly plumbing: VpcPlumbing;
-  readonly logger: Logger;
-  readonly settings: NetworkSettings;
-  /**
-   * An instance's state name (compute's record); a route to an instance that is not pending or
-   * running is a blackhole (EC2). Undefined: every instance with an interface counts as running.
-   */
-  readonly instanceState?: (instanceId: string) => string | undefined;
-}
 
 /**
  * The network half of an instance's life. Its records are its own: each instance's interface
@@ -74,19 +28,14 @@ export class NetworkService implements InstanceNetwork {
   /** The host's public addresses: who holds which, and the next free one. */
   readonly publicAddresses: PublicAddressPool;
   /**
-   * A VPC's ports, and its rules, are made one run at a time, each run from the state of the
-   * moment it starts; calls that arrive during a run share the next one (five concurrent launches
-   * into one VPC cost two runs, not five one after the other). A rules run's items are the
-   * instances being taken down (their routes are blackholes whatever compute's record says yet).
+   * A VPC's ports are made one run at a time, each run from the state of the moment it starts;
+   * calls that arrive during a run share the next one (as the rules' runs do).
    */
   private readonly portRuns = new CoalescingRunner<string, ReadonlyMap<string, NetworkPort>>(
     (vpcId, instanceIds) => this.plugVpc(vpcId, instanceIds),
   );
-  private readonly ruleRuns = new CoalescingRunner<string, void>((vpcId, down) =>
-    this.renderAndApplyRules(vpcId, new Set(down)),
-  );
-  /** VPCs whose last rule apply failed: isolated until an apply succeeds (retried by sweeps). */
-  private readonly failedRules = new Set<string>();
+  /** Each VPC's rules and routing, and which VPCs' last apply failed. */
+  private readonly rules: VpcRuleRuns;
 
   constructor(private readonly deps: NetworkDeps) {
     this.publicAddresses = new PublicAddressPool({
@@ -95,6 +44,7 @@ export class NetworkService implements InstanceNetwork {
       routing: deps.routing,
       publicCidr: deps.settings.publicCidr,
     });
+    this.rules = new VpcRuleRuns(deps, this.publicAddresses);
   }
 
   /** Creates the default VPC and subnet rows if missing (host objects come on first use). */
@@ -144,53 +94,13 @@ export class NetworkService implements InstanceNetwork {
       groups?.ids ?? [],
       groups?.names ?? [],
     );
-    const live = this.deps.interfaces.list();
-    const usedPrivate = new Set(
-      live.filter((e) => e.subnetId === subnet.id).map((e) => e.privateIp),
+    return allocateInterfaces(
+      { interfaces: this.deps.interfaces, publicAddresses: this.publicAddresses },
+      subnet,
+      groupIds,
+      instanceIds,
+      placement,
     );
-    const fixed =
-      placement.privateIp !== undefined
-        ? checkPrivateIp(subnet, placement.privateIp, usedPrivate, instanceIds.length)
-        : undefined;
-    // Allocating nothing only checks the subnet, the groups and the address (a launch's pre-check).
-    if (instanceIds.length === 0) return [];
-    // The one place that decides whether a launch gets a public IP (EC2: the subnet's
-    // MapPublicIpOnLaunch, overridden by the launch's AssociatePublicIpAddress). Elastic IPs,
-    // held by the routing records, are never handed out again.
-    const assignPublicIp = placement.associatePublicIp ?? mapPublicIpOnLaunch(subnet);
-    const cidr = parseCidr(subnet.cidr);
-    const usedPublic = this.publicAddresses.used();
-    const usedMacs = new Set(live.map((e) => e.mac));
-    return instanceIds.map((instanceId) => {
-      const privateIp = fixed ?? firstFreeAddress(cidr, usedPrivate, RESERVED_LEADING);
-      if (!privateIp) {
-        throw new KumoError(
-          'ResourceExhausted',
-          'InsufficientFreeAddressesInSubnet',
-          `Subnet ${subnet.id} (${subnet.cidr}) has no free addresses left for ${instanceIds.length} instance(s); launch fewer instances or use another subnet`,
-        );
-      }
-      usedPrivate.add(privateIp);
-      const publicIp = assignPublicIp ? this.publicAddresses.free(usedPublic) : undefined;
-      if (publicIp) usedPublic.add(publicIp);
-      let mac = instanceMac(instanceId);
-      while (usedMacs.has(mac)) mac = instanceMac(newId('i'));
-      usedMacs.add(mac);
-      const eni: NetworkInterface = {
-        id: newId('eni'),
-        instanceId,
-        vpcId: subnet.vpcId,
-        subnetId: subnet.id,
-        privateIp,
-        publicIp,
-        assignPublicIp,
-        mac,
-        groupIds,
-        sourceDestCheck: true,
-      };
-      this.deps.interfaces.put(eni);
-      return eni;
-    });
   }
 
   /** A free address of the public pool for a new VPC's router (the VPC use-cases call this). */
@@ -358,7 +268,7 @@ export class NetworkService implements InstanceNetwork {
 
   /** EC2's State of a route now: blackhole for a detached gateway or a stopped or gone instance. */
   routeState(route: Route, vpcId: string): 'active' | 'blackhole' {
-    return routeState(route, vpcId, this.routeContext());
+    return routeState(route, vpcId, this.rules.routeContext());
   }
 
   /** Whether a route of the VPC names one of these instances. */
@@ -372,84 +282,15 @@ export class NetworkService implements InstanceNetwork {
       );
   }
 
-  /** What routes' states depend on, read now; `down`: instances being taken down. */
-  private routeContext(down: ReadonlySet<string> = new Set()): RouteStateContext {
-    const interfaces = new Map(this.deps.interfaces.list().map((e) => [e.instanceId, e]));
-    return {
-      gateways: this.deps.routing.gateways.list(),
-      interfaceOf: (id) => interfaces.get(id),
-      instanceUp: (id) => {
-        if (down.has(id)) return false;
-        const state = this.deps.instanceState?.(id) ?? 'running';
-        return state === 'pending' || state === 'running';
-      },
-    };
-  }
-
   /** Applies again the rules of every VPC whose last apply failed (a sweep calls this). */
   async retryFailedRules(): Promise<void> {
-    for (const vpcId of [...this.failedRules]) {
+    for (const vpcId of this.rules.failedVpcIds()) {
       await this.refreshRules(vpcId).catch(() => undefined); // logged by applyRules
     }
   }
 
-  /** The VPC's rules and routing, from the state of the moment the run starts (ruleRuns). */
   private applyRules(vpc: Vpc, down: ReadonlySet<string> = new Set()): Promise<void> {
-    return this.ruleRuns.run(vpc.id, [...down]);
-  }
-
-  /**
-   * Renders from the state of this moment and applies in one transaction, then makes the router's
-   * routing match the route tables. Fails closed: if either apply fails, every interface of the
-   * VPC is isolated (all its traffic dropped) until an apply succeeds, and the callers get the
-   * error.
-   */
-  private async renderAndApplyRules(vpcId: string, down: ReadonlySet<string>): Promise<void> {
-    // A VPC deleted while this run waited has no namespace left to apply to.
-    const vpc = this.deps.vpcs.get(vpcId);
-    if (!vpc) return;
-    const { gateways, routeTables } = this.deps.routing;
-    const [tables, igws] = [routeTables.list(), gateways.list()];
-    const elastic = this.publicAddresses.elasticByInterface();
-    const interfaces = this.deps.interfaces
-      .list()
-      .filter((e) => e.vpcId === vpc.id)
-      .map((e) => (e.groupIds ? e : { ...e, groupIds: [defaultGroupId(vpc.id)] }))
-      // The address NAT maps: the elastic IP replaces the pool one, and neither is mapped
-      // unless the subnet's route table reaches an internet gateway attached to the VPC.
-      .map((e) => ({
-        ...e,
-        publicIp: hasInternetRoute(tables, igws, vpc.id, e.subnetId)
-          ? (elastic.get(e.id) ?? e.publicIp)
-          : undefined,
-      }));
-    const groups = this.deps.securityGroups.list().filter((g) => g.vpcId === vpc.id);
-    // The route tables as the router's kernel routing (policy routing per subnet).
-    const routing = planVpcRouting(vpc, this.deps.subnets.list(), tables, this.routeContext(down));
-    try {
-      await this.deps.plumbing.applyRules(vpc, interfaces, groups);
-      // After the filter, so a new next hop is never used before its rules exist.
-      await this.deps.plumbing.applyRoutes(vpc, routing);
-      this.failedRules.delete(vpc.id);
-    } catch (error) {
-      this.failedRules.add(vpc.id);
-      this.deps.logger.error('applying the VPC rules failed; isolating its instances', {
-        vpcId: vpc.id,
-        error: String(error),
-      });
-      await this.deps.plumbing.isolate(vpc, interfaces).catch((e: unknown) =>
-        this.deps.logger.error('isolating the instances failed too', {
-          vpcId: vpc.id,
-          error: String(e),
-        }),
-      );
-      throw new KumoError(
-        'Unavailable',
-        'ServiceUnavailable',
-        `The security group rules or routes of ${vpc.id} could not be applied; its instances' traffic is dropped until they are (the kumod log has the cause). Retry the call.`,
-        { cause: error },
-      );
-    }
+    return this.rules.apply(vpc, down);
   }
 
   private interfaceOf(instanceId: string): NetworkInterface {
