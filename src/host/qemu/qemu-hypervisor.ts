@@ -1,5 +1,5 @@
-import { constants, watch, type FSWatcher } from 'node:fs';
-import { chmod, copyFile, mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { chmod, copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { VmPaths, VmRuntime } from '../../compute/instance.js';
 import type { Hypervisor, StartOptions, VmSpec, VmStatus } from '../../compute/ports.js';
@@ -11,10 +11,12 @@ import type { DetachedStarter } from '../command-runner.js';
 import { localDetachedStarter } from '../detached-start.js';
 import { KERNEL_FILE_DEADLINE_MS, withDeadline } from '../deadline.js';
 import { keepTail, tailFile } from '../files.js';
-import { isSameProcessAlive, processStartTime, sleep } from '../proc.js';
+import { isSameProcessAlive, processStartTime } from '../proc.js';
 import { backupRootDisk } from './disk-backup.js';
 import { qemuArgs } from './qemu-args.js';
 import { diskThrottles, throttleArguments } from './disk-throttle.js';
+import { waitForMonitor } from './qemu-monitor-wait.js';
+import { endQemuProcess } from './qemu-process-end.js';
 import { qmpExecute, QmpSession } from './qmp-client.js';
 import { statusFromQmp, VmWatcher } from './vm-watcher.js';
 
@@ -49,10 +51,6 @@ const UEFI_VARS_FILE = 'uefi-vars.fd';
  * them across restarts (GetConsoleOutput returns the last 64 KiB).
  */
 const LOG_KEEP_BYTES = 256 * 1024;
-/** How soon start-up tries QEMU's monitor again when its socket is there but does not answer. */
-const MONITOR_RETRY_MS = 10;
-/** How often start-up looks for the monitor's socket besides watching for it to appear. */
-const MONITOR_POLL_MS = 100;
 
 /** The instance store's mount point, beside the VM's other runtime files. */
 const instanceStoreDir = (p: VmPaths): string => join(p.dir, 'instance-store');
@@ -139,7 +137,10 @@ export class QemuHypervisor implements Hypervisor {
       this.o.logger.debug('qemu spawned', { instanceId: id, pid: child.pid });
 
       // The session that saw the monitor answer also resumes the VM: one handshake, not two.
-      const monitor = await this.waitForMonitor(p, child.exited, signal);
+      const monitor = await waitForMonitor(p, child.exited, {
+        signal,
+        timeoutMs: this.o.monitorTimeoutMs ?? 20_000,
+      });
       try {
         lap('monitor');
         await this.o.confinement.enter(id, child.pid);
@@ -329,88 +330,11 @@ export class QemuHypervisor implements Hypervisor {
     });
   }
 
-  /**
-   * An open QMP session once QEMU's monitor answers. Until QEMU has made its socket, a connect
-   * can only fail (each failure costs kumod a socket, an error and a timer), so a stat of the
-   * path is all each check does before that; the directory is watched (inotify), so a check runs
-   * when QEMU makes the socket, with a slow poll behind it in case an event is missed.
-   */
-  private async waitForMonitor(
-    p: VmPaths,
-    exited: () => string | undefined,
-    signal: AbortSignal | undefined,
-  ): Promise<QmpSession> {
-    const deadline = performance.now() + (this.o.monitorTimeoutMs ?? 20_000);
-    let lastError: unknown = 'no socket yet';
-    let wake: (() => void) | undefined;
-    let watcher: FSWatcher | undefined;
-    try {
-      watcher = watch(p.dir, (_event, name) => {
-        if (name === basename(p.qmpSocket)) wake?.();
-      });
-      watcher.on('error', () => watcher?.close());
-    } catch {
-      // No watch (inotify limits): the poll alone finds the socket.
-    }
-    try {
-      for (;;) {
-        // Made before the check, so an event during the check wakes the wait after it.
-        const woken = new Promise<void>((resolve) => (wake = resolve));
-        const gone = exited();
-        if (gone)
-          throw new Error(`QEMU exited during start-up (${gone}): ${await tailFile(p.qemuLog)}`);
-        if (signal?.aborted)
-          throw signal.reason instanceof Error ? signal.reason : new Error('aborted');
-        const made = await stat(p.qmpSocket).then(
-          (st) => st.isSocket(),
-          () => false,
-        );
-        if (made) {
-          try {
-            return await QmpSession.open(p.qmpSocket);
-          } catch (e) {
-            lastError = e;
-          }
-        }
-        if (performance.now() > deadline)
-          throw new Error(`QEMU did not answer on its monitor in time: ${String(lastError)}`);
-        // Made but not answering yet: retry soon. Not made: until QEMU makes it, or the poll.
-        const ms = made || watcher === undefined ? MONITOR_RETRY_MS : MONITOR_POLL_MS;
-        const timer = new AbortController();
-        await Promise.race([
-          sleep(ms, undefined, { signal: timer.signal }).catch(() => undefined),
-          woken,
-        ]);
-        timer.abort();
-      }
-    } finally {
-      watcher?.close();
-    }
-  }
-
   /** QMP quit, then SIGKILL; returns once the very process (pid + start time) is gone. */
   private async endProcess(rt: VmRuntime): Promise<void> {
     this.watchers.get(rt.instanceId)?.close();
     this.watchers.delete(rt.instanceId);
-    if (!(await isSameProcessAlive(rt.pid, rt.startTime))) return;
-    await qmpExecute(rt.paths.qmpSocket, 'quit').catch(() => undefined);
-    if (await this.waitGone(rt.pid, rt.startTime, 5_000)) return;
-    try {
-      process.kill(rt.pid, 'SIGKILL');
-    } catch {
-      return; // already gone
-    }
-    if (!(await this.waitGone(rt.pid, rt.startTime, 5_000)))
-      throw new Error(`QEMU (pid ${rt.pid}) survived SIGKILL for 5 s`);
-  }
-
-  private async waitGone(pid: number, startTime: number, ms: number): Promise<boolean> {
-    const until = performance.now() + ms;
-    while (performance.now() < until) {
-      if (!(await isSameProcessAlive(pid, startTime))) return true;
-      await sleep(50);
-    }
-    return !(await isSameProcessAlive(pid, startTime));
+    await endQemuProcess(rt);
   }
 
   /**
