@@ -270,8 +270,12 @@ export class LinuxNetworkHost implements NetworkHost {
    * still there (checked on the file system, without a command).
    */
   private async once(key: string, netns: string, ensure: () => Promise<void>): Promise<void> {
-    if (this.ensured.has(key) && (await namespaceFileExists(netns))) return;
-    this.ensured.delete(key);
+    if (this.ensured.has(key)) {
+      if (await namespaceFileExists(netns)) return;
+      // The namespace went behind kumod's back: nothing this process knew of it holds any more
+      // (its bridges, links, rules, sets; its dnsmasq and proxy may live on in the old one).
+      this.forget(netns);
+    }
     await this.guard(netns, ensure);
     this.ensured.add(key);
   }

@@ -142,7 +142,7 @@ integrationSuite(
       for (const pid of [left.proxy, left.dnsmasq]) {
         if (pid !== undefined && (await alive(pid))) process.kill(pid, 'SIGKILL');
       }
-      for (const ns of [`${prefix}-vpc`, inst, outer]) {
+      for (const ns of [`${prefix}-vpc`, `${prefix}-vpc2`, inst, outer]) {
         const r = await execa('ip', ['netns', 'pids', ns], { reject: false });
         for (const pid of r.stdout.split('\n').filter(Boolean))
           process.kill(Number(pid), 'SIGKILL');
@@ -220,6 +220,56 @@ integrationSuite(
       const after = await pids();
       expect(after.proxy).not.toBe(known.proxy);
       expect(await alive(after.proxy!)).toBe(true);
+    });
+
+    it('rebuilds a VPC whose namespace was deleted by hand in one round, bridges and rules included', async () => {
+      const vpc2: VpcHostSpec = {
+        ...vpc,
+        vpcId: 'vpc-0123456789abcdef2',
+        netns: `${prefix}-vpc2`,
+        uplinkHostIf: `kw${tag}`,
+        routerAddress: '100.80.0.3/24',
+        metadataSocket: join(dir, 'metadata', 'vpc2.sock'),
+        runDir: join(dir, 'run', 'vpc2'),
+      };
+      const subnet2: SubnetHostSpec = {
+        ...subnet,
+        subnetId: 'subnet-0123456789abcdef2',
+        netns: vpc2.netns,
+        bridge: 'br-two',
+        reservations: [],
+        runDir: join(dir, 'run', 'subnet2'),
+      };
+      const tap2: TapSpec = { netns: vpc2.netns, bridge: 'br-two', tap: `tw${tag}` };
+      const rules2: VpcRulesSpec = {
+        ...rules,
+        netns: vpc2.netns,
+        ports: [{ tap: tap2.tap, mac: '52:54:00:00:00:06', ip: '172.31.0.6' }],
+        publicIps: [],
+      };
+      const round = async () => {
+        await host.ensureVpc(vpc2);
+        await host.ensureSubnet(subnet2);
+        await host.ensureTaps([tap2]);
+        await host.applyVpcRules(rules2);
+      };
+      try {
+        await round();
+        // Deleted behind kumod's back, its processes with it.
+        const inside = await execa('ip', ['netns', 'pids', vpc2.netns]);
+        for (const pid of inside.stdout.split('\n').filter(Boolean))
+          process.kill(Number(pid), 'SIGKILL');
+        await execa('ip', ['netns', 'del', vpc2.netns]);
+        await round();
+        const tapLink = await nsRun(vpc2.netns, 'ip', ['-o', 'link', 'show', 'dev', tap2.tap]);
+        expect(tapLink.stdout).toContain('master br-two');
+        expect((await nsRun(vpc2.netns, 'iptables-save', ['-t', 'nat'])).stdout).toContain('KUMO');
+        const dnsmasq = await readPidFile(dnsmasqPaths(subnet2.runDir).pidFile);
+        expect(dnsmasq !== undefined && (await alive(dnsmasq))).toBe(true);
+      } finally {
+        // Whatever happened, the later tests see only the first VPC.
+        await host.removeVpc(vpc2).catch(() => undefined);
+      }
     });
 
     it('applies NAT and anti-spoofing once, and keeps the uplink addresses equal to the public IPs', async () => {
